@@ -1,0 +1,1 @@
+console.log('fbemu compositor: not built yet');

@@ -1,0 +1,60 @@
+/**
+ * Kernel-style errors. Every public entry point of fbemu throws a `KernelError` whose `code`
+ * is the kernel errno name (or `SIGBUS` for a fault the kernel would answer with a signal),
+ * and leaves its state unchanged when it does.
+ */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EIO: 5,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ENOSYS: 38,
+  EOVERFLOW: 75,
+} as const;
+
+export type ErrnoName = keyof typeof ERRNO;
+
+/** Signal number of SIGBUS on Linux (x86, arm): what a bad fault delivers instead of an errno. */
+export const SIGBUS = 7;
+
+export type KernelErrorCode = ErrnoName | 'SIGBUS';
+
+export class KernelError extends Error {
+  /** errno number (positive), or the signal number for `SIGBUS` */
+  readonly errno: number;
+
+  constructor(
+    readonly code: KernelErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'KernelError';
+    this.errno = code === 'SIGBUS' ? SIGBUS : ERRNO[code];
+  }
+}
+
+/** Throws `code` unless `ok`; the one guard every validation in fbemu goes through. */
+export function check(ok: boolean, code: KernelErrorCode, message: string): asserts ok {
+  if (!ok) throw new KernelError(code, message);
+}
+
+export function isKernelError(e: unknown, code?: KernelErrorCode): e is KernelError {
+  return e instanceof KernelError && (code === undefined || e.code === code);
+}
+
+/** A non-negative safe integer (sizes, offsets, counts). */
+export function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Validates a non-negative safe integer argument: EINVAL otherwise. */
+export function checkCount(n: unknown, what: string): asserts n is number {
+  check(isCount(n), 'EINVAL', `${what} must be a non-negative integer, got ${String(n)}`);
+}
