@@ -1,3 +1,4 @@
 import 'reflect-metadata';
 
 export * from './module.js';
+export * from './tokens.js';
