@@ -1,4 +1,4 @@
 import { ContainerModule } from 'inversify';
 
-/** Binds this package's services. Filled in by the package's own issue. */
-export const module = new ContainerModule(() => {});
+/** Binds this package's services. */
+export const drmFbHelperModule = new ContainerModule(() => {});

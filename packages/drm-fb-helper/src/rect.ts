@@ -1,0 +1,118 @@
+import { check } from '@fbemu/gem-shmem';
+
+function isInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n);
+}
+
+/**
+ * An axis-aligned rectangle with half-open bounds `[x1, x2) × [y1, y2)` — `struct drm_rect`
+ * (and `drm_clip_rect`, without its 16-bit truncation). Immutable: every operation returns a new
+ * rect, and every empty result is the canonical `Rect.EMPTY` so emptiness never depends on how a
+ * rect became empty.
+ */
+export class Rect {
+  static readonly EMPTY: Rect = new Rect(0, 0, 0, 0);
+
+  constructor(
+    readonly x1: number,
+    readonly y1: number,
+    readonly x2: number,
+    readonly y2: number,
+  ) {
+    check(
+      isInt(x1) && isInt(y1) && isInt(x2) && isInt(y2),
+      'EINVAL',
+      `rect (${x1},${y1},${x2},${y2}) needs integers`,
+    );
+  }
+
+  /** `drm_rect_width`; 0 for an empty rect */
+  get width(): number {
+    return this.isEmpty() ? 0 : this.x2 - this.x1;
+  }
+
+  /** `drm_rect_height`; 0 for an empty rect */
+  get height(): number {
+    return this.isEmpty() ? 0 : this.y2 - this.y1;
+  }
+
+  get area(): number {
+    return this.width * this.height;
+  }
+
+  /** `!drm_rect_visible`: no pixel inside */
+  isEmpty(): boolean {
+    return this.x1 >= this.x2 || this.y1 >= this.y2;
+  }
+
+  /** Bounding box of both; an empty operand is the identity. */
+  union(o: Rect): Rect {
+    if (o.isEmpty()) return this.isEmpty() ? Rect.EMPTY : this;
+    if (this.isEmpty()) return o;
+    return new Rect(
+      Math.min(this.x1, o.x1),
+      Math.min(this.y1, o.y1),
+      Math.max(this.x2, o.x2),
+      Math.max(this.y2, o.y2),
+    );
+  }
+
+  /** `drm_rect_intersect`: the overlap, `Rect.EMPTY` when there is none */
+  intersect(o: Rect): Rect {
+    return Rect.normalized(
+      Math.max(this.x1, o.x1),
+      Math.max(this.y1, o.y1),
+      Math.min(this.x2, o.x2),
+      Math.min(this.y2, o.y2),
+    );
+  }
+
+  /** Clips to `[0, width) × [0, height)` (a framebuffer of that size). */
+  clipTo(width: number, height: number): Rect {
+    return Rect.normalized(
+      Math.max(this.x1, 0),
+      Math.max(this.y1, 0),
+      Math.min(this.x2, width),
+      Math.min(this.y2, height),
+    );
+  }
+
+  /** `drm_rect_translate` */
+  translate(dx: number, dy: number): Rect {
+    if (this.isEmpty()) return Rect.EMPTY;
+    return new Rect(this.x1 + dx, this.y1 + dy, this.x2 + dx, this.y2 + dy);
+  }
+
+  /** Same pixels: all empty rects are equal. */
+  equals(o: Rect): boolean {
+    if (this.isEmpty() || o.isEmpty()) return this.isEmpty() && o.isEmpty();
+    return this.x1 === o.x1 && this.y1 === o.y1 && this.x2 === o.x2 && this.y2 === o.y2;
+  }
+
+  containsPoint(x: number, y: number): boolean {
+    return x >= this.x1 && x < this.x2 && y >= this.y1 && y < this.y2;
+  }
+
+  /** Every pixel of `o` is inside this rect (an empty `o` is inside anything). */
+  containsRect(o: Rect): boolean {
+    return o.isEmpty() || (o.x1 >= this.x1 && o.y1 >= this.y1 && o.x2 <= this.x2 && o.y2 <= this.y2);
+  }
+
+  toString(): string {
+    return `(${this.x1},${this.y1},${this.x2},${this.y2})`;
+  }
+
+  private static normalized(x1: number, y1: number, x2: number, y2: number): Rect {
+    return x1 >= x2 || y1 >= y2 ? Rect.EMPTY : new Rect(x1, y1, x2, y2);
+  }
+}
+
+/** `drm_rect_init(x, y, w, h)`: width and height must be non-negative integers (EINVAL). */
+export function rectFromXywh(x: number, y: number, w: number, h: number): Rect {
+  check(
+    isInt(w) && isInt(h) && w >= 0 && h >= 0,
+    'EINVAL',
+    `rect size ${w}x${h} must be non-negative integers`,
+  );
+  return new Rect(x, y, x + w, y + h);
+}

@@ -1,0 +1,451 @@
+import { check } from '@fbemu/gem-shmem';
+import { Rect } from './rect.js';
+
+/** wlroots uses 20 (`WLR_DAMAGE_RING_MAX_RECTS`); above the cap a region becomes its bounding box. */
+export const DEFAULT_MAX_RECTS = 16;
+
+/**
+ * Growable rect storage, 4 × int32 per rect (x1, y1, x2, y2), with the band bookkeeping a
+ * banded writer needs to coalesce vertically adjacent identical bands as it goes.
+ */
+class RectBuffer {
+  data = new Int32Array(64);
+  n = 0;
+  /** start index (in rects) of the last complete band, or -1 */
+  private prevBand = -1;
+
+  reset(): void {
+    this.n = 0;
+    this.prevBand = -1;
+  }
+
+  push(x1: number, y1: number, x2: number, y2: number): void {
+    if ((this.n + 1) * 4 > this.data.length) this.grow();
+    const o = this.n * 4;
+    this.data[o] = x1;
+    this.data[o + 1] = y1;
+    this.data[o + 2] = x2;
+    this.data[o + 3] = y2;
+    this.n++;
+  }
+
+  /** Appends span `x1..x2` to the band being written; merges it into the previous span if they touch. */
+  pushSpan(x1: number, x2: number, y1: number, y2: number, bandStart: number): void {
+    const last = (this.n - 1) * 4;
+    if (this.n > bandStart && this.data[last + 2] >= x1) {
+      if (x2 > this.data[last + 2]) this.data[last + 2] = x2;
+      return;
+    }
+    this.push(x1, y1, x2, y2);
+  }
+
+  /** Closes the band that started at `start`: drops it into the previous band when they are identical and touch. */
+  endBand(start: number): void {
+    const count = this.n - start;
+    if (count === 0) return;
+    const prev = this.prevBand;
+    if (prev >= 0 && start - prev === count && this.sameSpans(prev, start, count)) {
+      const y2 = this.data[start * 4 + 3];
+      for (let i = prev; i < start; i++) this.data[i * 4 + 3] = y2;
+      this.n = start;
+      return;
+    }
+    this.prevBand = start;
+  }
+
+  private sameSpans(prev: number, start: number, count: number): boolean {
+    const d = this.data;
+    if (d[prev * 4 + 3] !== d[start * 4 + 1]) return false;
+    for (let i = 0; i < count; i++) {
+      const a = (prev + i) * 4;
+      const b = (start + i) * 4;
+      if (d[a] !== d[b] || d[a + 2] !== d[b + 2]) return false;
+    }
+    return true;
+  }
+
+  private grow(): void {
+    const next = new Int32Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+/** Index (in rects) one past the band that starts at rect `i`. */
+function bandEnd(d: Int32Array, n: number, i: number): number {
+  const y1 = d[i * 4 + 1];
+  let j = i + 1;
+  while (j < n && d[j * 4 + 1] === y1) j++;
+  return j;
+}
+
+/** Copies the spans of band `[i, end)` of `d` into `out` as rows `top..bot`. */
+function emitBand(out: RectBuffer, d: Int32Array, i: number, end: number, top: number, bot: number): void {
+  const start = out.n;
+  for (let k = i; k < end; k++) out.pushSpan(d[k * 4], d[k * 4 + 2], top, bot, start);
+  out.endBand(start);
+}
+
+/** Merges two sorted span lists (bands of A and B) into one band `top..bot`, joining touching spans. */
+function emitMerged(
+  out: RectBuffer,
+  a: Int32Array,
+  ia: number,
+  aEnd: number,
+  b: Int32Array,
+  ib: number,
+  bEnd: number,
+  top: number,
+  bot: number,
+): void {
+  const start = out.n;
+  while (ia < aEnd || ib < bEnd) {
+    const takeA = ib >= bEnd || (ia < aEnd && a[ia * 4] <= b[ib * 4]);
+    if (takeA) {
+      out.pushSpan(a[ia * 4], a[ia * 4 + 2], top, bot, start);
+      ia++;
+    } else {
+      out.pushSpan(b[ib * 4], b[ib * 4 + 2], top, bot, start);
+      ib++;
+    }
+  }
+  out.endBand(start);
+}
+
+/** Emits what is left of a region's bands below `ybot` (bands partially consumed are cut at `ybot`). */
+function emitRest(out: RectBuffer, d: Int32Array, n: number, i: number, ybot: number): void {
+  while (i < n) {
+    const end = bandEnd(d, n, i);
+    const top = Math.max(d[i * 4 + 1], ybot);
+    const bot = d[i * 4 + 3];
+    if (top < bot) emitBand(out, d, i, end, top, bot);
+    i = end;
+  }
+}
+
+/**
+ * The band sweep of pixman's `pixman_op` specialised to union: walks both band lists top to
+ * bottom, copying the parts covered by one region and merging spans where both overlap.
+ */
+function unionBands(out: RectBuffer, a: Int32Array, an: number, b: Int32Array, bn: number): void {
+  out.reset();
+  let ia = 0;
+  let ib = 0;
+  let ybot = Math.min(a[1], b[1]);
+  while (ia < an && ib < bn) {
+    const aEnd = bandEnd(a, an, ia);
+    const bEnd = bandEnd(b, bn, ib);
+    const ay1 = a[ia * 4 + 1];
+    const ay2 = a[ia * 4 + 3];
+    const by1 = b[ib * 4 + 1];
+    const by2 = b[ib * 4 + 3];
+    let ytop: number;
+    if (ay1 < by1) {
+      const top = Math.max(ay1, ybot);
+      const bot = Math.min(ay2, by1);
+      if (top < bot) emitBand(out, a, ia, aEnd, top, bot);
+      ytop = by1;
+    } else if (by1 < ay1) {
+      const top = Math.max(by1, ybot);
+      const bot = Math.min(by2, ay1);
+      if (top < bot) emitBand(out, b, ib, bEnd, top, bot);
+      ytop = ay1;
+    } else {
+      ytop = ay1;
+    }
+    ybot = Math.min(ay2, by2);
+    if (ybot > ytop) emitMerged(out, a, ia, aEnd, b, ib, bEnd, ytop, ybot);
+    if (ay2 === ybot) ia = aEnd;
+    if (by2 === ybot) ib = bEnd;
+  }
+  emitRest(out, a, an, ia, ybot);
+  emitRest(out, b, bn, ib, ybot);
+}
+
+/**
+ * A multi-rectangle damage region, y-x banded like pixman's `region32`: rects sorted by y1 then
+ * x1, rects of a band share y1/y2 and never touch, identical adjacent bands are coalesced.
+ * Above `maxRects` rects it collapses to its bounding box (as wlroots' damage ring and
+ * libvncserver do), so a scattered update costs at most one big rect, never unbounded work.
+ *
+ * Mutating operations work in place on two preallocated buffers (no allocation once warm).
+ */
+export class Region {
+  private cur = new RectBuffer();
+  private spare = new RectBuffer();
+  private readonly one = new Int32Array(4);
+  private ex1 = 0;
+  private ey1 = 0;
+  private ex2 = 0;
+  private ey2 = 0;
+
+  constructor(readonly maxRects: number = DEFAULT_MAX_RECTS) {
+    check(
+      Number.isSafeInteger(maxRects) && maxRects >= 1,
+      'EINVAL',
+      `maxRects must be an integer ≥ 1, got ${maxRects}`,
+    );
+  }
+
+  static fromRects(rects: Iterable<Rect>, maxRects?: number): Region {
+    const r = new Region(maxRects);
+    for (const rect of rects) r.addRect(rect);
+    return r;
+  }
+
+  get numRects(): number {
+    return this.cur.n;
+  }
+
+  isEmpty(): boolean {
+    return this.cur.n === 0;
+  }
+
+  clear(): this {
+    this.cur.reset();
+    this.ex1 = this.ey1 = this.ex2 = this.ey2 = 0;
+    return this;
+  }
+
+  /** Bounding box (`pixman_region32_extents`); `Rect.EMPTY` for an empty region. */
+  extents(): Rect {
+    return this.isEmpty() ? Rect.EMPTY : new Rect(this.ex1, this.ey1, this.ex2, this.ey2);
+  }
+
+  /** Number of pixels covered (rects of a banded region never overlap). */
+  area(): number {
+    let sum = 0;
+    this.forEachRect((x1, y1, x2, y2) => {
+      sum += (x2 - x1) * (y2 - y1);
+    });
+    return sum;
+  }
+
+  addRect(r: Rect): this {
+    return this.addXyxy(r.x1, r.y1, r.x2, r.y2);
+  }
+
+  /** Union with `[x1, x2) × [y1, y2)` without building a `Rect` (the accumulator's hot path). */
+  addXyxy(x1: number, y1: number, x2: number, y2: number): this {
+    if (x1 >= x2 || y1 >= y2) return this;
+    if (this.isEmpty() || (x1 <= this.ex1 && y1 <= this.ey1 && x2 >= this.ex2 && y2 >= this.ey2)) {
+      return this.setRect(x1, y1, x2, y2);
+    }
+    if (this.cur.n === 1 && x1 >= this.ex1 && y1 >= this.ey1 && x2 <= this.ex2 && y2 <= this.ey2) return this;
+    const one = this.one;
+    one[0] = x1;
+    one[1] = y1;
+    one[2] = x2;
+    one[3] = y2;
+    return this.unionWith(one, 1, x1, y1, x2, y2);
+  }
+
+  union(o: Region): this {
+    if (o.isEmpty() || o === this) return this;
+    if (this.isEmpty()) return this.copyFrom(o);
+    return this.unionWith(o.cur.data, o.cur.n, o.ex1, o.ey1, o.ex2, o.ey2);
+  }
+
+  /** Keeps only what lies inside `r`. */
+  intersectRect(r: Rect): this {
+    if (this.isEmpty()) return this;
+    if (r.isEmpty()) return this.clear();
+    const out = this.spare;
+    out.reset();
+    const d = this.cur.data;
+    const n = this.cur.n;
+    for (let i = 0; i < n; ) {
+      const end = bandEnd(d, n, i);
+      const top = Math.max(d[i * 4 + 1], r.y1);
+      const bot = Math.min(d[i * 4 + 3], r.y2);
+      if (top < bot) this.clipBand(out, d, i, end, r, top, bot);
+      i = end;
+    }
+    this.swap();
+    this.recomputeExtents();
+    return this;
+  }
+
+  /** Moves every rect by (dx, dy); banding is preserved. */
+  translate(dx: number, dy: number): this {
+    const d = this.cur.data;
+    for (let i = 0; i < this.cur.n * 4; i += 4) {
+      d[i] += dx;
+      d[i + 1] += dy;
+      d[i + 2] += dx;
+      d[i + 3] += dy;
+    }
+    if (!this.isEmpty()) {
+      this.ex1 += dx;
+      this.ey1 += dy;
+      this.ex2 += dx;
+      this.ey2 += dy;
+    }
+    return this;
+  }
+
+  copyFrom(o: Region): this {
+    if (o === this) return this;
+    this.cur.reset();
+    const d = o.cur.data;
+    for (let i = 0; i < o.cur.n * 4; i += 4) this.cur.push(d[i], d[i + 1], d[i + 2], d[i + 3]);
+    this.ex1 = o.ex1;
+    this.ey1 = o.ey1;
+    this.ex2 = o.ex2;
+    this.ey2 = o.ey2;
+    return this.applyCap();
+  }
+
+  clone(): Region {
+    return new Region(this.maxRects).copyFrom(this);
+  }
+
+  /** Visits rects in band order without allocating. */
+  forEachRect(fn: (x1: number, y1: number, x2: number, y2: number) => void): void {
+    const d = this.cur.data;
+    for (let i = 0; i < this.cur.n * 4; i += 4) fn(d[i], d[i + 1], d[i + 2], d[i + 3]);
+  }
+
+  rects(): Rect[] {
+    const out: Rect[] = [];
+    this.forEachRect((x1, y1, x2, y2) => out.push(new Rect(x1, y1, x2, y2)));
+    return out;
+  }
+
+  [Symbol.iterator](): Iterator<Rect> {
+    return this.rects()[Symbol.iterator]();
+  }
+
+  containsPoint(x: number, y: number): boolean {
+    const d = this.cur.data;
+    for (let i = 0; i < this.cur.n * 4; i += 4) {
+      if (x >= d[i] && x < d[i + 2] && y >= d[i + 1] && y < d[i + 3]) return true;
+    }
+    return false;
+  }
+
+  /** Every pixel of `r` is covered. */
+  containsRect(r: Rect): boolean {
+    if (r.isEmpty()) return true;
+    const probe = new Region(Number.MAX_SAFE_INTEGER).addRect(r);
+    return probe.union(this).area() === this.area();
+  }
+
+  /** Same pixels (banded regions are canonical, so the rect lists compare directly). */
+  equals(o: Region): boolean {
+    if (this.cur.n !== o.cur.n) return false;
+    const a = this.cur.data;
+    const b = o.cur.data;
+    for (let i = 0; i < this.cur.n * 4; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /**
+   * pixman's `GOOD()`: throws if the banding invariants do not hold (sorted bands, shared
+   * y1/y2 inside a band, non-touching sorted spans, extents equal to the rects' bounds).
+   */
+  selfCheck(): void {
+    const d = this.cur.data;
+    const n = this.cur.n;
+    let bx1 = Infinity;
+    let by1 = Infinity;
+    let bx2 = -Infinity;
+    let by2 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const [x1, y1, x2, y2] = [d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]];
+      if (x1 >= x2 || y1 >= y2) throw new Error(`region: empty rect ${i}`);
+      if (i > 0) this.checkOrder(i, x1, y1, y2);
+      bx1 = Math.min(bx1, x1);
+      by1 = Math.min(by1, y1);
+      bx2 = Math.max(bx2, x2);
+      by2 = Math.max(by2, y2);
+    }
+    if (n > this.maxRects) throw new Error(`region: ${n} rects above cap ${this.maxRects}`);
+    const ext = n === 0 ? [0, 0, 0, 0] : [bx1, by1, bx2, by2];
+    if (ext[0] !== this.ex1 || ext[1] !== this.ey1 || ext[2] !== this.ex2 || ext[3] !== this.ey2) {
+      throw new Error('region: extents out of date');
+    }
+  }
+
+  toString(): string {
+    return `Region[${this.rects().join(' ')}]`;
+  }
+
+  private checkOrder(i: number, x1: number, y1: number, y2: number): void {
+    const d = this.cur.data;
+    const p = (i - 1) * 4;
+    if (d[p + 1] === y1) {
+      if (d[p + 3] !== y2) throw new Error(`region: band at y=${y1} has mixed heights`);
+      if (d[p + 2] >= x1) throw new Error(`region: spans touch or are unsorted at rect ${i}`);
+    } else if (d[p + 3] > y1) {
+      throw new Error(`region: band at y=${y1} overlaps the band above`);
+    }
+  }
+
+  private clipBand(
+    out: RectBuffer,
+    d: Int32Array,
+    i: number,
+    end: number,
+    r: Rect,
+    top: number,
+    bot: number,
+  ): void {
+    const start = out.n;
+    for (let k = i; k < end; k++) {
+      const x1 = Math.max(d[k * 4], r.x1);
+      const x2 = Math.min(d[k * 4 + 2], r.x2);
+      if (x1 < x2) out.pushSpan(x1, x2, top, bot, start);
+    }
+    out.endBand(start);
+  }
+
+  private unionWith(b: Int32Array, bn: number, bx1: number, by1: number, bx2: number, by2: number): this {
+    unionBands(this.spare, this.cur.data, this.cur.n, b, bn);
+    this.swap();
+    this.ex1 = Math.min(this.ex1, bx1);
+    this.ey1 = Math.min(this.ey1, by1);
+    this.ex2 = Math.max(this.ex2, bx2);
+    this.ey2 = Math.max(this.ey2, by2);
+    return this.applyCap();
+  }
+
+  private setRect(x1: number, y1: number, x2: number, y2: number): this {
+    this.cur.reset();
+    this.cur.push(x1, y1, x2, y2);
+    this.ex1 = x1;
+    this.ey1 = y1;
+    this.ex2 = x2;
+    this.ey2 = y2;
+    return this;
+  }
+
+  /** Above the cap the region becomes its bounding box (wlroots / libvncserver fallback). */
+  private applyCap(): this {
+    if (this.cur.n > this.maxRects) this.setRect(this.ex1, this.ey1, this.ex2, this.ey2);
+    return this;
+  }
+
+  private recomputeExtents(): void {
+    if (this.isEmpty()) {
+      this.clear();
+      return;
+    }
+    const d = this.cur.data;
+    const n = this.cur.n;
+    this.ey1 = d[1];
+    this.ey2 = d[(n - 1) * 4 + 3];
+    this.ex1 = Infinity;
+    this.ex2 = -Infinity;
+    for (let i = 0; i < n * 4; i += 4) {
+      if (d[i] < this.ex1) this.ex1 = d[i];
+      if (d[i + 2] > this.ex2) this.ex2 = d[i + 2];
+    }
+  }
+
+  private swap(): void {
+    const t = this.cur;
+    this.cur = this.spare;
+    this.spare = t;
+  }
+}
