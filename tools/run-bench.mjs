@@ -50,7 +50,8 @@ async function runSuite(suite) {
   for (const c of suite.cases) bench.add(c.name, c.fn);
   await bench.run();
   const mean = (t) => {
-    if (t.result.state !== 'completed') throw new Error(`${suite.title} / ${t.name}: ${t.result.state} ${t.result.error ?? ''}`);
+    if (t.result.state !== 'completed')
+      throw new Error(`${suite.title} / ${t.name}: ${t.result.state} ${t.result.error ?? ''}`);
     return t.result.latency.mean;
   };
   const base = mean(bench.tasks[0]);
@@ -58,11 +59,22 @@ async function runSuite(suite) {
     const m = mean(bench.tasks[i + 1]);
     return { name: c.name, ms: m, ratio: base / m, verdict: verdict(base / m, c.goal) };
   });
-  return { kind: 'speed', title: suite.title, detail: suite.detail, baseline: { name: suite.baseline.name, ms: base }, rows };
+  return {
+    kind: 'speed',
+    title: suite.title,
+    detail: suite.detail,
+    baseline: { name: suite.baseline.name, ms: base },
+    rows,
+  };
 }
 
 function metricTable(t) {
-  const rows = t.rows.map((r) => ({ name: r.name, value: r.value, ratio: r.value / t.baseline.value, verdict: verdict(r.value / t.baseline.value, r.goal) }));
+  const rows = t.rows.map((r) => ({
+    name: r.name,
+    value: r.value,
+    ratio: r.value / t.baseline.value,
+    verdict: verdict(r.value / t.baseline.value, r.goal),
+  }));
   return { kind: 'metric', title: t.title, detail: t.detail, unit: t.unit, baseline: t.baseline, rows };
 }
 
@@ -74,11 +86,13 @@ function markdown(results, file) {
     if (r.kind === 'speed') {
       lines.push('| case | mean time | speed vs baseline | goal |', '|---|---|---|---|');
       lines.push(`| baseline: ${r.baseline.name} | ${fmt(r.baseline.ms * 1000)} µs | 1 | |`);
-      for (const row of r.rows) lines.push(`| ${row.name} | ${fmt(row.ms * 1000)} µs | ${fmt(row.ratio)}× | ${row.verdict} |`);
+      for (const row of r.rows)
+        lines.push(`| ${row.name} | ${fmt(row.ms * 1000)} µs | ${fmt(row.ratio)}× | ${row.verdict} |`);
     } else {
       lines.push(`| case | ${r.unit} | vs baseline | goal |`, '|---|---|---|---|');
       lines.push(`| baseline: ${r.baseline.name} | ${fmt(r.baseline.value)} | 1 | |`);
-      for (const row of r.rows) lines.push(`| ${row.name} | ${fmt(row.value)} | ${fmt(row.ratio)}× | ${row.verdict} |`);
+      for (const row of r.rows)
+        lines.push(`| ${row.name} | ${fmt(row.value)} | ${fmt(row.ratio)}× | ${row.verdict} |`);
     }
     lines.push('');
   }
@@ -87,20 +101,37 @@ function markdown(results, file) {
 
 // A horizontal bar per case, log scale, baseline at 1×.
 function svg(all) {
-  const bars = all.flatMap(({ file, results }) => results.flatMap((r) => r.rows.map((row) => ({ label: `${path.basename(file, '.bench.js')}: ${row.name}`, ratio: row.ratio, missed: row.verdict.startsWith('MISSED') }))));
+  const bars = all.flatMap(({ file, results }) =>
+    results.flatMap((r) =>
+      r.rows.map((row) => ({
+        label: `${path.basename(file, '.bench.js')}: ${row.name}`,
+        ratio: row.ratio,
+        missed: row.verdict.startsWith('MISSED'),
+      })),
+    ),
+  );
   const h = 22;
   const left = 460;
   const width = 980;
   const scale = (width - left - 60) / 8; // 8 decades: 1e-4 .. 1e4
   const x = (ratio) => left + (Math.log10(Math.max(ratio, 1e-4)) + 4) * scale;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bars.length * h + 40}" font-family="sans-serif" font-size="11">`, `<line x1="${x(1)}" y1="0" x2="${x(1)}" y2="${bars.length * h + 20}" stroke="#444"/>`, `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log scale, 10× per tick)</text>`];
-  for (let d = -4; d <= 4; d++) parts.push(`<line x1="${x(10 ** d)}" y1="${bars.length * h + 16}" x2="${x(10 ** d)}" y2="${bars.length * h + 22}" stroke="#888"/>`);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bars.length * h + 40}" font-family="sans-serif" font-size="11">`,
+    `<line x1="${x(1)}" y1="0" x2="${x(1)}" y2="${bars.length * h + 20}" stroke="#444"/>`,
+    `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log scale, 10× per tick)</text>`,
+  ];
+  for (let d = -4; d <= 4; d++)
+    parts.push(
+      `<line x1="${x(10 ** d)}" y1="${bars.length * h + 16}" x2="${x(10 ** d)}" y2="${bars.length * h + 22}" stroke="#888"/>`,
+    );
   bars.forEach((b, i) => {
     const y = i * h + 4;
     const [x0, x1] = [Math.min(x(1), x(b.ratio)), Math.max(x(1), x(b.ratio))];
     const esc = b.label.replace(/&/g, '&amp;').replace(/</g, '&lt;');
     parts.push(`<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc}</text>`);
-    parts.push(`<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${h - 8}" fill="${b.missed ? '#d33' : '#39c'}"/>`);
+    parts.push(
+      `<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${h - 8}" fill="${b.missed ? '#d33' : '#39c'}"/>`,
+    );
     parts.push(`<text x="${x1 + 4}" y="${y + 13}">${fmt(b.ratio)}×</text>`);
   });
   parts.push('</svg>');
@@ -127,7 +158,10 @@ for (const file of files) {
   for (const t of (await mod.metrics?.()) ?? []) results.push(metricTable(t));
   for (const r of results) {
     console.log(`\n  ${r.title}`);
-    console.table([{ case: `baseline: ${r.baseline.name}`, ratio: 1 }, ...r.rows.map((row) => ({ case: row.name, ratio: Number(fmt(row.ratio)), goal: row.verdict }))]);
+    console.table([
+      { case: `baseline: ${r.baseline.name}`, ratio: 1 },
+      ...r.rows.map((row) => ({ case: row.name, ratio: Number(fmt(row.ratio)), goal: row.verdict })),
+    ]);
   }
   all.push({ file: rel, results });
 }
@@ -146,10 +180,19 @@ const header = [
   '',
 ];
 if (filter) {
-  console.log('\nfiltered run: docs/benchmarks.md left as it was (run `pnpm bench` with no filter to rewrite it)');
+  console.log(
+    '\nfiltered run: docs/benchmarks.md left as it was (run `pnpm bench` with no filter to rewrite it)',
+  );
 } else {
-  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${header.join('\n')}\n${all.map(({ file, results }) => markdown(results, file)).join('\n')}`);
+  writeFileSync(
+    path.join(root, 'docs', 'benchmarks.md'),
+    `${header.join('\n')}\n${all.map(({ file, results }) => markdown(results, file)).join('\n')}`,
+  );
   writeFileSync(path.join(root, 'docs', 'benchmarks.svg'), svg(all));
 }
-const missed = all.flatMap((f) => f.results.flatMap((r) => r.rows.filter((row) => row.verdict.startsWith('MISSED')).map((row) => `${r.title} / ${row.name}`)));
+const missed = all.flatMap((f) =>
+  f.results.flatMap((r) =>
+    r.rows.filter((row) => row.verdict.startsWith('MISSED')).map((row) => `${r.title} / ${row.name}`),
+  ),
+);
 console.log(`\ngoals missed: ${missed.length ? missed.join('; ') : 'none'}`);

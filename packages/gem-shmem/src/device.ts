@@ -1,8 +1,13 @@
-import { check, checkCount, KernelError } from './errors.js';
 import { type DumbCreateArgs, dumbLayout } from './dumb.js';
+import { check, checkCount, KernelError } from './errors.js';
 import { GemShmemObject } from './gem-object.js';
 import { HandleTable } from './handle-table.js';
-import { kernelOffsetWindow, type OffsetNode, type OffsetWindow, VmaOffsetManager } from './offset-manager.js';
+import {
+  kernelOffsetWindow,
+  type OffsetNode,
+  type OffsetWindow,
+  VmaOffsetManager,
+} from './offset-manager.js';
 import { type Page, PageGeometry } from './page.js';
 
 export interface GemDeviceOptions {
@@ -45,7 +50,8 @@ export class GemMapping {
   /** `drm_gem_shmem_fault` for the j-th page of the mapping: SIGBUS past the end, after purge or close. */
   fault(j: number): Page {
     if (!this.open) throw new KernelError('SIGBUS', 'fault on a closed mapping');
-    if (!(Number.isInteger(j) && j >= 0 && j < this.pageCount)) throw new KernelError('SIGBUS', `page ${j} is outside the mapping`);
+    if (!(Number.isInteger(j) && j >= 0 && j < this.pageCount))
+      throw new KernelError('SIGBUS', `page ${j} is outside the mapping`);
     const page = this.object.page(j);
     page.index = this.pgoff + j;
     return page;
@@ -94,7 +100,11 @@ export class GemDevice {
    * offset allocated right away (at byte `offset` if given: a mount).
    */
   createObject(size: number, offset?: number): GemShmemObject {
-    check(Number.isSafeInteger(size) && size > 0, 'EINVAL', `object size must be a positive integer, got ${size}`);
+    check(
+      Number.isSafeInteger(size) && size > 0,
+      'EINVAL',
+      `object size must be a positive integer, got ${size}`,
+    );
     const object = new GemShmemObject(this.geometry.align(size), this.geometry, (o) => this.releaseOffset(o));
     this.nodes.set(object, this.offsets.add(object, object.pageCount, this.toPage(offset)));
     return object;
@@ -160,7 +170,11 @@ export class GemDevice {
   }
 
   /** DRM_IOCTL_MODE_CREATE_DUMB: the handle owns the object. `offset` mounts it at a chosen fake offset. */
-  dumbCreate(file: DrmFile, args: DumbCreateArgs, offset?: number): { handle: number; pitch: number; size: number } {
+  dumbCreate(
+    file: DrmFile,
+    args: DumbCreateArgs,
+    offset?: number,
+  ): { handle: number; pitch: number; size: number } {
     this.checkFile(file);
     const { pitch, size } = dumbLayout(args, this.geometry);
     const object = this.createObject(size, offset);
@@ -188,7 +202,11 @@ export class GemDevice {
     this.checkFile(file);
     checkCount(offset, 'mmap offset');
     check(this.geometry.isAligned(offset), 'EINVAL', `mmap offset ${offset} is not page aligned`);
-    check(Number.isSafeInteger(length) && length > 0, 'EINVAL', `mmap length must be a positive integer, got ${length}`);
+    check(
+      Number.isSafeInteger(length) && length > 0,
+      'EINVAL',
+      `mmap length must be a positive integer, got ${length}`,
+    );
     const pgoff = offset / this.geometry.size;
     const pages = this.geometry.pages(length);
     const node = this.offsets.exactLookup(pgoff, pages);

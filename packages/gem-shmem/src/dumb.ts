@@ -18,7 +18,11 @@ export interface DumbLayout {
 const U32_MAX = 0xffffffff;
 
 function positiveInt(n: unknown, what: string): asserts n is number {
-  check(typeof n === 'number' && Number.isSafeInteger(n) && n > 0, 'EINVAL', `dumb buffer ${what} must be a positive integer, got ${String(n)}`);
+  check(
+    typeof n === 'number' && Number.isSafeInteger(n) && n > 0,
+    'EINVAL',
+    `dumb buffer ${what} must be a positive integer, got ${String(n)}`,
+  );
 }
 
 /**
@@ -31,7 +35,11 @@ export function dumbLayout(args: DumbCreateArgs, geometry: PageGeometry): DumbLa
   positiveInt(args.width, 'width');
   positiveInt(args.height, 'height');
   positiveInt(args.bpp, 'bpp');
-  check(DUMB_BPPS.includes(args.bpp), 'EINVAL', `unsupported bpp ${args.bpp} (supported: ${DUMB_BPPS.join(', ')})`);
+  check(
+    DUMB_BPPS.includes(args.bpp),
+    'EINVAL',
+    `unsupported bpp ${args.bpp} (supported: ${DUMB_BPPS.join(', ')})`,
+  );
   const pitch = Math.ceil((args.width * args.bpp) / 8);
   check(pitch <= U32_MAX, 'EINVAL', `pitch ${pitch} overflows u32`);
   const bytes = pitch * args.height;

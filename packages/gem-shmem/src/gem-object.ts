@@ -125,7 +125,11 @@ export class GemShmemObject {
   /** `drm_gem_shmem_madvise_locked`: stores `madv` unless purged; returns whether the backing store remains. */
   madvise(madv: typeof MADV_WILLNEED | typeof MADV_DONTNEED): boolean {
     this.assertAlive();
-    check(madv === MADV_WILLNEED || madv === MADV_DONTNEED, 'EINVAL', `madvise value must be WILLNEED (0) or DONTNEED (1), got ${madv}`);
+    check(
+      madv === MADV_WILLNEED || madv === MADV_DONTNEED,
+      'EINVAL',
+      `madvise value must be WILLNEED (0) or DONTNEED (1), got ${madv}`,
+    );
     if (this.madv >= 0) this.madv = madv;
     return this.madv >= 0;
   }
@@ -157,7 +161,8 @@ export class GemShmemObject {
   /** Page `i` of the object, for fault handlers: SIGBUS past the end, without pages, or after purge. */
   page(i: number): Page {
     this.assertAlive();
-    if (!(Number.isInteger(i) && i >= 0 && i < this.pageCount)) throw new KernelError('SIGBUS', `page ${i} is outside the object (${this.pageCount} pages)`);
+    if (!(Number.isInteger(i) && i >= 0 && i < this.pageCount))
+      throw new KernelError('SIGBUS', `page ${i} is outside the object (${this.pageCount} pages)`);
     this.assertPages();
     return this.pageArray![i];
   }

@@ -19,12 +19,16 @@ describe('HandleTable', () => {
     const t = new HandleTable<string>();
     t.alloc('a');
     for (const bad of [0, -1, 2, 1.5, Number.NaN]) {
-      expect(() => t.remove(bad)).to.throw(KernelError).with.property('code', 'EINVAL');
+      expect(() => t.remove(bad))
+        .to.throw(KernelError)
+        .with.property('code', 'EINVAL');
     }
     expect(t.size).to.equal(1);
     expect(t.get(1)).to.equal('a');
     t.remove(1);
-    expect(() => t.remove(1)).to.throw(KernelError).with.property('code', 'EINVAL');
+    expect(() => t.remove(1))
+      .to.throw(KernelError)
+      .with.property('code', 'EINVAL');
   });
 
   it('property: every allocation returns the smallest handle not in use', () => {

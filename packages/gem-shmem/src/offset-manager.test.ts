@@ -68,7 +68,11 @@ describe('VmaOffsetManager', () => {
     const window = { startPage: 64, pages: 512 };
     const op = fc.oneof(
       fc.record({ kind: fc.constant('add' as const), pages: fc.integer({ min: 1, max: 80 }) }),
-      fc.record({ kind: fc.constant('mount' as const), pages: fc.integer({ min: 1, max: 80 }), at: fc.integer({ min: 0, max: 700 }) }),
+      fc.record({
+        kind: fc.constant('mount' as const),
+        pages: fc.integer({ min: 1, max: 80 }),
+        at: fc.integer({ min: 0, max: 700 }),
+      }),
       fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }),
     );
     fc.assert(
@@ -86,7 +90,8 @@ describe('VmaOffsetManager', () => {
             continue;
           }
           const at = o.kind === 'mount' ? o.at : undefined;
-          const want = at === undefined ? firstFit(owner, window, o.pages) : placeable(owner, window, at, o.pages);
+          const want =
+            at === undefined ? firstFit(owner, window, o.pages) : placeable(owner, window, at, o.pages);
           const got = code(() => {
             const node = m.add(id, o.pages, at);
             live.push(node);
@@ -103,13 +108,23 @@ describe('VmaOffsetManager', () => {
   });
 });
 
-function placeable(owner: Int32Array, w: { startPage: number; pages: number }, at: number, pages: number): number | string {
+function placeable(
+  owner: Int32Array,
+  w: { startPage: number; pages: number },
+  at: number,
+  pages: number,
+): number | string {
   if (at < w.startPage || at + pages > w.startPage + w.pages) return 'EINVAL';
   for (let p = at; p < at + pages; p++) if (owner[p] !== -1) return 'EBUSY';
   return at;
 }
 
-function firstFit(owner: Int32Array, w: { startPage: number; pages: number }, pages: number): number | string {
-  for (let s = w.startPage; s + pages <= w.startPage + w.pages; s++) if (placeable(owner, w, s, pages) === s) return s;
+function firstFit(
+  owner: Int32Array,
+  w: { startPage: number; pages: number },
+  pages: number,
+): number | string {
+  for (let s = w.startPage; s + pages <= w.startPage + w.pages; s++)
+    if (placeable(owner, w, s, pages) === s) return s;
   return 'ENOSPC';
 }

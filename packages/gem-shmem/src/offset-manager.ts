@@ -33,7 +33,11 @@ export class VmaOffsetManager<T> {
 
   constructor(readonly window: OffsetWindow) {
     checkCount(window.startPage, 'window start page');
-    check(Number.isSafeInteger(window.pages) && window.pages > 0, 'EINVAL', 'window must hold at least one page');
+    check(
+      Number.isSafeInteger(window.pages) && window.pages > 0,
+      'EINVAL',
+      'window must hold at least one page',
+    );
   }
 
   get size(): number {
@@ -47,7 +51,11 @@ export class VmaOffsetManager<T> {
 
   /** Allocates `pages` pages for `owner`: at page `at` if given (EINVAL outside the window, EBUSY on overlap), else first fit. */
   add(owner: T, pages: number, at?: number): OffsetNode<T> {
-    check(Number.isSafeInteger(pages) && pages > 0, 'EINVAL', `node size must be a positive page count, got ${pages}`);
+    check(
+      Number.isSafeInteger(pages) && pages > 0,
+      'EINVAL',
+      `node size must be a positive page count, got ${pages}`,
+    );
     const start = at === undefined ? this.findGap(pages) : this.checkPlacement(at, pages);
     const node: OffsetNode<T> = { start, pages, owner };
     this.nodes.splice(this.insertionIndex(start), 0, node);
@@ -88,12 +96,24 @@ export class VmaOffsetManager<T> {
   private checkPlacement(at: number, pages: number): number {
     const { startPage, pages: windowPages } = this.window;
     check(Number.isSafeInteger(at), 'EINVAL', `offset page must be an integer, got ${at}`);
-    check(at >= startPage && at + pages <= startPage + windowPages, 'EINVAL', `pages [${at}, ${at + pages}) lie outside the offset window`);
+    check(
+      at >= startPage && at + pages <= startPage + windowPages,
+      'EINVAL',
+      `pages [${at}, ${at + pages}) lie outside the offset window`,
+    );
     const i = this.insertionIndex(at);
     const before = this.nodes[i - 1];
     const after = this.nodes[i];
-    check(!before || before.start + before.pages <= at, 'EBUSY', `page ${at} overlaps the range at page ${before?.start}`);
-    check(!after || at + pages <= after.start, 'EBUSY', `pages [${at}, ${at + pages}) overlap the range at page ${after?.start}`);
+    check(
+      !before || before.start + before.pages <= at,
+      'EBUSY',
+      `page ${at} overlaps the range at page ${before?.start}`,
+    );
+    check(
+      !after || at + pages <= after.start,
+      'EBUSY',
+      `pages [${at}, ${at + pages}) overlap the range at page ${after?.start}`,
+    );
     return at;
   }
 
@@ -103,7 +123,11 @@ export class VmaOffsetManager<T> {
       if (node.start - cursor >= pages) return cursor;
       cursor = Math.max(cursor, node.start + node.pages);
     }
-    check(this.window.startPage + this.window.pages - cursor >= pages, 'ENOSPC', `no gap of ${pages} pages left in the offset window`);
+    check(
+      this.window.startPage + this.window.pages - cursor >= pages,
+      'ENOSPC',
+      `no gap of ${pages} pages left in the offset window`,
+    );
     return cursor;
   }
 }

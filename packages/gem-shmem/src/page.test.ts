@@ -28,7 +28,9 @@ describe('PageGeometry', () => {
 
   it('rejects page sizes the kernel does not use with EINVAL', () => {
     for (const bad of [0, 1000, 8192, 2048, -4096, Number.NaN]) {
-      expect(() => new PageGeometry(bad)).to.throw(KernelError).with.property('code', 'EINVAL');
+      expect(() => new PageGeometry(bad))
+        .to.throw(KernelError)
+        .with.property('code', 'EINVAL');
     }
   });
 });

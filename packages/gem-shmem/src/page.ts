@@ -13,7 +13,11 @@ export class PageGeometry {
   readonly mask: number;
 
   constructor(readonly size: number = PAGE_SIZE) {
-    check(SUPPORTED_PAGE_SIZES.includes(size), 'EINVAL', `page size ${size} is not one of ${SUPPORTED_PAGE_SIZES.join(', ')}`);
+    check(
+      SUPPORTED_PAGE_SIZES.includes(size),
+      'EINVAL',
+      `page size ${size} is not one of ${SUPPORTED_PAGE_SIZES.join(', ')}`,
+    );
     this.shift = Math.log2(size);
     this.mask = size - 1;
   }
