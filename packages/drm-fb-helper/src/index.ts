@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 
+export * from './convert.js';
+export * from './format.js';
 export * from './module.js';
 export * from './rect.js';
 export * from './region.js';
+export * from './surface.js';

@@ -1,0 +1,131 @@
+import { check } from '@fbemu/gem-shmem';
+import { type PixelFormat, readRaw } from './format.js';
+import type { Rect } from './rect.js';
+import type { FbSurface } from './surface.js';
+
+/**
+ * Row conversions out of a framebuffer format, for sinks:
+ *  - RGBA8888 bytes (R, G, B, A in memory) for PNG encoders and pixel comparisons;
+ *  - 32-bit `0xAARRGGBB` words (XRGB8888/ARGB8888 layout) for compositing; an ARGB8888 source
+ *    keeps its alpha there, every other source gets 0xFF.
+ */
+
+/** Converts `width` pixels starting at byte `srcOff` into RGBA8888 bytes at `dstOff`. */
+export function rowToRgba8888(
+  format: PixelFormat,
+  src: Uint8Array,
+  srcOff: number,
+  width: number,
+  dst: Uint8Array,
+  dstOff: number,
+): void {
+  const cpp = format.cpp;
+  for (let i = 0, s = srcOff, d = dstOff; i < width; i++, s += cpp, d += 4) {
+    const c = format.unpack(readRaw(src, s, cpp));
+    dst[d] = c >> 16;
+    dst[d + 1] = c >> 8;
+    dst[d + 2] = c;
+    dst[d + 3] = c >>> 24;
+  }
+}
+
+/** Converts `width` pixels starting at byte `srcOff` into `0xAARRGGBB` words at `dst[dstIndex]`. */
+export function rowToXrgb8888(
+  format: PixelFormat,
+  src: Uint8Array,
+  srcOff: number,
+  width: number,
+  dst: Uint32Array,
+  dstIndex: number,
+): void {
+  const cpp = format.cpp;
+  for (let i = 0, s = srcOff; i < width; i++, s += cpp)
+    dst[dstIndex + i] = format.unpack(readRaw(src, s, cpp));
+}
+
+/** The same on whole words, when the source is 32-bit aligned (no byte assembly). */
+function row32ToXrgb8888(
+  src: Uint32Array,
+  si: number,
+  width: number,
+  alpha: number,
+  dst: Uint32Array,
+  di: number,
+): void {
+  for (let i = 0; i < width; i++) dst[di + i] = src[si + i] | alpha;
+}
+
+function checkTarget(dstLength: number, stride: number, unit: number, dx: number, dy: number, r: Rect): void {
+  check(
+    Number.isSafeInteger(dx) && Number.isSafeInteger(dy) && dx >= 0 && dy >= 0,
+    'EINVAL',
+    `target position (${dx},${dy}) must be non-negative integers`,
+  );
+  check(
+    Number.isSafeInteger(stride) && stride >= (dx + r.width) * unit,
+    'EINVAL',
+    `target stride ${stride} too small`,
+  );
+  check(
+    (dy + r.height - 1) * stride + (dx + r.width) * unit <= dstLength,
+    'EINVAL',
+    'target too small for the rect',
+  );
+}
+
+/**
+ * Copies `rect` of `src` (clipped to the surface) into an RGBA8888 image with `dstStride` bytes
+ * per row, placing the rect's top-left pixel at (dx, dy) (default: the same position).
+ * Returns the clipped rect that was converted.
+ */
+export function convertRectToRgba8888(
+  src: FbSurface,
+  rect: Rect,
+  dst: Uint8Array,
+  dstStride: number,
+  dx = rect.x1,
+  dy = rect.y1,
+): Rect {
+  const r = rect.intersect(src.bounds);
+  if (r.isEmpty()) return r;
+  const ox = dx + (r.x1 - rect.x1);
+  const oy = dy + (r.y1 - rect.y1);
+  checkTarget(dst.length, dstStride, 4, ox, oy, r);
+  for (let y = r.y1; y < r.y2; y++) {
+    rowToRgba8888(
+      src.format,
+      src.bytes,
+      src.offsetOf(r.x1, y),
+      r.width,
+      dst,
+      (oy + y - r.y1) * dstStride + ox * 4,
+    );
+  }
+  return r;
+}
+
+/**
+ * Copies `rect` of `src` (clipped to the surface) into 32-bit `0xAARRGGBB` words with
+ * `dstStride` words per row, top-left at (dx, dy). Returns the clipped rect that was converted.
+ */
+export function convertRectToXrgb8888(
+  src: FbSurface,
+  rect: Rect,
+  dst: Uint32Array,
+  dstStride: number,
+  dx = rect.x1,
+  dy = rect.y1,
+): Rect {
+  const r = rect.intersect(src.bounds);
+  if (r.isEmpty()) return r;
+  const ox = dx + (r.x1 - rect.x1);
+  const oy = dy + (r.y1 - rect.y1);
+  checkTarget(dst.length, dstStride, 1, ox, oy, r);
+  const alpha = src.format.hasAlpha ? 0 : 0xff000000;
+  for (let y = r.y1; y < r.y2; y++) {
+    const di = (oy + y - r.y1) * dstStride + ox;
+    if (src.u32) row32ToXrgb8888(src.u32, src.offsetOf(r.x1, y) / 4, r.width, alpha, dst, di);
+    else rowToXrgb8888(src.format, src.bytes, src.offsetOf(r.x1, y), r.width, dst, di);
+  }
+  return r;
+}
