@@ -1,4 +1,12 @@
 import { ContainerModule } from 'inversify';
+import { SvgaHost } from './svga-host.js';
+import { SVGA_HOST, SVGA_MEMORY, SVGA_PORT, type SvgaHostApi } from './tokens.js';
 
-/** Binds this package's services. Filled in by the package's own issue. */
-export const module = new ContainerModule(() => {});
+/** Binds the SVGA host model and points the guest's port and memory at it. */
+export const vmwgfxModule = new ContainerModule(({ bind }) => {
+  bind(SVGA_HOST).to(SvgaHost).inSingletonScope();
+  bind(SVGA_PORT).toService(SVGA_HOST);
+  bind(SVGA_MEMORY)
+    .toDynamicValue((ctx) => ctx.get<SvgaHostApi>(SVGA_HOST).memory)
+    .inSingletonScope();
+});

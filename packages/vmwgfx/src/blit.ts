@@ -1,0 +1,32 @@
+import { check } from '@fbemu/gem-shmem';
+
+/**
+ * Copies `rows` rows of `rowBytes` bytes between two pitched images (a memcpy per scanline).
+ * When both sides are packed (pitch == rowBytes) the rows are contiguous and go as one `set`.
+ * Callers bound every range; a range that does not fit is an EFAULT rather than a silent clip
+ * (`subarray` would clamp), so an out-of-bounds copy is a loud bug, never a quiet one.
+ */
+export function copyRows(
+  src: Uint8Array,
+  srcOffset: number,
+  srcPitch: number,
+  dst: Uint8Array,
+  dstOffset: number,
+  dstPitch: number,
+  rowBytes: number,
+  rows: number,
+): void {
+  if (rows <= 0 || rowBytes <= 0) return;
+  const srcEnd = srcOffset + (rows - 1) * srcPitch + rowBytes;
+  const dstEnd = dstOffset + (rows - 1) * dstPitch + rowBytes;
+  const inside = srcOffset >= 0 && dstOffset >= 0 && srcEnd <= src.length && dstEnd <= dst.length;
+  check(inside, 'EFAULT', `copyRows: ${rows} rows of ${rowBytes} bytes out of bounds`);
+  if (srcPitch === rowBytes && dstPitch === rowBytes) {
+    dst.set(src.subarray(srcOffset, srcEnd), dstOffset);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const s = srcOffset + r * srcPitch;
+    dst.set(src.subarray(s, s + rowBytes), dstOffset + r * dstPitch);
+  }
+}
