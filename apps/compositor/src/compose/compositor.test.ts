@@ -186,8 +186,12 @@ describe('Compositor', () => {
           const planes = specs.map((sp, i) => {
             const s = surface(sp.format, sp.w, sp.h, sp.pad);
             let v = sp.seed;
-            for (let y = 0; y < sp.h; y++)
-              for (let x = 0; x < sp.w; x++) setPixel(s, x, y, (v = (v * 1103515245 + 12345) >>> 0));
+            for (let y = 0; y < sp.h; y++) {
+              for (let x = 0; x < sp.w; x++) {
+                v = (v * 1103515245 + 12345) >>> 0;
+                setPixel(s, x, y, v);
+              }
+            }
             return new Plane(`p${i}`, s, sp.x, sp.y, sp.z);
           });
           for (const p of planes) compositor.addPlane(p);
