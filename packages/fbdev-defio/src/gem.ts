@@ -1,8 +1,16 @@
 /**
- * The only door to `@fbemu/gem-shmem`: `Page`, `PageGeometry` and the errno-coded errors.
- * Kept in one file so the import path can follow gem-shmem's public index once it exports them.
+ * What fbdev-defio takes from `@fbemu/gem-shmem`: `Page`, `PageGeometry` and the errno-coded
+ * errors. One file, so the rest of the package has one import to follow.
  */
-
-export type { KernelErrorCode } from '../../gem-shmem/dist/errors.js';
-export { check, checkCount, isKernelError, KernelError } from '../../gem-shmem/dist/errors.js';
-export { DEFAULT_PAGE_GEOMETRY, PAGE_SIZE, Page, PageGeometry } from '../../gem-shmem/dist/page.js';
+export type { KernelErrorCode } from '@fbemu/gem-shmem';
+export {
+  check,
+  checkCount,
+  DEFAULT_PAGE_GEOMETRY,
+  isKernelError,
+  KernelError,
+  PAGE_SIZE,
+  Page,
+  PageGeometry,
+  SUPPORTED_PAGE_SIZES,
+} from '@fbemu/gem-shmem';

@@ -1,4 +1,8 @@
 import 'reflect-metadata';
 
-export * from './module.js';
+export { DEFAULT_DELAY_MS, FbDeferredIo } from './fb-deferred-io.js';
+export { FbMapping } from './fb-mapping.js';
+export { MAX_PAGEREFS } from './framebuffer-memory.js';
+export { fbdevDefioModule } from './module.js';
 export * from './tokens.js';
+export { attachFbMapping, WorkerFbMapping } from './worker-mapping.js';

@@ -27,6 +27,11 @@ export interface FbVarScreeninfo {
 export interface FbInfo {
   fix: FbFixScreeninfo;
   var: FbVarScreeninfo;
+  /**
+   * screen_buffer: the framebuffer's own memory when no `getPage` hook is set (at least
+   * smem_len rounded up to pages); absent → fbemu allocates it
+   */
+  screenBuffer?: SharedArrayBuffer;
 }
 
 /**
@@ -107,11 +112,18 @@ export interface FbStoreApi {
 /** Structured-cloneable description of a mapping, for `attachFbMapping` in a worker thread. */
 export interface WorkerMappingDescriptor {
   readonly memory: SharedArrayBuffer;
-  /** byte offset in `memory` of mapping byte 0 */
+  /**
+   * byte offset in `memory` of mapping byte 0; negative when the mapping starts before the
+   * framebuffer (those bytes lie outside [validStart, validEnd) and are never touched)
+   */
   readonly byteOffset: number;
+  /** mapping length in bytes (whole pages) */
   readonly length: number;
   readonly pageSize: number;
-  /** shared dirty bitmap (one bit per mapping page) followed by the doorbell word */
+  /** mapping bytes [validStart, validEnd) are framebuffer pages; the rest is SIGBUS */
+  readonly validStart: number;
+  readonly validEnd: number;
+  /** control words (doorbell, liveness) and the dirty bitmap, one bit per mapping page */
   readonly state: SharedArrayBuffer;
 }
 

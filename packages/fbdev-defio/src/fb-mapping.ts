@@ -1,0 +1,201 @@
+import { checkBody, checkBytes, checkFillByte, inRange, rangeError } from './access-check.js';
+import { check } from './gem.js';
+import { PTE_ABSENT, PTE_READONLY, PTE_WRITABLE } from './layout.js';
+import type { DefioPort, Mkclean } from './port.js';
+import { SharedDirtyChannel } from './shared-dirty-channel.js';
+import type { FbFile, FbMappingApi, WorkerMappingDescriptor } from './tokens.js';
+
+/**
+ * A user mapping of the framebuffer on the main thread (vm_area_struct + its page table).
+ * Every page starts absent; a load maps it read-only (fault), the first store to a non-writable
+ * page is page_mkwrite (enlist, then writable). A store to a writable page costs one table test.
+ */
+export class FbMapping implements FbMappingApi, Mkclean {
+  private size: number;
+  private readonly shift: number;
+  /** framebuffer page of mapping page 0 (pgoff − fileBase; may be negative) */
+  private readonly first: number;
+  /** byte index in the shared buffer of mapping byte 0 (may be negative: never dereferenced then) */
+  private readonly base: number;
+  private readonly pte: Uint8Array;
+  private readonly u8: Uint8Array;
+  private readonly u16: Uint16Array;
+  private readonly u32: Uint32Array;
+  private readonly dv: DataView;
+  private channel: SharedDirtyChannel | undefined;
+
+  constructor(
+    private readonly core: DefioPort,
+    private readonly file: FbFile,
+    readonly pgoff: number,
+    fileBase: number,
+    pages: number,
+  ) {
+    const { geometry, memory, base } = core.memory;
+    this.shift = geometry.shift;
+    this.size = pages * geometry.size;
+    this.first = pgoff - fileBase;
+    this.base = base + this.first * geometry.size;
+    this.pte = new Uint8Array(pages);
+    this.u8 = new Uint8Array(memory);
+    this.u16 = new Uint16Array(memory, 0, memory.byteLength >>> 1);
+    this.u32 = new Uint32Array(memory, 0, memory.byteLength >>> 2);
+    this.dv = new DataView(memory);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  setUint8(offset: number, value: number): void {
+    if (!(offset >>> 0 === offset && offset < this.size)) throw rangeError(offset, 1, this.size);
+    if (this.pte[offset >>> this.shift] !== PTE_WRITABLE) this.makeWritable(offset, 1);
+    this.u8[this.base + offset] = value;
+  }
+
+  setUint16(offset: number, value: number): void {
+    if (!(offset >>> 0 === offset && offset + 2 <= this.size)) throw rangeError(offset, 2, this.size);
+    if ((offset & 1) !== 0 || this.pte[offset >>> this.shift] !== PTE_WRITABLE) {
+      this.makeWritable(offset, 2);
+      this.dv.setUint16(this.base + offset, value, true);
+    } else this.u16[(this.base + offset) >>> 1] = value;
+  }
+
+  /** One 32-bit store (a pixel at 32 bpp), little-endian like the hardware fbemu runs on. */
+  setUint32(offset: number, value: number): void {
+    if (!(offset >>> 0 === offset && offset + 4 <= this.size)) throw rangeError(offset, 4, this.size);
+    if ((offset & 3) !== 0 || this.pte[offset >>> this.shift] !== PTE_WRITABLE) {
+      this.makeWritable(offset, 4);
+      this.dv.setUint32(this.base + offset, value, true);
+    } else this.u32[(this.base + offset) >>> 2] = value;
+  }
+
+  getUint8(offset: number): number {
+    if (!(offset >>> 0 === offset && offset < this.size)) throw rangeError(offset, 1, this.size);
+    if (this.pte[offset >>> this.shift] === PTE_ABSENT) this.makeReadable(offset, 1);
+    return this.u8[this.base + offset];
+  }
+
+  getUint16(offset: number): number {
+    if (!(offset >>> 0 === offset && offset + 2 <= this.size)) throw rangeError(offset, 2, this.size);
+    if ((offset & 1) !== 0 || this.pte[offset >>> this.shift] === PTE_ABSENT) {
+      this.makeReadable(offset, 2);
+      return this.dv.getUint16(this.base + offset, true);
+    }
+    return this.u16[(this.base + offset) >>> 1];
+  }
+
+  getUint32(offset: number): number {
+    if (!(offset >>> 0 === offset && offset + 4 <= this.size)) throw rangeError(offset, 4, this.size);
+    if ((offset & 3) !== 0 || this.pte[offset >>> this.shift] === PTE_ABSENT) {
+      this.makeReadable(offset, 4);
+      return this.dv.getUint32(this.base + offset, true);
+    }
+    return this.u32[(this.base + offset) >>> 2];
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    checkBytes(bytes);
+    this.checkRange(offset, bytes.length);
+    this.makeWritable(offset, bytes.length);
+    this.u8.set(bytes, this.base + offset);
+  }
+
+  fill(offset: number, length: number, byte: number): void {
+    checkFillByte(byte);
+    this.checkRange(offset, length);
+    this.makeWritable(offset, length);
+    this.u8.fill(byte, this.base + offset, this.base + offset + length);
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    this.checkRange(offset, length);
+    this.makeReadable(offset, length);
+    return this.u8.slice(this.base + offset, this.base + offset + length);
+  }
+
+  /**
+   * Bracketed raw access (begin/end CPU access): the range is enlisted before `body` runs, so
+   * no store inside it is invisible, and checked again after it, so a writeback that ran inside
+   * `body` (an fsync from it) cannot leave stores of the second half unflushed.
+   */
+  access(offset: number, length: number, body: (view: Uint8Array) => void): void {
+    checkBody(body);
+    this.checkRange(offset, length);
+    this.makeWritable(offset, length);
+    try {
+      body(this.u8.subarray(this.base + offset, this.base + offset + length));
+    } finally {
+      if (this.size !== 0) this.makeWritable(offset, length);
+    }
+  }
+
+  share(): WorkerMappingDescriptor {
+    check(this.size !== 0, 'EFAULT', 'the mapping is closed');
+    const { geometry, memory, count } = this.core.memory;
+    const firstValid = Math.min(Math.max(0, -this.first), this.pte.length);
+    const endValid = Math.max(firstValid, Math.min(this.pte.length, count - this.first));
+    if (this.channel === undefined) {
+      for (let p = firstValid; p < endValid; p++) this.core.fault(this.first + p, this.pgoff + p);
+      this.channel = new SharedDirtyChannel(this.first, this.pte.length);
+      this.core.attachChannel(this.channel);
+    }
+    return {
+      memory,
+      byteOffset: this.base,
+      length: this.size,
+      pageSize: geometry.size,
+      validStart: firstValid * geometry.size,
+      validEnd: endValid * geometry.size,
+      state: this.channel.state,
+    };
+  }
+
+  /** munmap: later accesses are EFAULT; pages already enlisted stay enlisted. */
+  close(): void {
+    if (this.size === 0) return;
+    this.size = 0;
+    this.pte.fill(PTE_ABSENT);
+    this.core.unmap(this, this.channel, this.file);
+  }
+
+  mkclean(pages: Int32Array, count: number): void {
+    const n = this.pte.length;
+    for (let i = 0; i < count; i++) {
+      const p = pages[i] - this.first;
+      if (p >= 0 && p < n && this.pte[p] === PTE_WRITABLE) this.pte[p] = PTE_READONLY;
+    }
+  }
+
+  private checkRange(offset: number, length: number): void {
+    if (!inRange(offset, length, this.size)) throw rangeError(offset, length, this.size);
+  }
+
+  /** page_mkwrite for every non-writable page of the range, after checking the whole range. */
+  private makeWritable(offset: number, length: number): void {
+    if (length === 0) return;
+    const p0 = offset >>> this.shift;
+    const p1 = (offset + length - 1) >>> this.shift;
+    this.core.checkBacked(this.first + p0, this.first + p1);
+    for (let p = p0; p <= p1; p++) {
+      if (this.pte[p] === PTE_WRITABLE) continue;
+      this.core.mkwrite(this.first + p, this.pgoff + p);
+      this.pte[p] = PTE_WRITABLE;
+    }
+  }
+
+  /** Read faults: map absent pages read-only (mapped pages stay readable after cleanup); never enlists. */
+  private makeReadable(offset: number, length: number): void {
+    if (length === 0) return;
+    const p0 = offset >>> this.shift;
+    const p1 = (offset + length - 1) >>> this.shift;
+    let checked = false;
+    for (let p = p0; p <= p1; p++) {
+      if (this.pte[p] !== PTE_ABSENT) continue;
+      if (!checked) this.core.checkBacked(this.first + p, this.first + p1);
+      checked = true;
+      this.core.fault(this.first + p, this.pgoff + p);
+      this.pte[p] = PTE_READONLY;
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { checkBody, checkBytes, checkFillByte, inRange, rangeError } from './access-check.js';
+import { check, KernelError, SUPPORTED_PAGE_SIZES } from './gem.js';
+import { BITMAP, DOORBELL, LIVE, LIVE_DETACHED, LIVENESS } from './layout.js';
+import type { FbStoreApi, WorkerMappingDescriptor } from './tokens.js';
+
+/**
+ * The worker-thread twin of FbMapping, over the same SharedArrayBuffer. A store writes the data,
+ * then sets the page's dirty bit with `Atomics.or` — a read-modify-write, so the data store is
+ * ordered before the bit (release) and the core's `Atomics.exchange` (acquire) sees both. A
+ * 0→1 transition rings the doorbell. Spans mark each page once per call, after the data.
+ */
+export class WorkerFbMapping implements FbStoreApi {
+  private size: number;
+  private readonly shift: number;
+  private readonly base: number;
+  private validStart: number;
+  private validEnd: number;
+  private readonly words: Int32Array;
+  private readonly u8: Uint8Array;
+  private readonly u16: Uint16Array;
+  private readonly u32: Uint32Array;
+  private readonly dv: DataView;
+
+  constructor(desc: WorkerMappingDescriptor) {
+    checkDescriptor(desc);
+    const memory = desc.memory;
+    this.size = desc.length;
+    this.shift = Math.log2(desc.pageSize);
+    this.base = desc.byteOffset;
+    this.validStart = desc.validStart;
+    this.validEnd = desc.validEnd;
+    this.words = new Int32Array(desc.state);
+    this.u8 = new Uint8Array(memory);
+    this.u16 = new Uint16Array(memory, 0, memory.byteLength >>> 1);
+    this.u32 = new Uint32Array(memory, 0, memory.byteLength >>> 2);
+    this.dv = new DataView(memory);
+  }
+
+  setUint8(offset: number, value: number): void {
+    if (!this.storable(offset, 1)) throw this.refuse(offset, 1);
+    this.u8[this.base + offset] = value;
+    this.mark(offset >>> this.shift);
+  }
+
+  setUint16(offset: number, value: number): void {
+    if (!this.storable(offset, 2)) throw this.refuse(offset, 2);
+    if ((offset & 1) === 0) this.u16[(this.base + offset) >>> 1] = value;
+    else this.dv.setUint16(this.base + offset, value, true);
+    this.markRange(offset, 2);
+  }
+
+  setUint32(offset: number, value: number): void {
+    if (!this.storable(offset, 4)) throw this.refuse(offset, 4);
+    if ((offset & 3) === 0) {
+      this.u32[(this.base + offset) >>> 2] = value;
+      this.mark(offset >>> this.shift);
+    } else {
+      this.dv.setUint32(this.base + offset, value, true);
+      this.markRange(offset, 4);
+    }
+  }
+
+  getUint8(offset: number): number {
+    if (!this.loadable(offset, 1)) throw this.refuse(offset, 1);
+    return this.u8[this.base + offset];
+  }
+
+  getUint16(offset: number): number {
+    if (!this.loadable(offset, 2)) throw this.refuse(offset, 2);
+    return this.dv.getUint16(this.base + offset, true);
+  }
+
+  getUint32(offset: number): number {
+    if (!this.loadable(offset, 4)) throw this.refuse(offset, 4);
+    return (offset & 3) === 0
+      ? this.u32[(this.base + offset) >>> 2]
+      : this.dv.getUint32(this.base + offset, true);
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    checkBytes(bytes);
+    this.checkStore(offset, bytes.length);
+    this.u8.set(bytes, this.base + offset);
+    this.markRange(offset, bytes.length);
+  }
+
+  fill(offset: number, length: number, byte: number): void {
+    checkFillByte(byte);
+    this.checkStore(offset, length);
+    this.u8.fill(byte, this.base + offset, this.base + offset + length);
+    this.markRange(offset, length);
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    if (!inRange(offset, length, this.validEnd) || offset < this.validStart)
+      throw this.refuse(offset, length);
+    return this.u8.slice(this.base + offset, this.base + offset + length);
+  }
+
+  /** Bracketed raw access: the pages are marked when `body` returns (end of CPU access). */
+  access(offset: number, length: number, body: (view: Uint8Array) => void): void {
+    checkBody(body);
+    this.checkStore(offset, length);
+    try {
+      body(this.u8.subarray(this.base + offset, this.base + offset + length));
+    } finally {
+      this.markRange(offset, length);
+    }
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** This thread stops using the mapping (later accesses EFAULT); munmap is `FbMapping.close()`. */
+  close(): void {
+    this.size = 0;
+    this.validStart = 0;
+    this.validEnd = 0;
+  }
+
+  private storable(offset: number, size: number): boolean {
+    return (
+      offset >>> 0 === offset &&
+      offset >= this.validStart &&
+      offset + size <= this.validEnd &&
+      this.words[LIVENESS] === LIVE
+    );
+  }
+
+  private loadable(offset: number, size: number): boolean {
+    return offset >>> 0 === offset && offset >= this.validStart && offset + size <= this.validEnd;
+  }
+
+  private checkStore(offset: number, length: number): void {
+    const ok = inRange(offset, length, this.validEnd) && offset >= this.validStart;
+    if (!ok || this.words[LIVENESS] !== LIVE) throw this.refuse(offset, length);
+  }
+
+  private refuse(offset: number, length: number): KernelError {
+    const liveness = Atomics.load(this.words, LIVENESS);
+    if (liveness === LIVE_DETACHED) return new KernelError('SIGBUS', 'the framebuffer was cleaned up');
+    if (liveness !== LIVE) return new KernelError('EFAULT', 'the mapping was closed');
+    return rangeError(offset, length, this.size);
+  }
+
+  private markRange(offset: number, length: number): void {
+    if (length === 0) return;
+    const last = (offset + length - 1) >>> this.shift;
+    for (let page = offset >>> this.shift; page <= last; page++) this.mark(page);
+  }
+
+  private mark(page: number): void {
+    const bit = 1 << (page & 31);
+    if ((Atomics.or(this.words, BITMAP + (page >>> 5), bit) & bit) !== 0) return;
+    Atomics.add(this.words, DOORBELL, 1);
+    Atomics.notify(this.words, DOORBELL, 1);
+  }
+}
+
+function checkDescriptor(desc: WorkerMappingDescriptor): void {
+  check(typeof desc === 'object' && desc !== null, 'EINVAL', 'mapping descriptor missing');
+  check(
+    desc.memory instanceof SharedArrayBuffer && desc.state instanceof SharedArrayBuffer,
+    'EINVAL',
+    'descriptor buffers',
+  );
+  check(SUPPORTED_PAGE_SIZES.includes(desc.pageSize), 'EINVAL', 'descriptor page size');
+  const ints = [desc.length, desc.validStart, desc.validEnd].every((n) => Number.isSafeInteger(n) && n >= 0);
+  check(
+    ints && desc.validStart <= desc.validEnd && desc.validEnd <= desc.length,
+    'EINVAL',
+    'descriptor range',
+  );
+  check(Number.isSafeInteger(desc.byteOffset), 'EINVAL', 'descriptor byteOffset');
+  const inMemory =
+    desc.validStart === desc.validEnd || desc.byteOffset + desc.validEnd <= desc.memory.byteLength;
+  check(inMemory && desc.byteOffset + desc.validStart >= 0, 'EINVAL', 'descriptor outside its memory');
+}
+
+/** Worker-side entry point: attach to a mapping shared by `FbMapping.share()`. */
+export function attachFbMapping(desc: WorkerMappingDescriptor): WorkerFbMapping {
+  return new WorkerFbMapping(desc);
+}
