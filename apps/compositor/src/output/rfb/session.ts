@@ -1,0 +1,304 @@
+import { Rect, Region } from '@fbemu/drm-fb-helper';
+import type { FrameSource } from '../tokens.js';
+import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
+import {
+  type ClientMessageHandler,
+  ClientMessageParser,
+  type ParserLimits,
+  type RfbMinorVersion,
+} from './parser.js';
+import {
+  encodePixelFormat,
+  PIXEL_FORMAT_BYTES,
+  PixelConverter,
+  type PixelFormat,
+  SERVER_PIXEL_FORMAT,
+  unsupportedReason,
+} from './pixel-format.js';
+import { Encoding, SERVER_VERSION, SecurityType } from './protocol.js';
+import type { ByteTransport } from './transport.js';
+
+/** Input a client sent, passed on untouched (the compositor decides what to do with it). */
+export type RfbInputEvent =
+  | { type: 'key'; session: number; down: boolean; keysym: number }
+  | { type: 'pointer'; session: number; buttonMask: number; x: number; y: number }
+  | { type: 'cutText'; session: number; text: string };
+
+export interface SessionLimits extends ParserLimits {
+  /** damage above this many rects is sent as its bounding box */
+  maxRectsPerUpdate: number;
+  /** no new update is written while more than this is queued on the transport */
+  maxBufferedBytes: number;
+  /** pending CopyRects above this fall back to raw damage */
+  maxPendingCopies: number;
+}
+
+/** What a session needs from its server. */
+export interface SessionHost {
+  readonly frame: FrameSource;
+  readonly desktopName: string;
+  readonly limits: Readonly<SessionLimits>;
+  input(event: RfbInputEvent): void;
+  sessionClosed(session: RfbSession, reason: string): void;
+}
+
+export interface SessionCounters {
+  updates: number;
+  rects: number;
+  copyRects: number;
+  rawPixels: number;
+  bytesSent: number;
+}
+
+type SessionState = 'handshake' | 'ready' | 'closed';
+
+function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): boolean {
+  let hit = false;
+  r.forEachRect((a1, b1, a2, b2) => {
+    hit ||= a1 < x2 && x1 < a2 && b1 < y2 && y1 < b2;
+  });
+  return hit;
+}
+
+/**
+ * One RFB client, from ProtocolVersion to close, over any `ByteTransport`.
+ *
+ * Damage is kept per session: the region of the framebuffer where what the client shows (after the
+ * CopyRects queued for it) may differ from the framebuffer. Updates are pulled: one is written only
+ * when the client has an update request outstanding, there is something to send, and the transport
+ * is not backed up — otherwise damage keeps coalescing in the region.
+ */
+export class RfbSession implements ClientMessageHandler {
+  readonly counters: SessionCounters = { updates: 0, rects: 0, copyRects: 0, rawPixels: 0, bytesSent: 0 };
+  private readonly parser: ClientMessageParser;
+  private state: SessionState = 'handshake';
+  private minor: RfbMinorVersion = 8;
+  private converter = new PixelConverter(SERVER_PIXEL_FORMAT);
+  private readonly dirty: Region;
+  private copies: CopyOp[] = [];
+  private requested = false;
+  private resized = false;
+  private canCopyRect = false;
+  private canDesktopSize = false;
+
+  constructor(
+    readonly id: number,
+    readonly transport: ByteTransport,
+    private readonly host: SessionHost,
+  ) {
+    this.parser = new ClientMessageParser(this, host.limits);
+    this.dirty = new Region(host.limits.maxRectsPerUpdate);
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  start(): void {
+    this.transport.listen({ data: (chunk) => this.receive(chunk), closed: () => this.end('peer closed') });
+    this.send(Buffer.from(SERVER_VERSION, 'latin1'));
+  }
+
+  /** Marks `[x1,x2)×[y1,y2)` (already clipped to the framebuffer) as changed; `flush` sends it. */
+  damage(x1: number, y1: number, x2: number, y2: number): void {
+    if (this.state === 'ready') this.dirty.addXyxy(x1, y1, x2, y2);
+  }
+
+  /** Answers a pending update request with what changed (after a batch of `damage`). */
+  flush(): void {
+    this.pump();
+  }
+
+  /**
+   * The framebuffer block `w×h` at (sx, sy) was just copied to (dx, dy). Sent as CopyRect when the
+   * client supports it and shows the source correctly (no pending damage touches it); otherwise the
+   * destination is damaged.
+   */
+  copyRect(op: CopyOp): void {
+    if (this.state !== 'ready') return;
+    const usable =
+      this.canCopyRect &&
+      !this.resized &&
+      this.copies.length < this.host.limits.maxPendingCopies &&
+      !overlaps(this.dirty, op.sx, op.sy, op.sx + op.w, op.sy + op.h);
+    if (usable) this.copies.push(op);
+    else this.dirty.addXyxy(op.dx, op.dy, op.dx + op.w, op.dy + op.h);
+    this.pump();
+  }
+
+  /** The framebuffer changed size: the client learns it through DesktopSize, then gets everything. */
+  resize(): void {
+    if (this.state !== 'ready') return;
+    this.resized = true;
+    this.copies = [];
+    this.damageAll();
+    this.pump();
+  }
+
+  /** Closes the connection (server shutdown or a protocol failure). */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    this.transport.close(reason);
+    this.end(reason);
+  }
+
+  destroy(reason: string): void {
+    if (this.state === 'closed') return;
+    this.transport.destroy();
+    this.end(reason);
+  }
+
+  // ---- ClientMessageHandler -------------------------------------------------------------
+
+  version(minor: RfbMinorVersion): void {
+    this.minor = minor;
+    // 3.3: the server picks the security type (u32); 3.7+: it offers a list (u8 count, types).
+    if (minor === 3) this.send(u32(SecurityType.None));
+    else this.send(Buffer.from([1, SecurityType.None]));
+  }
+
+  securityType(type: number): void {
+    if (type !== SecurityType.None) {
+      if (this.minor === 8) this.send(securityFailure(`security type ${type} not offered`));
+      this.close(`client chose security type ${type}`);
+      return;
+    }
+    // RFC 6143 §7.1.3: 3.8 sends SecurityResult even for None; 3.7 does not.
+    if (this.minor === 8) this.send(u32(0));
+  }
+
+  clientInit(): void {
+    // Every session is shared: the flag asks to disconnect others, which a compositor never does.
+    const { width, height } = this.host.frame;
+    const name = Buffer.from(this.host.desktopName, 'utf8');
+    const msg = Buffer.alloc(4 + PIXEL_FORMAT_BYTES + 4 + name.length);
+    msg.writeUInt16BE(width, 0);
+    msg.writeUInt16BE(height, 2);
+    encodePixelFormat(SERVER_PIXEL_FORMAT, msg, 4);
+    msg.writeUInt32BE(name.length, 4 + PIXEL_FORMAT_BYTES);
+    name.copy(msg, 8 + PIXEL_FORMAT_BYTES);
+    this.send(msg);
+    this.state = 'ready';
+    this.damageAll(); // a client seen for the first time has nothing: everything is damaged
+  }
+
+  setPixelFormat(pf: PixelFormat): void {
+    const reason = unsupportedReason(pf);
+    if (reason !== undefined) {
+      this.close(`SetPixelFormat: ${reason}`);
+      return;
+    }
+    this.converter = new PixelConverter(pf);
+  }
+
+  setEncodings(encodings: Int32Array): void {
+    this.canCopyRect = encodings.includes(Encoding.CopyRect);
+    this.canDesktopSize = encodings.includes(Encoding.DesktopSize);
+    if (!this.canCopyRect) this.dropCopies();
+  }
+
+  updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): void {
+    if (!incremental) {
+      const r = new Rect(x, y, x + w, y + h).clipTo(this.host.frame.width, this.host.frame.height);
+      this.dirty.addRect(r);
+    }
+    this.requested = true;
+    this.pump();
+  }
+
+  keyEvent(down: boolean, keysym: number): void {
+    this.host.input({ type: 'key', session: this.id, down, keysym });
+  }
+
+  pointerEvent(buttonMask: number, x: number, y: number): void {
+    this.host.input({ type: 'pointer', session: this.id, buttonMask, x, y });
+  }
+
+  cutText(text: string): void {
+    this.host.input({ type: 'cutText', session: this.id, text });
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private receive(chunk: Uint8Array): void {
+    if (this.state === 'closed') return;
+    let failure: string | undefined;
+    try {
+      failure = this.parser.feed(chunk);
+    } catch (e) {
+      // A bug of ours must cost this connection only, never the server.
+      failure = `internal error: ${(e as Error).message}`;
+    }
+    if (failure !== undefined) this.close(failure);
+  }
+
+  private end(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.parser.stop();
+    this.host.sessionClosed(this, reason);
+  }
+
+  private damageAll(): void {
+    const { width, height } = this.host.frame;
+    this.dirty.clear().addXyxy(0, 0, width, height);
+  }
+
+  /** Queued copies are forgotten: their destinations become damage (the client never saw them). */
+  private dropCopies(): void {
+    for (const c of this.copies) this.dirty.addXyxy(c.dx, c.dy, c.dx + c.w, c.dy + c.h);
+    this.copies = [];
+  }
+
+  /** Writes one update if the client asked for one, something changed, and the transport keeps up. */
+  private pump(): void {
+    if (this.state !== 'ready' || !this.requested) return;
+    if (this.transport.bufferedBytes > this.host.limits.maxBufferedBytes) return;
+    const parts = this.nextUpdate();
+    if (parts === undefined) return;
+    this.requested = false;
+    const update = encodeUpdate(this.host.frame, this.converter, parts);
+    // The content is on its way: the client is now up to date except for later damage.
+    if (parts.raw) this.dirty.clear();
+    this.copies = [];
+    this.counters.updates++;
+    this.counters.rects += update.rects;
+    this.counters.copyRects += parts.copies.length;
+    this.counters.rawPixels += update.rawPixels;
+    this.send(update.bytes);
+  }
+
+  /** What the next update carries (views of the session state); undefined when there is nothing to send. */
+  private nextUpdate(): UpdateParts | undefined {
+    if (this.resized) {
+      if (!this.canDesktopSize) {
+        this.close('framebuffer resized and the client does not support DesktopSize');
+        return undefined;
+      }
+      this.resized = false;
+      const { width, height } = this.host.frame;
+      // The resize goes alone; the full damage follows on the client's next request.
+      return { desktopSize: { width, height }, copies: [] };
+    }
+    if (this.dirty.isEmpty() && this.copies.length === 0) return undefined;
+    return { copies: this.copies, raw: this.dirty };
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.counters.bytesSent += bytes.byteLength;
+    this.transport.write(bytes, () => this.pump());
+  }
+}
+
+function u32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v, 0);
+  return b;
+}
+
+/** RFC 6143 §7.1.3: SecurityResult "failed" followed, in 3.8, by a reason string. */
+function securityFailure(reason: string): Buffer {
+  const text = Buffer.from(reason, 'latin1');
+  return Buffer.concat([u32(1), u32(text.length), text]);
+}
