@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 
+export * from './clip.js';
 export * from './convert.js';
 export * from './format.js';
 export * from './module.js';
+export * from './pageref-damage.js';
 export * from './rect.js';
 export * from './region.js';
 export * from './surface.js';
