@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { ConfigError, DEFAULT_SCENE, parseSceneConfig } from './scene-config.js';
+
+const problems = (json: unknown): string[] => {
+  try {
+    parseSceneConfig(json);
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  return [];
+};
+
+describe('parseSceneConfig', () => {
+  it('an empty object is the default scene', () => {
+    expect(parseSceneConfig({})).to.deep.equal(DEFAULT_SCENE);
+  });
+
+  it('takes overrides and parses colours', () => {
+    const c = parseSceneConfig({
+      output: { width: 320, height: 200, background: '#0a0b0c' },
+      delayMs: 16,
+      pageSize: 16384,
+      clients: [{ name: 'a', kind: 'shmem', width: 10, height: 10 }],
+      rfb: { port: 0 },
+    });
+    expect(c.output).to.deep.equal({ width: 320, height: 200, background: 0x0a0b0c });
+    expect(c.pageSize).to.equal(16384);
+    expect(c.clients[0]).to.deep.include({ format: 'XRGB8888', x: 0, y: 0, z: 0, fps: 30 });
+    expect(c.clients[0].offset).to.equal(undefined);
+    expect(c.rfb).to.deep.equal({ host: '127.0.0.1', port: 0 });
+  });
+
+  it('names every problem with its path', () => {
+    const p = problems({
+      output: { width: 8, height: 'tall' },
+      delayMs: -1,
+      damage: 'all',
+      pageSize: 8192,
+      colour: 1,
+      clients: [
+        { name: 'a', kind: 'x11', width: 10, height: 10 },
+        { name: 'a', kind: 'vmwgfx', width: 10.5, height: 10, format: 'RGB565', offset: -4 },
+      ],
+    });
+    expect(p).to.include.members([
+      '$.colour: unknown key (allowed: output, delayMs, damage, pageSize, clients, rfb, http, png)',
+      '$.output.width: expected an integer in [16, 8192], got 8',
+      '$.output.height: expected an integer in [16, 8192], got "tall"',
+      '$.delayMs: expected an integer in [1, 10000], got -1',
+      '$.damage: expected one of bbox, region, got "all"',
+      '$.pageSize: expected one of 4096, 16384, 65536, got 8192',
+      '$.clients[0].kind: expected one of shmem, shadow, vmwgfx, got "x11"',
+      '$.clients[1].width: expected an integer in [1, 4096], got 10.5',
+      '$.clients[1].offset: expected an integer in [0, 17592186044416], got -4',
+      '$.clients[1].format: the SVGA host surface is XRGB8888',
+      '$.clients[1].name: duplicate name "a"',
+    ]);
+    expect(p).to.have.length(11);
+  });
+
+  it('rejects non-objects', () => {
+    expect(problems([])).to.deep.equal(['$: expected an object']);
+    expect(problems({ clients: {} })).to.deep.equal(['$.clients: expected an array']);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The compositor's scene: the output, the clients (each a framebuffer mounted as a plane) and
+ * the outputs. `--config FILE` reads this as JSON; `parseSceneConfig` validates it and names the
+ * exact path of anything wrong, so a typo never turns into a silent default.
+ */
+
+export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx';
+export type PlaneFormat = 'XRGB8888' | 'ARGB8888' | 'RGB565';
+export type DamageMode = 'bbox' | 'region';
+
+export interface ClientConfig {
+  name: string;
+  /** shmem: fbdev over GEM shmem (no shadow); shadow: generic fbdev with a shadow buffer; vmwgfx: SVGA guest */
+  kind: ClientKind;
+  width: number;
+  height: number;
+  format: PlaneFormat;
+  x: number;
+  y: number;
+  z: number;
+  /** fake mmap offset (bytes, page aligned) to mount the client's GEM object at; absent: chosen */
+  offset?: number;
+  /** frames per second the demo client draws */
+  fps: number;
+}
+
+export interface SceneConfig {
+  output: { width: number; height: number; background: number };
+  /** deferred-I/O delay in ms (the DRM helpers' 50 ms by default) */
+  delayMs: number;
+  damage: DamageMode;
+  pageSize: number;
+  clients: ClientConfig[];
+  rfb: { host: string; port: number };
+  http: { host: string; port: number };
+  png: { dir: string; intervalMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid scene config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Collects every problem instead of stopping at the first, so one run shows them all. */
+class Reader {
+  readonly problems: string[] = [];
+
+  obj(v: unknown, path: string): Json {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Json;
+    if (v !== undefined) this.problems.push(`${path}: expected an object`);
+    return {};
+  }
+
+  unknownKeys(o: Json, allowed: string[], path: string): void {
+    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.problems.push(`${path}.${k}: unknown key (allowed: ${allowed.join(', ')})`);
+  }
+
+  int(o: Json, key: string, path: string, min: number, max: number, fallback?: number): number {
+    const v = o[key] ?? fallback;
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max) return v;
+    this.problems.push(`${path}.${key}: expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    return min;
+  }
+
+  oneOf<T extends string | number>(o: Json, key: string, path: string, values: readonly T[], fallback?: T): T {
+    const v = o[key] ?? fallback;
+    if (values.includes(v as T)) return v as T;
+    this.problems.push(`${path}.${key}: expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+    return values[0];
+  }
+
+  str(o: Json, key: string, path: string, fallback?: string): string {
+    const v = o[key] ?? fallback;
+    if (typeof v === 'string' && v.length > 0) return v;
+    this.problems.push(`${path}.${key}: expected a non-empty string, got ${JSON.stringify(v)}`);
+    return '';
+  }
+
+  /** "#rrggbb" or an integer 0..0xffffff */
+  colour(o: Json, key: string, path: string, fallback: number): number {
+    const v = o[key] ?? fallback;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffff) return v;
+    if (typeof v === 'string' && /^#[0-9a-fA-F]{6}$/.test(v)) return Number.parseInt(v.slice(1), 16);
+    this.problems.push(`${path}.${key}: expected "#rrggbb" or 0..0xffffff, got ${JSON.stringify(v)}`);
+    return 0;
+  }
+}
+
+export const DEFAULT_SCENE: SceneConfig = {
+  output: { width: 1280, height: 800, background: 0x1d2733 },
+  delayMs: 50,
+  damage: 'region',
+  pageSize: 4096,
+  clients: [
+    { name: 'plasma', kind: 'shmem', width: 560, height: 360, format: 'XRGB8888', x: 40, y: 40, z: 1, offset: 0x1_0000_0000, fps: 30 },
+    { name: 'console', kind: 'shadow', width: 640, height: 320, format: 'RGB565', x: 600, y: 60, z: 2, offset: 0x2_0000_0000, fps: 2 },
+    { name: 'vm', kind: 'vmwgfx', width: 480, height: 300, format: 'XRGB8888', x: 260, y: 440, z: 3, fps: 20 },
+  ],
+  rfb: { host: '127.0.0.1', port: 5900 },
+  http: { host: '127.0.0.1', port: 6080 },
+  png: { dir: 'out', intervalMs: 5000 },
+};
+
+function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
+  const o = r.obj(v, path);
+  r.unknownKeys(o, ['name', 'kind', 'width', 'height', 'format', 'x', 'y', 'z', 'offset', 'fps'], path);
+  const c: ClientConfig = {
+    name: r.str(o, 'name', path),
+    kind: r.oneOf(o, 'kind', path, ['shmem', 'shadow', 'vmwgfx'] as const),
+    width: r.int(o, 'width', path, 1, 4096),
+    height: r.int(o, 'height', path, 1, 4096),
+    format: r.oneOf(o, 'format', path, ['XRGB8888', 'ARGB8888', 'RGB565'] as const, 'XRGB8888'),
+    x: r.int(o, 'x', path, -16384, 16384, 0),
+    y: r.int(o, 'y', path, -16384, 16384, 0),
+    z: r.int(o, 'z', path, -1000, 1000, 0),
+    fps: r.int(o, 'fps', path, 1, 240, 30),
+  };
+  if (o.offset !== undefined) c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
+  if (c.kind === 'vmwgfx' && c.format !== 'XRGB8888') r.problems.push(`${path}.format: the SVGA host surface is XRGB8888`);
+  return c;
+}
+
+/** Validates a parsed JSON scene; missing top-level sections take the defaults. Throws ConfigError. */
+export function parseSceneConfig(json: unknown): SceneConfig {
+  const r = new Reader();
+  const o = r.obj(json, '$');
+  r.unknownKeys(o, ['output', 'delayMs', 'damage', 'pageSize', 'clients', 'rfb', 'http', 'png'], '$');
+  const d = DEFAULT_SCENE;
+  const out = r.obj(o.output ?? d.output, '$.output');
+  const rfb = r.obj(o.rfb ?? d.rfb, '$.rfb');
+  const http = r.obj(o.http ?? d.http, '$.http');
+  const png = r.obj(o.png ?? d.png, '$.png');
+  const clientsJson = o.clients ?? d.clients;
+  if (!Array.isArray(clientsJson)) r.problems.push('$.clients: expected an array');
+  const clients = (Array.isArray(clientsJson) ? clientsJson : []).map((c, i) => parseClient(r, c, `$.clients[${i}]`));
+  const names = new Set<string>();
+  for (const [i, c] of clients.entries()) {
+    if (names.has(c.name)) r.problems.push(`$.clients[${i}].name: duplicate name ${JSON.stringify(c.name)}`);
+    names.add(c.name);
+  }
+  const config: SceneConfig = {
+    output: {
+      width: r.int(out, 'width', '$.output', 16, 8192),
+      height: r.int(out, 'height', '$.output', 16, 8192),
+      background: r.colour(out, 'background', '$.output', d.output.background),
+    },
+    delayMs: r.int(o, 'delayMs', '$', 1, 10_000, d.delayMs),
+    damage: r.oneOf(o, 'damage', '$', ['bbox', 'region'] as const, d.damage),
+    pageSize: r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize),
+    clients,
+    rfb: { host: r.str(rfb, 'host', '$.rfb', d.rfb.host), port: r.int(rfb, 'port', '$.rfb', 0, 65535, d.rfb.port) },
+    http: { host: r.str(http, 'host', '$.http', d.http.host), port: r.int(http, 'port', '$.http', 0, 65535, d.http.port) },
+    png: { dir: r.str(png, 'dir', '$.png', d.png.dir), intervalMs: r.int(png, 'intervalMs', '$.png', 0, 3_600_000, d.png.intervalMs) },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
