@@ -106,13 +106,13 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
 
   /**
    * One FIFO pass and the redraw, on SYNC (before the register write returns, invariant 31) or on
-   * a refresh tick. Not re-entrant: a SYNC or refresh from inside (an `updates$` subscriber) is
+   * a refresh tick, while the device is enabled and configured. Not re-entrant: a SYNC or refresh from inside (an `updates$` subscriber) is
    * ignored, since the pass in progress already covers it.
    */
   private process(): void {
-    if (this.processing) return;
+    if (this.processing || !this.regs.fifoRunning) return;
     this.processing = true;
-    if (this.regs.fifoRunning) this.reader.run(this);
+    this.reader.run(this);
     this.redraw();
     this.processing = false;
   }

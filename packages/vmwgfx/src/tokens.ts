@@ -63,3 +63,16 @@ export const SVGA_HOST_OPTIONS: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaHos
 export const SVGA_PORT: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaPort');
 /** The guest's view of BAR1/BAR2 (`SvgaMemory`); bound to the host model's memory by default. */
 export const SVGA_MEMORY: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaMemory');
+
+/** Guest FIFO back-pressure tuning. */
+export interface SvgaFifoOptions {
+  /** poll period while waiting for room, ms (default 10) */
+  pollMs?: number;
+  /** give up after this long without room, ms (default 3000, the kernel's lockup timeout) */
+  timeoutMs?: number;
+}
+
+/** The guest's FIFO writer (`SvgaFifoWriter`). */
+export const SVGA_FIFO: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaFifo');
+/** Optional `SvgaFifoOptions`. */
+export const SVGA_FIFO_OPTIONS: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaFifoOptions');
