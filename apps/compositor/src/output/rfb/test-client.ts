@@ -204,7 +204,8 @@ export class RfbTestClient {
     return { ...r, data };
   }
 
-  private async serverInit(): Promise<ServerInit> {
+  /** Reads ServerInit (after a handshake the test drove by hand). */
+  async serverInit(): Promise<ServerInit> {
     const b = await this.read(24);
     const name = (await this.read(b.readUInt32BE(20))).toString('utf8');
     this.resizeScreen(b.readUInt16BE(0), b.readUInt16BE(2));
