@@ -1,0 +1,297 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { VirtualTimeScheduler } from 'rxjs';
+import { FbDeferredIo } from './fb-deferred-io.js';
+import type { FbMapping } from './fb-mapping.js';
+import { isKernelError } from './gem.js';
+import { fbInfo, pagesOf } from './test-fixtures.js';
+import type { FbFile } from './tokens.js';
+
+/**
+ * Model-based test: random sequences of open/mmap/store/load/advance/fsync/munmap/release/cleanup
+ * run against FbDeferredIo and against the small reference model below, written from
+ * kernel-semantics.md §1 and invariants 1–15, not from the implementation.
+ */
+const PAGES = 6;
+const PS = 4096;
+const ABSENT = 0;
+const RO = 1;
+const RW = 2;
+
+interface ModelMapping {
+  first: number;
+  pages: number;
+  pte: number[];
+  file: number;
+  closed: boolean;
+}
+interface ModelFile {
+  refs: number;
+  open: boolean;
+}
+interface Batch {
+  pages: number[];
+  armedAt: number;
+  flushedAt: number;
+  cycle: number;
+}
+
+class Model {
+  now = 0;
+  memory = new Uint8Array(PAGES * PS);
+  files: ModelFile[] = [];
+  maps: ModelMapping[] = [];
+  openCount = 0;
+  list: number[] = [];
+  deadline: number | undefined;
+  armedAt = 0;
+  cycle = 0;
+  detached = false;
+  batches: Batch[] = [];
+
+  constructor(
+    readonly delay: number,
+    readonly sorted: boolean,
+  ) {}
+
+  open(): string | number {
+    if (this.detached) return 'ENODEV';
+    this.openCount++;
+    return this.files.push({ refs: 1, open: true }) - 1;
+  }
+
+  release(f: number): string | undefined {
+    const file = this.files[f];
+    if (!file?.open) return 'EINVAL';
+    file.open = false;
+    this.put(file);
+  }
+
+  mmap(f: number, pgoff: number, fileBase: number, pages: number): string | number {
+    const file = this.files[f];
+    if (!file?.open) return 'EINVAL';
+    if (this.detached) return 'ENODEV';
+    file.refs++;
+    return this.maps.push({ first: pgoff - fileBase, pages, pte: new Array(pages).fill(ABSENT), file: f, closed: false }) - 1;
+  }
+
+  munmap(m: number): void {
+    const map = this.maps[m];
+    if (map.closed) return;
+    map.closed = true;
+    map.pte.fill(ABSENT);
+    this.put(this.files[map.file]);
+  }
+
+  /** a store of `length` bytes (fill) at mapping byte `offset` */
+  store(m: number, offset: number, length: number, byte: number): string | undefined {
+    const map = this.maps[m];
+    if (map.closed || offset + length > map.pages * PS) return 'EFAULT';
+    if (length === 0) return;
+    const p0 = Math.floor(offset / PS);
+    const p1 = Math.floor((offset + length - 1) / PS);
+    if (this.detached || map.first + p0 < 0 || map.first + p1 >= PAGES) return 'SIGBUS';
+    for (let p = p0; p <= p1; p++) {
+      if (map.pte[p] === RW) continue;
+      this.enlist(map.first + p);
+      map.pte[p] = RW;
+    }
+    const at = map.first * PS + offset;
+    this.memory.fill(byte, at, at + length);
+  }
+
+  load(m: number, offset: number): string | number {
+    const map = this.maps[m];
+    if (map.closed || offset >= map.pages * PS) return 'EFAULT';
+    const p = Math.floor(offset / PS);
+    if (map.pte[p] === ABSENT) {
+      if (this.detached || map.first + p < 0 || map.first + p >= PAGES) return 'SIGBUS';
+      map.pte[p] = RO;
+    }
+    return this.memory[map.first * PS + offset];
+  }
+
+  advance(dt: number): void {
+    const target = this.now + dt;
+    if (this.deadline !== undefined && this.deadline <= target) {
+      this.now = this.deadline;
+      this.writeback();
+    }
+    this.now = target;
+  }
+
+  fsync(): void {
+    if (this.deadline !== undefined) this.writeback();
+  }
+
+  cleanup(): void {
+    if (this.detached) return;
+    this.fsync();
+    this.detached = true;
+  }
+
+  private enlist(page: number): void {
+    if (this.list.includes(page)) return;
+    this.list.push(page);
+    if (this.deadline !== undefined) return;
+    this.deadline = this.now + this.delay;
+    this.armedAt = this.now;
+  }
+
+  private writeback(): void {
+    const pages = this.sorted ? [...this.list].sort((a, b) => a - b) : this.list;
+    for (const map of this.maps) {
+      for (const page of pages) {
+        const p = page - map.first;
+        if (p >= 0 && p < map.pages && map.pte[p] === RW) map.pte[p] = RO;
+      }
+    }
+    this.batches.push({ pages, armedAt: this.armedAt, flushedAt: this.now, cycle: ++this.cycle });
+    this.list = [];
+    this.deadline = undefined;
+  }
+
+  private put(file: ModelFile): void {
+    if (--file.refs > 0) return;
+    if (--this.openCount === 0) this.fsync();
+  }
+}
+
+type Command =
+  | { op: 'open' }
+  | { op: 'release'; file: number }
+  | { op: 'mmap'; file: number; pgoff: number; fileBase: number; pages: number }
+  | { op: 'munmap'; map: number }
+  | { op: 'store'; map: number; offset: number; length: number; byte: number }
+  | { op: 'load'; map: number; offset: number }
+  | { op: 'advance'; dt: number }
+  | { op: 'fsync' }
+  | { op: 'cleanup' };
+
+/** an index into the files or mappings made so far (taken modulo their count) */
+const small = fc.nat({ max: 7 });
+const offset = fc.oneof(
+  { weight: 3, arbitrary: fc.nat({ max: PAGES * PS }) },
+  { weight: 1, arbitrary: fc.nat({ max: PAGES + 2 }).map((p) => Math.max(0, p * PS - 2)) },
+);
+/** every sequence starts with a file and a whole-framebuffer mapping, so most stores land */
+const prologue: Command[] = [{ op: 'open' }, { op: 'mmap', file: 0, pgoff: 0, fileBase: 0, pages: PAGES }];
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ op: 'open' as const }) },
+  { weight: 1, arbitrary: small.map((file) => ({ op: 'release' as const, file })) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('mmap' as const),
+      file: small,
+      pgoff: fc.nat({ max: PAGES + 2 }),
+      fileBase: fc.nat({ max: 2 }),
+      pages: fc.integer({ min: 1, max: PAGES + 1 }),
+    }),
+  },
+  { weight: 1, arbitrary: small.map((map) => ({ op: 'munmap' as const, map })) },
+  {
+    weight: 20,
+    arbitrary: fc.record({
+      op: fc.constant('store' as const),
+      map: small,
+      offset,
+      length: fc.oneof(fc.constant(1), fc.constant(4), fc.nat({ max: 2 * PS })),
+      byte: fc.nat({ max: 255 }),
+    }),
+  },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('load' as const), map: small, offset }) },
+  { weight: 8, arbitrary: fc.nat({ max: 12 }).map((dt) => ({ op: 'advance' as const, dt })) },
+  { weight: 2, arbitrary: fc.constant({ op: 'fsync' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'cleanup' as const }) },
+);
+
+/** Runs `fn`; returns its value, or the KernelError code it threw. */
+function outcome<T>(fn: () => T): T | string | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (isKernelError(e)) return e.code;
+    throw e;
+  }
+}
+
+function run(delay: number, sorted: boolean, commands: Command[]): void {
+  const scheduler = new VirtualTimeScheduler();
+  const defio = new FbDeferredIo(fbInfo(PAGES * PS), { delay, sortPagereflist: sorted }, scheduler);
+  const batches: Batch[] = [];
+  defio.pagerefs$.subscribe((b) =>
+    batches.push({ pages: pagesOf(b), armedAt: b.armedAt, flushedAt: b.flushedAt, cycle: b.cycle }),
+  );
+  const model = new Model(delay, sorted);
+  const files: FbFile[] = [];
+  const maps: FbMapping[] = [];
+  for (const [step, c] of [...prologue, ...commands].entries()) {
+    const where = `step ${step}: ${JSON.stringify(c)}`;
+    let real: unknown;
+    let expected: unknown;
+    switch (c.op) {
+      case 'open':
+        expected = model.open();
+        real = outcome(() => files.push(defio.open()) - 1);
+        break;
+      case 'release':
+        if (files.length === 0) continue;
+        expected = model.release(c.file % files.length);
+        real = outcome(() => defio.release(files[c.file % files.length]));
+        break;
+      case 'mmap':
+        if (files.length === 0) continue;
+        expected = model.mmap(c.file % files.length, c.pgoff, c.fileBase, c.pages);
+        real = outcome(() => maps.push(defio.mmap(files[c.file % files.length], { ...c, length: c.pages * PS })) - 1);
+        break;
+      case 'munmap':
+        if (maps.length === 0) continue;
+        model.munmap(c.map % maps.length);
+        maps[c.map % maps.length].close();
+        break;
+      case 'store': {
+        if (maps.length === 0) continue;
+        const m = maps[c.map % maps.length];
+        expected = model.store(c.map % maps.length, c.offset, c.length, c.byte);
+        if (c.length === 1) real = outcome(() => m.setUint8(c.offset, c.byte));
+        else if (c.length === 4 && c.offset % 4 === 0) real = outcome(() => m.setUint32(c.offset, c.byte * 0x01010101));
+        else real = outcome(() => m.fill(c.offset, c.length, c.byte));
+        break;
+      }
+      case 'load':
+        if (maps.length === 0) continue;
+        expected = model.load(c.map % maps.length, c.offset);
+        real = outcome(() => maps[c.map % maps.length].getUint8(c.offset));
+        break;
+      case 'advance':
+        model.advance(c.dt);
+        scheduler.maxFrames = scheduler.frame + c.dt;
+        scheduler.flush();
+        scheduler.frame = scheduler.maxFrames;
+        break;
+      case 'fsync':
+        model.fsync();
+        defio.fsync();
+        break;
+      case 'cleanup':
+        model.cleanup();
+        defio.cleanup();
+        break;
+    }
+    expect(real, where).to.equal(expected);
+    expect(batches, where).to.deep.equal(model.batches);
+    expect(defio.pending, where).to.equal(model.deadline !== undefined);
+    expect(defio.openFiles, where).to.equal(model.openCount);
+  }
+  expect(Buffer.from(defio.memory.memory).equals(model.memory)).to.equal(true);
+}
+
+describe('FbDeferredIo against a reference model (fast-check)', () => {
+  it('agrees on batches, timing, errors, loads and memory over 10,000 random sequences', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.boolean(), fc.array(command, { maxLength: 40 }), run),
+      { numRuns: 10_000 },
+    );
+  });
+});
