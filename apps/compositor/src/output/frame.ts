@@ -1,3 +1,4 @@
+import { convertRectToRgba8888, FbSurface, XRGB8888 } from '@fbemu/drm-fb-helper';
 import { check } from '@fbemu/gem-shmem';
 import type { FrameSource } from './tokens.js';
 
@@ -24,4 +25,15 @@ export function checkFrame(fb: FrameSource): void {
     'EINVAL',
     `${pixels.length} pixels cannot hold ${width}x${height} at stride ${stride}`,
   );
+}
+
+/** The visible pixels of `fb` as RGBA8888 bytes, rows packed (what PNG encoders and pixelmatch take). */
+export function frameToRgba(
+  fb: FrameSource,
+  out: Uint8Array = new Uint8Array(fb.width * fb.height * 4),
+): Uint8Array {
+  const bytes = new Uint8Array(fb.pixels.buffer, fb.pixels.byteOffset, fb.pixels.byteLength);
+  const surface = new FbSurface(bytes, fb.width, fb.height, fb.stride * 4, XRGB8888);
+  convertRectToRgba8888(surface, surface.bounds, out, fb.width * 4);
+  return out;
 }

@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { check } from '@fbemu/gem-shmem';
+import { inject, injectable } from 'inversify';
+import { WebSocketServer } from 'ws';
+import { checkBindAllowed } from '../loopback.js';
+import type { RfbServer } from '../rfb/server.js';
+import { RFB_SERVER, VIEWER_OPTIONS } from '../tokens.js';
+import { viewerPage } from './page.js';
+import { noVncRoot, readStatic } from './static-files.js';
+
+export interface ViewerOptions {
+  /** loopback unless `allowNonLoopback` */
+  host: string;
+  /** 0 picks a free port (read `port` after `start`) */
+  port: number;
+  allowNonLoopback: boolean;
+  /** page title */
+  title: string;
+}
+
+export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
+  host: '127.0.0.1',
+  port: 6080,
+  allowNonLoopback: false,
+  title: 'fbemu',
+});
+
+/** Where noVNC's WebSocket connects (websockify's conventional path). */
+export const WEBSOCKET_PATH = '/websockify';
+const NOVNC_PREFIX = '/novnc/';
+/** A client message is at most a capped ClientCutText; bigger frames are refused by ws itself. */
+const MAX_WS_PAYLOAD = 2 << 20;
+
+/**
+ * A browser's WebSocket may come from any page the user has open, and WebSockets bypass CORS:
+ * accept only the viewer's own origin (or no Origin at all: not a browser).
+ */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The browser viewer: one HTTP port serving the page at `/`, noVNC's modules under `/novnc/`, and
+ * RFB over WebSocket at `/websockify`, handed to the same `RfbServer` TCP clients use.
+ */
+@injectable()
+export class ViewerServer {
+  private http: Server | undefined;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  private readonly root = noVncRoot();
+
+  constructor(
+    @inject(VIEWER_OPTIONS) private readonly options: Readonly<ViewerOptions>,
+    @inject(RFB_SERVER) private readonly rfb: RfbServer,
+  ) {
+    checkBindAllowed(options.host, options.allowNonLoopback, 'the viewer');
+  }
+
+  get port(): number {
+    const addr = this.http?.address();
+    check(addr != null && typeof addr === 'object', 'ENODEV', 'the viewer is not listening');
+    return addr.port;
+  }
+
+  /** The page URL to open in a browser. */
+  get url(): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${this.port}/`;
+  }
+
+  async start(): Promise<void> {
+    if (this.http) return;
+    const server = createServer((req, res) => {
+      this.serve(req, res).catch(() => res.destroy());
+    });
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.http = server;
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    const http = this.http;
+    this.http = undefined;
+    if (!http) return;
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return this.reply(res, 405, 'text/plain', 'method not allowed\n');
+    const path = new URL(req.url ?? '/', 'http://viewer').pathname;
+    if (path === '/' || path === '/index.html') {
+      return this.reply(res, 200, 'text/html; charset=utf-8', viewerPage(WEBSOCKET_PATH, this.options.title));
+    }
+    const file = path.startsWith(NOVNC_PREFIX)
+      ? await readStatic(this.root, path.slice(NOVNC_PREFIX.length - 1))
+      : undefined;
+    if (file === undefined) return this.reply(res, 404, 'text/plain', 'not found\n');
+    this.reply(res, 200, file.type, file.body);
+  }
+
+  private reply(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+    res.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://viewer').pathname;
+    if (path !== WEBSOCKET_PATH || !sameOrigin(req)) {
+      socket.end(
+        `HTTP/1.1 ${path !== WEBSOCKET_PATH ? '404 Not Found' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`,
+      );
+      return;
+    }
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.rfb.acceptWebSocket(ws, remote));
+  }
+}
