@@ -196,7 +196,7 @@ describe('SvgaFifoWriter', () => {
           d.consume();
           d.consume();
           expect(d.seen.length).to.equal(sent);
-          d.seen.forEach((r, i) => expect(r).to.deep.equal([i, 1, 2, 3]));
+          expect(d.seen).to.deep.equal(Array.from({ length: sent }, (_, i) => [i, 1, 2, 3]));
         },
       ),
       { numRuns: 60 },

@@ -63,7 +63,7 @@ describe('SvgaHost', () => {
   });
 
   it('decodes a command that spans the end of the ring', () => {
-    const { host, updates, fifo, writer } = setup();
+    const { updates, fifo, writer } = setup();
     const { min, max } = writer.ring;
     const before = Math.floor((max - min) / 20); // whole UPDATEs before the end of the ring
     for (let i = 0; i < before; i++) writer.update(0, 0, 1, 1);
