@@ -1,0 +1,140 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Rect } from '@fbemu/drm-fb-helper';
+import { SCHEDULER } from '@fbemu/fbdev-defio';
+import { check } from '@fbemu/gem-shmem';
+import { inject, injectable } from 'inversify';
+import { PNG } from 'pngjs';
+import { interval, type SchedulerLike, type Subscription } from 'rxjs';
+import { checkFrame, frameToRgba } from './frame.js';
+import { type FrameSource, type Output, type OutputStats, PNG_OPTIONS } from './tokens.js';
+
+export interface PngOutputOptions {
+  /** folder for periodic frames (`frame-000001.png`, …); undefined: snapshots only */
+  dir?: string;
+  /** time between periodic frames, on the injected scheduler */
+  intervalMs: number;
+  /** skip a periodic frame when nothing was damaged since the previous one */
+  onlyOnDamage: boolean;
+}
+
+export const DEFAULT_PNG_OPTIONS: Readonly<PngOutputOptions> = Object.freeze({
+  intervalMs: 1000,
+  onlyOnDamage: true,
+});
+
+/** PNG bytes (8-bit RGB) of the visible part of `fb`. */
+export function encodePng(fb: FrameSource): Buffer {
+  const png = new PNG({ width: fb.width, height: fb.height });
+  frameToRgba(fb, png.data);
+  return PNG.sync.write(png, { colorType: 2 });
+}
+
+/**
+ * PNG output: `snapshot(path)` writes the current frame once; with `dir` set, a periodic writer
+ * numbers frames into that folder. The frame is encoded synchronously at the tick (so it is one
+ * consistent frame), and the file is written asynchronously; `close` waits for pending writes.
+ */
+@injectable()
+export class PngOutput implements Output {
+  readonly name = 'png';
+  private fb: FrameSource | undefined;
+  private timer: Subscription | undefined;
+  private dirty = true;
+  private frameNo = 0;
+  private readonly writes = new Set<Promise<void>>();
+  private readonly counters = {
+    framesWritten: 0,
+    framesSkipped: 0,
+    snapshots: 0,
+    bytesWritten: 0,
+    writeErrors: 0,
+  };
+
+  constructor(
+    @inject(PNG_OPTIONS) private readonly options: Readonly<PngOutputOptions>,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+  ) {
+    check(
+      Number.isSafeInteger(options.intervalMs) && options.intervalMs > 0,
+      'EINVAL',
+      `intervalMs must be a positive integer, got ${options.intervalMs}`,
+    );
+  }
+
+  attach(fb: FrameSource): void {
+    checkFrame(fb);
+    this.fb = fb;
+    this.dirty = true;
+  }
+
+  async start(): Promise<void> {
+    this.frame();
+    const dir = this.options.dir;
+    if (dir === undefined || this.timer) return;
+    await mkdir(dir, { recursive: true });
+    this.timer = interval(this.options.intervalMs, this.scheduler).subscribe(() => this.periodic(dir));
+  }
+
+  damage(rects: Iterable<Rect>): void {
+    for (const r of rects) if (!r.isEmpty()) this.dirty = true;
+  }
+
+  resize(width: number, height: number): void {
+    const fb = this.frame();
+    checkFrame(fb);
+    check(
+      fb.width === width && fb.height === height,
+      'EINVAL',
+      `resize to ${width}x${height} but the frame is ${fb.width}x${fb.height}`,
+    );
+    this.dirty = true;
+  }
+
+  /** Writes the current frame to `path` (resolves once the file is written). */
+  async snapshot(path: string): Promise<void> {
+    const bytes = encodePng(this.frame());
+    await this.track(writeFile(path, bytes));
+    this.counters.snapshots++;
+    this.counters.bytesWritten += bytes.length;
+  }
+
+  async close(): Promise<void> {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    await Promise.allSettled([...this.writes]);
+  }
+
+  stats(): OutputStats {
+    return { ...this.counters };
+  }
+
+  private frame(): FrameSource {
+    check(this.fb !== undefined, 'ENODEV', 'no framebuffer attached');
+    return this.fb;
+  }
+
+  private periodic(dir: string): void {
+    if (this.options.onlyOnDamage && !this.dirty) {
+      this.counters.framesSkipped++;
+      return;
+    }
+    this.dirty = false;
+    const bytes = encodePng(this.frame());
+    const file = join(dir, `frame-${String(++this.frameNo).padStart(6, '0')}.png`);
+    this.track(writeFile(file, bytes)).then(
+      () => {
+        this.counters.framesWritten++;
+        this.counters.bytesWritten += bytes.length;
+      },
+      () => {
+        this.counters.writeErrors++;
+      },
+    );
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.writes.add(p);
+    return p.finally(() => this.writes.delete(p));
+  }
+}
