@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 
+export * from './blit.js';
 export * from './clip.js';
 export * from './convert.js';
+export * from './damage-worker.js';
+export * from './fb-ops.js';
 export * from './format.js';
 export * from './module.js';
 export * from './pageref-damage.js';
