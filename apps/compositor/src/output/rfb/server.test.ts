@@ -10,6 +10,7 @@ import {
   connectTcp,
   fillRect,
   makeFrame,
+  moveBlock,
   nextEvent,
   packed,
   startServer,
@@ -224,26 +225,10 @@ describe('RfbServer over TCP', () => {
   });
 
   describe('CopyRect', () => {
-    /** Moves the frame block `src` to (dx, dy) like a compositor moving a plane. */
-    function move(src: Rect, dx: number, dy: number): void {
-      const copy = packed({
-        ...frame,
-        pixels: frame.pixels.subarray(src.y1 * frame.stride + src.x1),
-        width: src.width,
-        height: src.height,
-      });
-      for (let row = 0; row < src.height; row++) {
-        frame.pixels.set(
-          copy.subarray(row * src.width, (row + 1) * src.width),
-          (dy + row) * frame.stride + dx,
-        );
-      }
-    }
-
     it('is sent to a client that supports it and whose copy of the source is current', async () => {
       const { client } = await synced();
       const src = new Rect(2, 3, 12, 9);
-      move(src, 20, 15);
+      moveBlock(frame, src, 20, 15);
       server.copyRect(src, 20, 15);
       client.requestUpdate(true);
       const rects = await client.readUpdate();
@@ -259,7 +244,7 @@ describe('RfbServer over TCP', () => {
     it('goes out as Raw to a client without CopyRect', async () => {
       const { client } = await synced([Encoding.Raw]);
       const src = new Rect(0, 0, 5, 5);
-      move(src, 30, 20);
+      moveBlock(frame, src, 30, 20);
       server.copyRect(src, 30, 20);
       client.requestUpdate(true);
       const rects = await client.readUpdate();
@@ -275,7 +260,7 @@ describe('RfbServer over TCP', () => {
       fillRect(frame, 3, 3, 4, 4, 0xff0000);
       server.damage([new Rect(3, 3, 4, 4)]);
       const src = new Rect(0, 0, 6, 6);
-      move(src, 30, 20);
+      moveBlock(frame, src, 30, 20);
       server.copyRect(src, 30, 20);
       client.requestUpdate(true);
       const rects = await client.readUpdate();
@@ -287,12 +272,12 @@ describe('RfbServer over TCP', () => {
     it('keeps chained moves and later damage consistent (copies first, then raw)', async () => {
       const { client } = await synced();
       const a = new Rect(0, 0, 8, 8);
-      move(a, 10, 10);
+      moveBlock(frame, a, 10, 10);
       server.copyRect(a, 10, 10);
       fillRect(frame, 0, 0, 8, 8, 0x000000); // what the move uncovered
       server.damage([a]);
       const b = new Rect(10, 10, 18, 18);
-      move(b, 25, 5);
+      moveBlock(frame, b, 25, 5);
       server.copyRect(b, 25, 5);
       client.requestUpdate(true);
       const rects = await client.readUpdate();

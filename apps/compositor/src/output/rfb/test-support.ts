@@ -32,6 +32,20 @@ export function fillRect(f: TestFrame, x1: number, y1: number, x2: number, y2: n
   for (let y = y1; y < y2; y++) f.pixels.fill(value, y * f.stride + x1, y * f.stride + x2);
 }
 
+/** Copies the block `src` of `f` to (dx, dy), like a compositor moving a plane (source read first). */
+export function moveBlock(
+  f: TestFrame,
+  src: { x1: number; y1: number; x2: number; y2: number },
+  dx: number,
+  dy: number,
+): void {
+  const w = src.x2 - src.x1;
+  const rows: Uint32Array[] = [];
+  for (let y = src.y1; y < src.y2; y++)
+    rows.push(f.pixels.slice(y * f.stride + src.x1, y * f.stride + src.x1 + w));
+  rows.forEach((row, i) => f.pixels.set(row, (dy + i) * f.stride + dx));
+}
+
 /** The visible pixels of `f`, rows packed (what a client's screen should equal). */
 export function packed(f: FrameSource): Uint32Array {
   const out = new Uint32Array(f.width * f.height);
