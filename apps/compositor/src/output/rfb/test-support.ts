@@ -43,7 +43,7 @@ export function moveBlock(
   const rows: Uint32Array[] = [];
   for (let y = src.y1; y < src.y2; y++)
     rows.push(f.pixels.slice(y * f.stride + src.x1, y * f.stride + src.x1 + w));
-  rows.forEach((row, i) => f.pixels.set(row, (dy + i) * f.stride + dx));
+  for (const [i, row] of rows.entries()) f.pixels.set(row, (dy + i) * f.stride + dx);
 }
 
 /** The visible pixels of `f`, rows packed (what a client's screen should equal). */
