@@ -68,7 +68,7 @@ export class DcsPanel implements ByteTransport {
       case MipiDcs.nop:
         return;
       case MipiDcs.softReset:
-        this.reset()
+        this.reset();
         return;
       case MipiDcs.exitSleepMode:
         this.sleeping = false;
@@ -77,22 +77,22 @@ export class DcsPanel implements ByteTransport {
         this.displayOn = true;
         return;
       case MipiDcs.setPixelFormat:
-        this.setPixelFormat(data)
+        this.setPixelFormat(data);
         return;
       case MipiDcs.setColumnAddress:
-        this.setWindow(data, this.width, true)
+        this.setWindow(data, this.width, true);
         return;
       case MipiDcs.setPageAddress:
-        this.setWindow(data, this.height, false)
+        this.setWindow(data, this.height, false);
         return;
       case MipiDcs.writeMemoryStart:
         this.cx = this.xs;
         this.cy = this.ys;
         this.pendingByte = -1;
-        this.writeMemory(data)
+        this.writeMemory(data);
         return;
       case MipiDcs.writeMemoryContinue:
-        this.writeMemory(data)
+        this.writeMemory(data);
         return;
       default:
         this.stats.unknownCommands++;

@@ -20,10 +20,10 @@ describe('grey conversion', () => {
 
   it('packs most significant bits first and pads the last byte', () => {
     const row = new Uint8Array(2);
-    packGreyRow((i) => [1, 0, 1, 1, 0, 0, 0, 0, 1][i], 9, 1, row, 0);
+    packGreyRow(Uint8Array.of(1, 0, 1, 1, 0, 0, 0, 0, 1), 9, 1, row, 0);
     expect([...row]).to.deep.equal([0b10110000, 0b10000000]);
     const nib = new Uint8Array(2);
-    packGreyRow((i) => [0xa, 0x3, 0xf][i], 3, 4, nib, 0);
+    packGreyRow(Uint8Array.of(0xa, 0x3, 0xf), 3, 4, nib, 0);
     expect([...nib]).to.deep.equal([0xa3, 0xf0]);
     expect(greyStride(9, 1)).to.equal(2);
     expect([0, 1, 2].map((i) => unpackGreyLevel(nib, 0, i, 4))).to.deep.equal([0xa, 0x3, 0xf]);

@@ -29,18 +29,18 @@ export function greyStride(width: number, bits: GreyBits): number {
 }
 
 /**
- * Packs `width` levels from `levelAt(i)` into `dst` at `dstOff`, most significant bits first
+ * Packs levels `levels[0..width)` into `dst` at `dstOff`, most significant bits first
  * (pixel 0 in the top bits of byte 0), padding the last byte with zeros.
  */
 export function packGreyRow(
-  levelAt: (i: number) => number,
+  levels: Uint8Array,
   width: number,
   bits: GreyBits,
   dst: Uint8Array,
   dstOff: number,
 ): void {
   if (bits === 8) {
-    for (let i = 0; i < width; i++) dst[dstOff + i] = levelAt(i);
+    dst.set(levels.subarray(0, width), dstOff);
     return;
   }
   const perByte = 8 / bits;
@@ -48,7 +48,7 @@ export function packGreyRow(
   dst.fill(0, dstOff, dstOff + stride);
   for (let i = 0; i < width; i++) {
     const shift = 8 - bits * ((i % perByte) + 1);
-    dst[dstOff + Math.floor(i / perByte)] |= levelAt(i) << shift;
+    dst[dstOff + Math.floor(i / perByte)] |= levels[i] << shift;
   }
 }
 

@@ -15,3 +15,23 @@ export type SendDone = (error?: Error) => void;
 export interface ByteTransport {
   send(bytes: Uint8Array, done: SendDone): void;
 }
+
+/** Counters every driver keeps (ratios of these are what the benchmarks report). */
+export interface DriverStats {
+  /** writeback batches received */
+  batches: number;
+  /** updates the device took */
+  updates: number;
+  /** updates that failed (device error, busy, stalled ring) and were queued again */
+  failures: number;
+  /** pages covered by successful updates */
+  pagesSent: number;
+}
+
+/** Pacing shared by every driver. */
+export interface PumpOptions {
+  /** minimum time between the starts of two updates (fbtft's fps cap: 1000 / fps) */
+  minIntervalMs?: number;
+  /** wait after a failed update before trying again (default 100 ms) */
+  retryMs?: number;
+}
