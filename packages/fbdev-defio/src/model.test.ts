@@ -72,7 +72,15 @@ class Model {
     if (!file?.open) return 'EINVAL';
     if (this.detached) return 'ENODEV';
     file.refs++;
-    return this.maps.push({ first: pgoff - fileBase, pages, pte: new Array(pages).fill(ABSENT), file: f, closed: false }) - 1;
+    return (
+      this.maps.push({
+        first: pgoff - fileBase,
+        pages,
+        pte: new Array(pages).fill(ABSENT),
+        file: f,
+        closed: false,
+      }) - 1
+    );
   }
 
   munmap(m: number): void {
@@ -243,7 +251,9 @@ function run(delay: number, sorted: boolean, commands: Command[]): void {
       case 'mmap':
         if (files.length === 0) continue;
         expected = model.mmap(c.file % files.length, c.pgoff, c.fileBase, c.pages);
-        real = outcome(() => maps.push(defio.mmap(files[c.file % files.length], { ...c, length: c.pages * PS })) - 1);
+        real = outcome(
+          () => maps.push(defio.mmap(files[c.file % files.length], { ...c, length: c.pages * PS })) - 1,
+        );
         break;
       case 'munmap':
         if (maps.length === 0) continue;
@@ -255,7 +265,8 @@ function run(delay: number, sorted: boolean, commands: Command[]): void {
         const m = maps[c.map % maps.length];
         expected = model.store(c.map % maps.length, c.offset, c.length, c.byte);
         if (c.length === 1) real = outcome(() => m.setUint8(c.offset, c.byte));
-        else if (c.length === 4 && c.offset % 4 === 0) real = outcome(() => m.setUint32(c.offset, c.byte * 0x01010101));
+        else if (c.length === 4 && c.offset % 4 === 0)
+          real = outcome(() => m.setUint32(c.offset, c.byte * 0x01010101));
         else real = outcome(() => m.fill(c.offset, c.length, c.byte));
         break;
       }

@@ -17,7 +17,10 @@ describe('deferred-I/O timing (marbles)', () => {
     });
   });
 
-  function setup(delay: number, pages = 4): { defio: FbDeferredIo; map: FbMapping; file: ReturnType<FbDeferredIo['open']> } {
+  function setup(
+    delay: number,
+    pages = 4,
+  ): { defio: FbDeferredIo; map: FbMapping; file: ReturnType<FbDeferredIo['open']> } {
     const defio = new FbDeferredIo(fbInfo(pages * 4096), { delay }, scheduler);
     const file = defio.open();
     return { defio, file, map: defio.mmap(file, { length: pages * 4096 }) };
