@@ -44,11 +44,17 @@ function rectHeader(
 }
 
 /**
- * Builds one FramebufferUpdate (RFC 6143 §7.6.1) into a single buffer sized up front. The buffer
- * starts at offset 0 of its own ArrayBuffer and every rect payload is a multiple of the pixel size,
- * so pixel rows are written through aligned typed-array views.
+ * Builds one FramebufferUpdate (RFC 6143 §7.6.1) into a single buffer sized up front: `reuse` when
+ * it is big enough (a buffer the transport has finished with), else a new one. The buffer starts at
+ * offset 0 of its own ArrayBuffer and every rect payload is a multiple of the pixel size, so pixel
+ * rows are written through aligned typed-array views.
  */
-export function encodeUpdate(src: PixelSource, conv: PixelConverter, parts: UpdateParts): EncodedUpdate {
+export function encodeUpdate(
+  src: PixelSource,
+  conv: PixelConverter,
+  parts: UpdateParts,
+  reuse?: Buffer,
+): EncodedUpdate {
   const bpp = conv.bytesPerPixel;
   let rawRects = 0;
   let rawPixels = 0;
@@ -58,7 +64,10 @@ export function encodeUpdate(src: PixelSource, conv: PixelConverter, parts: Upda
   });
   const rects = (parts.desktopSize ? 1 : 0) + parts.copies.length + rawRects;
   const size = UPDATE_HEADER_BYTES + rects * RECT_HEADER_BYTES + parts.copies.length * 4 + rawPixels * bpp;
-  const out = Buffer.allocUnsafeSlow(size);
+  const out =
+    reuse !== undefined && reuse.byteOffset === 0 && reuse.length >= size
+      ? reuse.subarray(0, size)
+      : Buffer.allocUnsafeSlow(size);
   out[0] = ServerMsg.FramebufferUpdate;
   out[1] = 0;
   out.writeUInt16BE(rects, 2);

@@ -89,6 +89,12 @@ describe('PixelConverter', () => {
     ]);
   });
 
+  it("noVNC's RGBX puts R, G, B in bytes 0, 1, 2; big-endian RGBX puts them in bytes 3, 2, 1", () => {
+    const f = { width: 1, height: 1, stride: 1, pixels: Uint32Array.of(0x00112233) };
+    expect([...convert(NOVNC_RGBX, f, 0, 0, 1, 1)].slice(0, 3)).to.deep.equal([0x11, 0x22, 0x33]);
+    expect([...convert(RGBX_BE, f, 0, 0, 1, 1)].slice(1)).to.deep.equal([0x33, 0x22, 0x11]);
+  });
+
   it('the server format is a byte-exact copy of the words (little-endian XRGB)', () => {
     const f = makeFrame(5, 3);
     const bytes = convert(SERVER_PIXEL_FORMAT, f, 1, 1, 3, 2);
@@ -97,7 +103,7 @@ describe('PixelConverter', () => {
     expect(v.getUint32(5 * 4, true)).to.equal(f.pixels[2 * f.stride + 3]);
   });
 
-  for (const [name, pf] of Object.entries({ RGB565_BE, RGB565_LE, RGBX_BE, BGR233, ODD_MAX })) {
+  for (const [name, pf] of Object.entries({ RGB565_BE, RGB565_LE, NOVNC_RGBX, RGBX_BE, BGR233, ODD_MAX })) {
     it(`${name}: every pixel decodes back to its colour within one quantisation step`, () => {
       fc.assert(
         fc.property(
@@ -142,7 +148,7 @@ describe('RfbServer pixel formats', () => {
   });
   afterEach(() => server.close());
 
-  for (const [name, pf] of Object.entries({ RGB565_BE, RGBX_BE, BGR233 })) {
+  for (const [name, pf] of Object.entries({ RGB565_BE, NOVNC_RGBX, RGBX_BE, BGR233 })) {
     it(`sends Raw in the client's ${name} after SetPixelFormat`, async () => {
       const { client } = await connectTcp(server);
       await client.handshake();

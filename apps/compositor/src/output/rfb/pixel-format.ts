@@ -118,6 +118,21 @@ function isServerLayout(pf: PixelFormat): boolean {
   );
 }
 
+/**
+ * 32 bpp with 8-bit channels on byte boundaries (noVNC asks for R,G,B,X bytes): each channel moves
+ * by a shift, no tables. Returns the shifts as they apply to a host-order word, or undefined.
+ */
+function byteShifts(pf: PixelFormat): [number, number, number] | undefined {
+  if (pf.bitsPerPixel !== 32 || pf.redMax !== 255 || pf.greenMax !== 255 || pf.blueMax !== 255)
+    return undefined;
+  const shifts = [pf.redShift, pf.greenShift, pf.blueShift];
+  if (shifts.some((s) => s % 8 !== 0 || s > 24) || new Set(shifts).size !== 3) return undefined;
+  // A big-endian client on a little-endian host: byte k of the value sits at memory byte 3 - k.
+  const swap = pf.bigEndian === HOST_LITTLE_ENDIAN;
+  const [r, g, b] = shifts.map((s) => (swap ? 24 - s : s));
+  return [r, g, b];
+}
+
 /** A source framebuffer: XRGB8888 words, `stride` in pixels. */
 export interface PixelSource {
   readonly width: number;
@@ -128,12 +143,14 @@ export interface PixelSource {
 
 /**
  * Converts rectangles of XRGB8888 words into one client pixel format. The server's own format is a
- * row copy (`TypedArray.set`); any other one goes through three per-channel lookup tables, whose
+ * row copy (`TypedArray.set`); 32 bpp formats with byte-aligned 8-bit channels (noVNC's RGBX) move
+ * each channel with a shift; any other one goes through three per-channel lookup tables, whose
  * entries are pre-shifted and pre-swapped so a pixel costs three loads and two ORs.
  */
 export class PixelConverter {
   readonly bytesPerPixel: number;
   private readonly identity: boolean;
+  private readonly shifts: [number, number, number] | undefined;
   private readonly r: Uint32Array;
   private readonly g: Uint32Array;
   private readonly b: Uint32Array;
@@ -144,6 +161,7 @@ export class PixelConverter {
     const swap = format.bigEndian === HOST_LITTLE_ENDIAN && bpp > 8;
     this.bytesPerPixel = bpp >>> 3;
     this.identity = isServerLayout(format);
+    this.shifts = byteShifts(format);
     this.r = channelTable(format.redMax, format.redShift, bpp, swap);
     this.g = channelTable(format.greenMax, format.greenShift, bpp, swap);
     this.b = channelTable(format.blueMax, format.blueShift, bpp, swap);
@@ -193,6 +211,26 @@ export class PixelConverter {
       for (let i = s, end = s + w; i < end; i++) {
         const p = pixels[i];
         dst[o++] = r[(p >>> 16) & 0xff] | g[(p >>> 8) & 0xff] | b[p & 0xff];
+      }
+    }
+  }
+
+  private shiftRows(
+    src: PixelSource,
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    dst: Uint32Array | Uint16Array | Uint8Array,
+  ): void {
+    const { pixels, stride } = src;
+    const [rs, gs, bs] = this.shifts!;
+    let o = 0;
+    for (let row = 0; row < h; row++) {
+      const s = (y + row) * stride + x;
+      for (let i = s, end = s + w; i < end; i++) {
+        const p = pixels[i];
+        dst[o++] = (((p >>> 16) & 0xff) << rs) | (((p >>> 8) & 0xff) << gs) | ((p & 0xff) << bs);
       }
     }
   }

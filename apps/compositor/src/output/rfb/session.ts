@@ -80,6 +80,8 @@ export class RfbSession implements ClientMessageHandler {
   private resized = false;
   private canCopyRect = false;
   private canDesktopSize = false;
+  /** an update buffer the transport is done with, reused for the next update (no fresh pages per frame) */
+  private spare: Buffer | undefined;
 
   constructor(
     readonly id: number,
@@ -257,7 +259,8 @@ export class RfbSession implements ClientMessageHandler {
     const parts = this.nextUpdate();
     if (parts === undefined) return;
     this.requested = false;
-    const update = encodeUpdate(this.host.frame, this.converter, parts);
+    const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare);
+    if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
     if (parts.raw) this.dirty.clear();
     this.copies = [];
@@ -265,7 +268,13 @@ export class RfbSession implements ClientMessageHandler {
     this.counters.rects += update.rects;
     this.counters.copyRects += parts.copies.length;
     this.counters.rawPixels += update.rawPixels;
-    this.send(update.bytes);
+    this.send(update.bytes, () => this.recycle(update.bytes));
+  }
+
+  /** Keeps the larger of the flushed update buffer and the current spare. */
+  private recycle(bytes: Buffer): void {
+    const whole = Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength);
+    if (this.spare === undefined || whole.length > this.spare.length) this.spare = whole;
   }
 
   /** What the next update carries (views of the session state); undefined when there is nothing to send. */
@@ -284,10 +293,13 @@ export class RfbSession implements ClientMessageHandler {
     return { copies: this.copies, raw: this.dirty };
   }
 
-  private send(bytes: Uint8Array): void {
+  private send(bytes: Uint8Array, flushed?: () => void): void {
     if (this.state === 'closed') return;
     this.counters.bytesSent += bytes.byteLength;
-    this.transport.write(bytes, () => this.pump());
+    this.transport.write(bytes, () => {
+      flushed?.();
+      this.pump();
+    });
   }
 }
 
