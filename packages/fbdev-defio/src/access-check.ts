@@ -2,27 +2,23 @@ import { check, KernelError } from './gem.js';
 
 /**
  * Argument checks shared by main-thread and worker mappings. Callers test the fast condition
- * inline and come here only to throw the right error: EINVAL for a non-integer, EFAULT outside
- * the mapping (a bad user address), SIGBUS inside it but outside the framebuffer.
+ * inline and come here only to build the right error: EINVAL for a non-integer offset or a bad
+ * length, EFAULT outside the mapping (a bad user address), SIGBUS inside the mapping but outside
+ * the framebuffer.
  */
 export function rangeError(offset: unknown, length: unknown, mappingLength: number): KernelError {
-  if (!isIndex(offset) || !isIndex(length)) {
-    return new KernelError(
-      'EINVAL',
-      `offset ${String(offset)} / length ${String(length)} must be integers ≥ 0`,
-    );
+  if (typeof offset !== 'number' || typeof length !== 'number') return invalid(offset, length);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 0)
+    return invalid(offset, length);
+  const range = `[${offset}, ${offset + length})`;
+  if (offset < 0 || offset + length > mappingLength) {
+    return new KernelError('EFAULT', `${range} is outside the ${mappingLength}-byte mapping`);
   }
-  if (offset + length > mappingLength) {
-    return new KernelError(
-      'EFAULT',
-      `[${offset}, ${offset + length}) is outside the ${mappingLength}-byte mapping`,
-    );
-  }
-  return new KernelError('SIGBUS', `[${offset}, ${offset + length}) is not backed by the framebuffer`);
+  return new KernelError('SIGBUS', `${range} is not backed by the framebuffer`);
 }
 
-function isIndex(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+function invalid(offset: unknown, length: unknown): KernelError {
+  return new KernelError('EINVAL', `offset ${String(offset)} / length ${String(length)} must be integers`);
 }
 
 /** True when [offset, offset+length) is an integer range inside [0, limit). */
@@ -36,7 +32,7 @@ export function inRange(offset: number, length: number, limit: number): boolean 
   );
 }
 
-/** Validates a bulk-access range and the byte value of `fill`. */
+/** Validates the byte value of `fill`. */
 export function checkFillByte(byte: unknown): asserts byte is number {
   check(
     typeof byte === 'number' && Number.isInteger(byte) && byte >= 0 && byte <= 255,
