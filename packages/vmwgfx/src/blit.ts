@@ -1,7 +1,9 @@
+import { copyBytes } from '@fbemu/drm-fb-helper';
 import { check } from '@fbemu/gem-shmem';
 
 /**
- * Copies `rows` rows of `rowBytes` bytes between two pitched images (a memcpy per scanline).
+ * Copies `rows` rows of `rowBytes` bytes between two pitched images (a memcpy per scanline),
+ * e.g. VRAM → host surface, or the vmw fbdev's shadow → scanout BO, whose pitches differ.
  * When both sides are packed (pitch == rowBytes) the rows are contiguous and go as one `set`.
  * Callers bound every range; a range that does not fit is an EFAULT rather than a silent clip
  * (`subarray` would clamp), so an out-of-bounds copy is a loud bug, never a quiet one.
@@ -25,8 +27,7 @@ export function copyRows(
     dst.set(src.subarray(srcOffset, srcEnd), dstOffset);
     return;
   }
-  for (let r = 0; r < rows; r++) {
-    const s = srcOffset + r * srcPitch;
-    dst.set(src.subarray(s, s + rowBytes), dstOffset + r * dstPitch);
-  }
+  // drm-fb-helper's row copy: a plain loop for short rows, so narrow rects create no views
+  for (let r = 0; r < rows; r++)
+    copyBytes(src, srcOffset + r * srcPitch, dst, dstOffset + r * dstPitch, rowBytes);
 }

@@ -76,3 +76,17 @@ export interface SvgaFifoOptions {
 export const SVGA_FIFO: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaFifo');
 /** Optional `SvgaFifoOptions`. */
 export const SVGA_FIFO_OPTIONS: unique symbol = Symbol.for('fbemu.vmwgfx.SvgaFifoOptions');
+
+/** vmw fbdev setup. */
+export interface VmwFbOptions {
+  /** visible mode; absent → the device's current WIDTH/HEIGHT */
+  width?: number;
+  height?: number;
+  /** defio delay and draw-op flush delay in ms (default HZ/30 = 33) */
+  delay?: number;
+}
+
+/** The vmw fbdev (`VmwFb`). */
+export const VMW_FB: unique symbol = Symbol.for('fbemu.vmwgfx.VmwFb');
+/** Optional `VmwFbOptions`. */
+export const VMW_FB_OPTIONS: unique symbol = Symbol.for('fbemu.vmwgfx.VmwFbOptions');
