@@ -35,3 +35,81 @@ export interface PumpOptions {
   /** wait after a failed update before trying again (default 100 ms) */
   retryMs?: number;
 }
+
+/** Options of the fbtft (SPI/parallel MIPI DCS panel) driver. */
+export interface FbtftOptions {
+  /** update rate cap (fbtft's `fps`, default 20): at most one update per 1000/fps ms */
+  fps?: number;
+  /** 'always' sends the whole frame every update (panels without a usable window); default 'never' */
+  fullRefresh?: 'never' | 'always';
+  /** DCS windows per update, 1 = fbtft's single line range (default); above it, the bounding box */
+  windows?: number;
+  retryMs?: number;
+}
+
+/** Options of the e-paper driver. */
+export interface EinkOptions {
+  /** grey depth sent to the controller: 1, 4 (default) or 8 bits */
+  bits?: 1 | 4 | 8;
+  /** every Nth refresh is a full one (clears ghosting); 0 = never; default 10 */
+  fullEvery?: number;
+  /** grey areas per refresh before they collapse to their bounding box (default 8) */
+  maxAreas?: number;
+  retryMs?: number;
+}
+
+export interface EinkDriverStats {
+  pagesChecked: number;
+  /** dirty pages whose checksum had not changed: nothing was sent for them */
+  pagesSkipped: number;
+  partialRefreshes: number;
+  fullRefreshes: number;
+}
+
+/** Options of the USB display driver. */
+export interface UdlOptions {
+  /** 'spans' (default): only pixels that differ from the backing copy; 'rows': whole dirty rows */
+  mode?: 'spans' | 'rows';
+  /** run-length compression of the pixel data (default true) */
+  compress?: boolean;
+  /** unchanged pixels between two spans below which they are merged (default 4) */
+  mergeGap?: number;
+  minIntervalMs?: number;
+  retryMs?: number;
+}
+
+export interface UdlDriverStats {
+  /** dirty rows examined */
+  rows: number;
+  spans: number;
+  /** command-stream bytes handed to the transport */
+  bytes: number;
+  /** what the examined rows cost as raw RGB565 (the "send whole rows uncompressed" figure) */
+  rawBytes: number;
+}
+
+/** Options of the para-virtual ring driver. */
+export interface PvOptions {
+  /** the shared ring (`createPvRing`) */
+  ring: SharedArrayBuffer;
+  /** the event channel: tells the host there are events (e.g. `host.notify` or a postMessage) */
+  notify: () => void;
+  minIntervalMs?: number;
+  retryMs?: number;
+}
+
+/** A DMA engine that executes SG descriptor lists (`SG_DESC_WORDS` words per segment). */
+export interface DmaTransferEngine {
+  execute(table: Uint32Array, count: number, done: SendDone): void;
+}
+
+/** Options of the DMA scatter-gather driver. */
+export interface DmaOptions {
+  engine: DmaTransferEngine;
+  /** where framebuffer byte 0 lands in device memory (default 0) */
+  dstBase?: number;
+  /** longest segment the engine moves per descriptor (default 1 MiB) */
+  maxSegmentBytes?: number;
+  minIntervalMs?: number;
+  retryMs?: number;
+}
