@@ -19,14 +19,10 @@ const RGB565_BE: PixelFormat = {
   blueShift: 0,
 };
 const RGB565_LE: PixelFormat = { ...RGB565_BE, bigEndian: false };
-/** noVNC's layout (R in the low byte), but big-endian, so bytes come out as X B G R. */
-const RGBX_BE: PixelFormat = {
-  ...SERVER_PIXEL_FORMAT,
-  bigEndian: true,
-  redShift: 0,
-  greenShift: 8,
-  blueShift: 16,
-};
+/** What noVNC asks for: R, G, B, X bytes in memory. */
+const NOVNC_RGBX: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, greenShift: 8, blueShift: 16 };
+/** noVNC's layout, but big-endian, so bytes come out as X B G R. */
+const RGBX_BE: PixelFormat = { ...NOVNC_RGBX, bigEndian: true };
 const BGR233: PixelFormat = {
   ...SERVER_PIXEL_FORMAT,
   bitsPerPixel: 8,

@@ -204,6 +204,10 @@ export class PixelConverter {
       }
       return;
     }
+    if (this.shifts && dst instanceof Uint32Array) {
+      this.shiftRows(src, x, y, w, h, dst);
+      return;
+    }
     const { r, g, b } = this;
     let o = 0;
     for (let row = 0; row < h; row++) {
@@ -215,14 +219,7 @@ export class PixelConverter {
     }
   }
 
-  private shiftRows(
-    src: PixelSource,
-    x: number,
-    y: number,
-    w: number,
-    h: number,
-    dst: Uint32Array | Uint16Array | Uint8Array,
-  ): void {
+  private shiftRows(src: PixelSource, x: number, y: number, w: number, h: number, dst: Uint32Array): void {
     const { pixels, stride } = src;
     const [rs, gs, bs] = this.shifts!;
     let o = 0;
