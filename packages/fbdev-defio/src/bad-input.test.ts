@@ -155,7 +155,8 @@ describe('bad input', () => {
           expectCode('EINVAL', () => call(map, o));
         for (const o of [-1, 4 * 4096, 2 ** 33]) expectCode('EFAULT', () => call(map, o));
         expectCode('SIGBUS', () => call(map, 2 * 4096 + 8));
-        expectCode('SIGBUS', () => call(map, 2 * 4096 - 1));
+        // multi-byte accesses straddling into the first page past smem_len
+        if (!name.endsWith('Uint8')) expectCode('SIGBUS', () => call(map, 2 * 4096 - 1));
         expect(snapshot(defio, batches)).to.equal(before);
         map.close();
         expectCode('EFAULT', () => call(map, 0));
