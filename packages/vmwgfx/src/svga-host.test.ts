@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Container } from 'inversify';
 import { vmwgfxModule } from './module.js';
 import { SvgaHost } from './svga-host.js';
-import { SvgaCmd, SvgaFifo, SvgaReg } from './svga-reg.js';
+import { SVGA_INDEX_PORT, SVGA_VALUE_PORT, SvgaCmd, SvgaFifo, SvgaReg } from './svga-reg.js';
 import { bootGuest, expectSurface, patternVram, pushWords, recordUpdates, SMALL } from './test-support.js';
 import { SVGA_HOST, SVGA_HOST_OPTIONS, SVGA_MEMORY, SVGA_PORT } from './tokens.js';
 import { UPDATE_QUEUE_CAPACITY } from './update-queue.js';
@@ -234,6 +234,20 @@ describe('SvgaHost', () => {
     host.refresh();
     expect(inner).to.equal(2);
     expect(stop(fifo)).to.equal(next(fifo));
+  });
+
+  it('reaches the registers through the INDEX/VALUE I/O ports', () => {
+    const host = new SvgaHost(SMALL);
+    host.outl(SVGA_INDEX_PORT, SvgaReg.WIDTH);
+    host.outl(SVGA_VALUE_PORT, 40);
+    expect(host.inl(SVGA_VALUE_PORT)).to.equal(40);
+    expect(host.readRegister(SvgaReg.WIDTH)).to.equal(40);
+    host.outl(SVGA_INDEX_PORT, SvgaReg.MAX_HEIGHT);
+    expect([host.inl(SVGA_INDEX_PORT), host.inl(SVGA_VALUE_PORT), host.inl(7)]).to.deep.equal([
+      SvgaReg.MAX_HEIGHT,
+      48,
+      0,
+    ]);
   });
 
   it('is bound by vmwgfxModule as the guest port and memory', async () => {

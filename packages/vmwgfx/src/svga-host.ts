@@ -4,7 +4,12 @@ import { inject, injectable, optional } from 'inversify';
 import { type Observable, Subject } from 'rxjs';
 import { copyRows } from './blit.js';
 import { type FifoCommandSink, type FifoPassStats, HostFifo } from './host-fifo.js';
-import { SVGA_FIFO_BASE_REGS, SVGA_FIFO_MIN_RING_BYTES } from './svga-reg.js';
+import {
+  SVGA_FIFO_BASE_REGS,
+  SVGA_FIFO_MIN_RING_BYTES,
+  SVGA_INDEX_PORT,
+  SVGA_VALUE_PORT,
+} from './svga-reg.js';
 import { SvgaRegisterFile } from './svga-registers.js';
 import {
   type HostSurface,
@@ -40,7 +45,11 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   private readonly updates = new Subject<Rect>();
   readonly updates$: Observable<Rect> = this.updates.asObservable();
   private current: HostSurface;
+  /** the surface as a rect, for validation and full redraws */
+  private bounds: Rect;
   private processing = false;
+  /** the register index latched by the last write to the INDEX port */
+  private index = 0;
   /** the last fence value a SVGA_CMD_FENCE carried */
   lastFence = 0;
 
@@ -66,7 +75,7 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
       { sync: () => this.process(), modeChanged: () => this.queue.invalidate() },
     );
     this.reader = new HostFifo(fifo, fifo.length * 4);
-    this.current = this.allocSurface();
+    [this.current, this.bounds] = this.allocSurface();
   }
 
   get surface(): HostSurface {
@@ -84,6 +93,18 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
 
   writeRegister(index: number, value: number): void {
     this.regs.write(index, value);
+  }
+
+  /** BAR0 port write (`outl`): INDEX latches a register index, VALUE writes that register. */
+  outl(port: number, value: number): void {
+    if (port === SVGA_INDEX_PORT) this.index = value >>> 0;
+    else if (port === SVGA_VALUE_PORT) this.regs.write(this.index, value);
+  }
+
+  /** BAR0 port read (`inl`): VALUE reads the latched register; other ports read 0. */
+  inl(port: number): number {
+    if (port === SVGA_INDEX_PORT) return this.index;
+    return port === SVGA_VALUE_PORT ? this.regs.read(this.index) : 0;
   }
 
   refresh(): void {
@@ -120,12 +141,12 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   /** Copy every queued rect VRAM → surface; a rect that fails validation redraws everything. */
   private redraw(): void {
     if (this.current.width !== this.regs.width || this.current.height !== this.regs.height) {
-      this.current = this.allocSurface();
+      [this.current, this.bounds] = this.allocSurface();
       this.queue.invalidate();
     }
     this.queue.drain(
       (x, y, w, h) => this.copyIfValid(x, y, w, h),
-      () => this.copy(new Rect(0, 0, this.current.width, this.current.height)),
+      () => this.copy(this.bounds),
     );
   }
 
@@ -136,7 +157,7 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   private copyIfValid(x: number, y: number, w: number, h: number): boolean {
     if (w < 0 || h < 0) return false;
     const r = rectFromXywh(x, y, w, h);
-    if (!new Rect(0, 0, this.current.width, this.current.height).containsRect(r)) return false;
+    if (!this.bounds.containsRect(r)) return false;
     if (!r.isEmpty()) this.copy(r);
     return true;
   }
@@ -158,9 +179,13 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
     this.updates.next(r);
   }
 
-  private allocSurface(): HostSurface {
+  /** A surface of exactly the current mode, and its bounds. */
+  private allocSurface(): [HostSurface, Rect] {
     const { width, height } = this.regs;
-    return { width, height, pitch: width * 4, bytes: new Uint8Array(width * height * 4) };
+    return [
+      { width, height, pitch: width * 4, bytes: new Uint8Array(width * height * 4) },
+      new Rect(0, 0, width, height),
+    ];
   }
 }
 
