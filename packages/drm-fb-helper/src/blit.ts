@@ -9,7 +9,7 @@ import type { FbSurface } from './surface.js';
  * whole blocks take the preallocated views instead, so the common fbdev damage (full-width rows
  * from pagerefs) copies without creating any object.
  */
-const SET_THRESHOLD = 256;
+const SET_THRESHOLD = 64;
 
 /** Copies `len` bytes from `src[so..]` to `dst[d..]` (distinct buffers). */
 export function copyBytes(src: Uint8Array, so: number, dst: Uint8Array, d: number, len: number): void {

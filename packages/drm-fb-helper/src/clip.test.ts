@@ -1,6 +1,6 @@
 import { isKernelError } from '@fbemu/gem-shmem';
 import { expect } from 'chai';
-import { clipGeometry, memoryRangeToClip } from './clip.js';
+import { clipGeometry, memoryRangeToClip, memoryRangeToClips } from './clip.js';
 import { PagerefDamage } from './pageref-damage.js';
 import { Region } from './region.js';
 
@@ -111,6 +111,42 @@ describe('memoryRangeToClip (golden vectors)', () => {
     const out = new Region();
     new PagerefDamage(REF, 4096).damage([{ offset: 2048000 }, { offset: 0 }], false, 'region', out);
     expect(out.rects().join(' ')).to.equal('(0,0,1024,1) (0,400,1024,401)');
+  });
+
+  it('region mode: a page straddling two rows is the tail of one and the head of the next', () => {
+    const out = new Region();
+    new PagerefDamage(REF, 4096).damage([{ offset: 4096 }], false, 'region', out);
+    // [4096, 8192): row 0 from byte 4096 (x 1024) to its end, row 1 up to byte 3072 (x 768)
+    expect(out.rects().join(' ')).to.equal('(1024,0,1280,1) (0,1,768,2)');
+    expect(out.area() * 4).to.equal(4096);
+    // three pages span rows 0..3: one full-width band, like the kernel
+    const band = new Region();
+    new PagerefDamage(REF, 4096).damage(
+      [{ offset: 0 }, { offset: 4096 }, { offset: 8192 }],
+      true,
+      'region',
+      band,
+    );
+    expect(band.rects().join(' ')).to.equal('(0,0,1280,3)');
+  });
+
+  it('region mode falls back to full-width bands when the tight shape would overflow the cap', () => {
+    // page 1 straddles rows 0/1; page 100 = [409600, 413696) lies inside row 80
+    const pages = [{ offset: 4096 }, { offset: 4096 * 100 }];
+    const roomy = new Region(4);
+    new PagerefDamage(REF, 4096).damage(pages, false, 'region', roomy);
+    expect(roomy.rects().join(' ')).to.equal('(1024,0,1280,1) (0,1,768,2) (0,80,1024,81)');
+    const tight = new Region(2);
+    new PagerefDamage(REF, 4096).damage(pages, false, 'region', tight);
+    expect(tight.rects().join(' ')).to.equal('(0,0,1280,2) (0,80,1024,81)');
+    expect(tight.overflowed).to.equal(false);
+  });
+
+  it('memoryRangeToClips at 24 bpp splits a two-row write at the pixels it touches', () => {
+    const g24 = clipGeometry({ lineLength: 300, bitsPerPixel: 24, width: 100, height: 10, total: 3000 });
+    const out = new Region(100);
+    memoryRangeToClips(g24, 298, 4, out); // bytes 298..301: pixel 99 of row 0, pixels 0..1 of row 1
+    expect(out.rects().join(' ')).to.equal('(99,0,100,1) (0,1,1,2)');
   });
 
   it('rejects bad geometry and offsets with EINVAL', () => {

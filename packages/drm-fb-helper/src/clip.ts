@@ -1,5 +1,6 @@
 import { check, checkCount } from '@fbemu/gem-shmem';
 import { Rect } from './rect.js';
+import type { Region } from './region.js';
 
 /** Bits per pixel the clip math accepts (the fbdev depths DRM emulates). */
 export const CLIP_BPPS: readonly number[] = [8, 16, 24, 32];
@@ -59,4 +60,25 @@ export function memoryRangeToClip(g: ClipGeometry, off: number, len: number): Re
   const x1 = Math.floor(bitOff / g.bitsPerPixel);
   const x2 = Math.ceil(bitEnd / g.bitsPerPixel);
   return new Rect(x1, y1, x2, y2).clipTo(g.width, g.height);
+}
+
+/**
+ * Region-mode variant (fbemu only): like `memoryRangeToClip`, but a range over exactly two rows
+ * becomes two clips — the tail of the first row and the head of the second — instead of two
+ * full-width rows. That is the shape of a 4 KiB page straddling a row boundary, the most common
+ * small update, and halves what such an update flushes. Longer ranges stay one full-width band,
+ * so a run never costs more than two rects of the region's cap.
+ */
+export function memoryRangeToClips(g: ClipGeometry, off: number, len: number, out: Region): void {
+  const band = memoryRangeToClip(g, off, len);
+  if (band.height !== 2 || band.x1 !== 0) {
+    out.addRect(band);
+    return;
+  }
+  const pitch = g.lineLength;
+  const end = Math.min(off + len, g.total);
+  const x1 = Math.floor(((off - band.y1 * pitch) * 8) / g.bitsPerPixel);
+  const x2 = Math.ceil(((end - band.y2 * pitch + pitch) * 8) / g.bitsPerPixel);
+  out.addRect(new Rect(x1, band.y1, g.width, band.y1 + 1).clipTo(g.width, g.height));
+  out.addRect(new Rect(0, band.y1 + 1, x2, band.y2).clipTo(g.width, g.height));
 }

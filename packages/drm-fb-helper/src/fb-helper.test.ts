@@ -67,7 +67,7 @@ describe('fbdev over GEM shmem (no shadow)', () => {
 
   it('uses pageref.offset, never page.index: a GEM mapping at its fake offset does not move the damage', () => {
     const gemOffset = 2 ** 33;
-    const { scheduler, device, helper, damages, map } = rig({ gemOffset, height: 96 });
+    const { scheduler, device, damages, map } = rig({ gemOffset, height: 96 });
     const drm = device.open();
     // a second handle on the same object, so this file may map it through the DRM node
     const object = device.objectAt(gemOffset)!;

@@ -2,7 +2,7 @@ import type { FbDeferredIoApi, FbInfo, PagerefBatch } from '@fbemu/fbdev-defio';
 import { check, checkCount } from '@fbemu/gem-shmem';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { ShadowBlitter } from './blit.js';
-import { type ClipGeometry, clipGeometry, memoryRangeToClip } from './clip.js';
+import { type ClipGeometry, clipGeometry, memoryRangeToClip, memoryRangeToClips } from './clip.js';
 import { type Damage, type DamageStats, DamageWorker } from './damage-worker.js';
 import {
   copyarea,
@@ -110,7 +110,13 @@ export class DrmFbHelper {
 
   /** `drm_fb_helper_damage_range`: damage for a byte range of the framebuffer. */
   damageRange(offset: number, length: number): void {
-    this.worker.addRect(memoryRangeToClip(this.geometry, offset, length));
+    if (this.clipMode === 'bbox') {
+      this.worker.addRect(memoryRangeToClip(this.geometry, offset, length));
+      return;
+    }
+    this.batchDamage.clear();
+    memoryRangeToClips(this.geometry, offset, length, this.batchDamage);
+    this.worker.addRegion(this.batchDamage);
   }
 
   /** `drm_fb_helper_damage_area` for a rect in framebuffer coordinates. */

@@ -107,9 +107,13 @@ describe('Region', () => {
     );
   });
 
-  it('a cap of 1 is the kernel bounding-box accumulator', () => {
-    const r = new Region(1).addRect(new Rect(0, 0, 1, 1)).addRect(new Rect(100, 50, 101, 51));
+  it('a cap of 1 is the kernel bounding-box accumulator; overflowed says so until clear', () => {
+    const r = new Region(1).addRect(new Rect(0, 0, 1, 1));
+    expect(r.overflowed).to.equal(false);
+    r.addRect(new Rect(100, 50, 101, 51));
     expect(r.rects().map(String)).to.deep.equal(['(0,0,101,51)']);
+    expect(r.overflowed).to.equal(true);
+    expect(r.clear().overflowed).to.equal(false);
   });
 
   it('translate, clear, clone and copyFrom', () => {

@@ -178,6 +178,7 @@ export class Region {
   private ey1 = 0;
   private ex2 = 0;
   private ey2 = 0;
+  private collapsed = false;
 
   constructor(readonly maxRects: number = DEFAULT_MAX_RECTS) {
     check(
@@ -201,7 +202,13 @@ export class Region {
     return this.cur.n === 0;
   }
 
+  /** true once the region went over its rect cap and became its bounding box (until `clear`) */
+  get overflowed(): boolean {
+    return this.collapsed;
+  }
+
   clear(): this {
+    this.collapsed = false;
     this.cur.reset();
     this.ex1 = this.ey1 = this.ex2 = this.ey2 = 0;
     return this;
@@ -293,6 +300,7 @@ export class Region {
     this.ey1 = o.ey1;
     this.ex2 = o.ex2;
     this.ey2 = o.ey2;
+    this.collapsed = o.collapsed;
     return this.applyCap();
   }
 
@@ -422,7 +430,10 @@ export class Region {
 
   /** Above the cap the region becomes its bounding box (wlroots / libvncserver fallback). */
   private applyCap(): this {
-    if (this.cur.n > this.maxRects) this.setRect(this.ex1, this.ey1, this.ex2, this.ey2);
+    if (this.cur.n > this.maxRects) {
+      this.setRect(this.ex1, this.ey1, this.ex2, this.ey2);
+      this.collapsed = true;
+    }
     return this;
   }
 
