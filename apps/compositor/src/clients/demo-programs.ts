@@ -29,7 +29,9 @@ export const bouncer: DemoProgram = (p, t) => {
       p.fillRect(Math.max(bx, x), y, Math.min(bx + bw, x + size) - Math.max(bx, x), size, bandColour(i));
     }
   };
-  if (t === 0) for (let i = 0; i < bands; i++) p.fillRect(Math.floor((i * width) / bands), 0, Math.ceil(width / bands), height, bandColour(i));
+  if (t === 0)
+    for (let i = 0; i < bands; i++)
+      p.fillRect(Math.floor((i * width) / bands), 0, Math.ceil(width / bands), height, bandColour(i));
   else bandsUnder(...(pos(t - 1) as [number, number]));
   const [x, y] = pos(t);
   p.fillRect(x, y, size, size, hsv((t * 7) % 360, 0.9, 1));
@@ -41,7 +43,9 @@ export function clock(now: () => Date): DemoProgram {
   let last = '';
   return (p, t) => {
     const d = now();
-    const text = [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    const text = [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+      .map((n) => String(n).padStart(2, '0'))
+      .join(':');
     const scale = Math.max(1, Math.floor(p.fb.width / 8 / 6 / 2));
     if (t === 0) p.fillRect(0, 0, p.fb.width, p.fb.height, 0xff101820);
     for (let i = 0; i < text.length; i++) {

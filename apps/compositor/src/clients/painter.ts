@@ -46,7 +46,8 @@ export class Painter {
       const rows = glyphRows(text[i]);
       for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
         for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-          if (rows[gy] & (0x10 >> gx)) this.fillRect(x + i * cellW + gx * scale, y + gy * scale, scale, scale, fg);
+          if (rows[gy] & (0x10 >> gx))
+            this.fillRect(x + i * cellW + gx * scale, y + gy * scale, scale, scale, fg);
         }
       }
     }
@@ -57,5 +58,6 @@ export class Painter {
 function fillRow(view: Uint8Array, off: number, n: number, cpp: number, raw: number): void {
   for (let b = 0; b < cpp; b++) view[off + b] = (raw >>> (8 * b)) & 0xff;
   // double the filled prefix until the row is full: O(log n) copyWithin calls
-  for (let done = cpp, total = n * cpp; done < total; done *= 2) view.copyWithin(off + done, off, off + Math.min(done, total - done));
+  for (let done = cpp, total = n * cpp; done < total; done *= 2)
+    view.copyWithin(off + done, off, off + Math.min(done, total - done));
 }

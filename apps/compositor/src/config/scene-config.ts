@@ -56,7 +56,9 @@ class Reader {
   }
 
   unknownKeys(o: Json, allowed: string[], path: string): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.problems.push(`${path}.${k}: unknown key (allowed: ${allowed.join(', ')})`);
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k))
+        this.problems.push(`${path}.${k}: unknown key (allowed: ${allowed.join(', ')})`);
   }
 
   int(o: Json, key: string, path: string, min: number, max: number, fallback?: number): number {
@@ -66,7 +68,13 @@ class Reader {
     return min;
   }
 
-  oneOf<T extends string | number>(o: Json, key: string, path: string, values: readonly T[], fallback?: T): T {
+  oneOf<T extends string | number>(
+    o: Json,
+    key: string,
+    path: string,
+    values: readonly T[],
+    fallback?: T,
+  ): T {
     const v = o[key] ?? fallback;
     if (values.includes(v as T)) return v as T;
     this.problems.push(`${path}.${key}: expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
@@ -96,9 +104,41 @@ export const DEFAULT_SCENE: SceneConfig = {
   damage: 'region',
   pageSize: 4096,
   clients: [
-    { name: 'plasma', kind: 'shmem', width: 560, height: 360, format: 'XRGB8888', x: 40, y: 40, z: 1, offset: 0x1_0000_0000, fps: 30 },
-    { name: 'console', kind: 'shadow', width: 640, height: 320, format: 'RGB565', x: 600, y: 60, z: 2, offset: 0x2_0000_0000, fps: 2 },
-    { name: 'vm', kind: 'vmwgfx', width: 480, height: 300, format: 'XRGB8888', x: 260, y: 440, z: 3, fps: 20 },
+    {
+      name: 'plasma',
+      kind: 'shmem',
+      width: 560,
+      height: 360,
+      format: 'XRGB8888',
+      x: 40,
+      y: 40,
+      z: 1,
+      offset: 0x1_0000_0000,
+      fps: 30,
+    },
+    {
+      name: 'console',
+      kind: 'shadow',
+      width: 640,
+      height: 320,
+      format: 'RGB565',
+      x: 600,
+      y: 60,
+      z: 2,
+      offset: 0x2_0000_0000,
+      fps: 2,
+    },
+    {
+      name: 'vm',
+      kind: 'vmwgfx',
+      width: 480,
+      height: 300,
+      format: 'XRGB8888',
+      x: 260,
+      y: 440,
+      z: 3,
+      fps: 20,
+    },
   ],
   rfb: { host: '127.0.0.1', port: 5900 },
   http: { host: '127.0.0.1', port: 6080 },
@@ -120,7 +160,8 @@ function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
     fps: r.int(o, 'fps', path, 1, 240, 30),
   };
   if (o.offset !== undefined) c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
-  if (c.kind === 'vmwgfx' && c.format !== 'XRGB8888') r.problems.push(`${path}.format: the SVGA host surface is XRGB8888`);
+  if (c.kind === 'vmwgfx' && c.format !== 'XRGB8888')
+    r.problems.push(`${path}.format: the SVGA host surface is XRGB8888`);
   return c;
 }
 
@@ -136,7 +177,9 @@ export function parseSceneConfig(json: unknown): SceneConfig {
   const png = r.obj(o.png ?? d.png, '$.png');
   const clientsJson = o.clients ?? d.clients;
   if (!Array.isArray(clientsJson)) r.problems.push('$.clients: expected an array');
-  const clients = (Array.isArray(clientsJson) ? clientsJson : []).map((c, i) => parseClient(r, c, `$.clients[${i}]`));
+  const clients = (Array.isArray(clientsJson) ? clientsJson : []).map((c, i) =>
+    parseClient(r, c, `$.clients[${i}]`),
+  );
   const names = new Set<string>();
   for (const [i, c] of clients.entries()) {
     if (names.has(c.name)) r.problems.push(`$.clients[${i}].name: duplicate name ${JSON.stringify(c.name)}`);
@@ -152,9 +195,18 @@ export function parseSceneConfig(json: unknown): SceneConfig {
     damage: r.oneOf(o, 'damage', '$', ['bbox', 'region'] as const, d.damage),
     pageSize: r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize),
     clients,
-    rfb: { host: r.str(rfb, 'host', '$.rfb', d.rfb.host), port: r.int(rfb, 'port', '$.rfb', 0, 65535, d.rfb.port) },
-    http: { host: r.str(http, 'host', '$.http', d.http.host), port: r.int(http, 'port', '$.http', 0, 65535, d.http.port) },
-    png: { dir: r.str(png, 'dir', '$.png', d.png.dir), intervalMs: r.int(png, 'intervalMs', '$.png', 0, 3_600_000, d.png.intervalMs) },
+    rfb: {
+      host: r.str(rfb, 'host', '$.rfb', d.rfb.host),
+      port: r.int(rfb, 'port', '$.rfb', 0, 65535, d.rfb.port),
+    },
+    http: {
+      host: r.str(http, 'host', '$.http', d.http.host),
+      port: r.int(http, 'port', '$.http', 0, 65535, d.http.port),
+    },
+    png: {
+      dir: r.str(png, 'dir', '$.png', d.png.dir),
+      intervalMs: r.int(png, 'intervalMs', '$.png', 0, 3_600_000, d.png.intervalMs),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -1,0 +1,75 @@
+import { DRM_FBDEV_FACTORY, type DrmFbdevFactoryApi } from '@fbemu/drm-fb-helper';
+import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
+import { ContainerModule } from 'inversify';
+import type { SchedulerLike } from 'rxjs';
+import { fbdevClientFactory } from '../clients/fbdev-client.js';
+import { vmwgfxClientFactory } from '../clients/vmwgfx-client.js';
+import { Compositor } from '../compose/compositor.js';
+import type { SceneConfig } from '../config/scene-config.js';
+import { PngOutput } from '../output/png.js';
+import { DEFAULT_RFB_OPTIONS, RfbServer } from '../output/rfb/server.js';
+import {
+  OUTPUTS,
+  type Output,
+  PNG_OPTIONS,
+  RFB_OPTIONS,
+  RFB_SERVER,
+  VIEWER_OPTIONS,
+} from '../output/tokens.js';
+import { DEFAULT_VIEWER_OPTIONS, ViewerServer } from '../output/viewer/http.js';
+import {
+  CLIENT_FACTORIES,
+  type ClientFactory,
+  COMPOSITOR,
+  PNG_OUTPUT,
+  SCENE_CONFIG,
+  VIEWER,
+} from './tokens.js';
+
+/** The compositor and the three client kinds of the demo scene (contribution point CLIENT_FACTORIES). */
+export const compositorModule = new ContainerModule(({ bind }) => {
+  bind(COMPOSITOR)
+    .toDynamicValue((ctx) => {
+      const { output } = ctx.get<SceneConfig>(SCENE_CONFIG);
+      const outputs = ctx.getAll<Output>(OUTPUTS, { optional: true }) ?? [];
+      return new Compositor(output, ctx.get<SchedulerLike>(SCHEDULER), outputs);
+    })
+    .inSingletonScope();
+  for (const kind of ['shmem', 'shadow'] as const) {
+    bind<ClientFactory>(CLIENT_FACTORIES).toDynamicValue((ctx) =>
+      fbdevClientFactory(kind, ctx.get<DrmFbdevFactoryApi>(DRM_FBDEV_FACTORY)),
+    );
+  }
+  bind<ClientFactory>(CLIENT_FACTORIES).toDynamicValue((ctx) =>
+    vmwgfxClientFactory(ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY)),
+  );
+});
+
+/** PNG snapshots and the periodic frame writer, configured from the scene. */
+export const pngOutputModule = new ContainerModule(({ bind }) => {
+  bind(PNG_OPTIONS).toDynamicValue((ctx) => {
+    const { png } = ctx.get<SceneConfig>(SCENE_CONFIG);
+    return {
+      dir: png.intervalMs > 0 ? png.dir : undefined,
+      intervalMs: Math.max(png.intervalMs, 1),
+      onlyOnDamage: true,
+    };
+  });
+  bind(PNG_OUTPUT).to(PngOutput).inSingletonScope();
+  bind(OUTPUTS).toService(PNG_OUTPUT);
+});
+
+/** The RFB server (TCP) and the noVNC page with its WebSocket endpoint, configured from the scene. */
+export const vncOutputModule = new ContainerModule(({ bind }) => {
+  bind(RFB_OPTIONS).toDynamicValue((ctx) => ({
+    ...DEFAULT_RFB_OPTIONS,
+    ...ctx.get<SceneConfig>(SCENE_CONFIG).rfb,
+  }));
+  bind(VIEWER_OPTIONS).toDynamicValue((ctx) => ({
+    ...DEFAULT_VIEWER_OPTIONS,
+    ...ctx.get<SceneConfig>(SCENE_CONFIG).http,
+  }));
+  bind(RFB_SERVER).to(RfbServer).inSingletonScope();
+  bind(OUTPUTS).toService(RFB_SERVER);
+  bind(VIEWER).to(ViewerServer).inSingletonScope();
+});
