@@ -119,6 +119,10 @@ describe('RfbServer over TCP', () => {
         [20, 20, 3, 5, Encoding.Raw],
       ]);
       expect(client.screen).to.deep.equal(packed(frame));
+      const stats = server.stats();
+      // two updates (the first full frame and this one) against two full frames of 40×30×4 + headers
+      expect(stats.fullFrameBytes).to.equal(2 * (16 + 40 * 30 * 4));
+      expect(stats.rawPixels).to.equal(40 * 30 + 4 * 2 + 3 * 5);
       client.close();
     });
 

@@ -8,7 +8,13 @@ import { checkFrame } from '../frame.js';
 import { checkBindAllowed } from '../loopback.js';
 import { type FrameSource, type Output, type OutputStats, RFB_OPTIONS } from '../tokens.js';
 import { DEFAULT_PARSER_LIMITS } from './parser.js';
-import { type RfbInputEvent, RfbSession, type SessionHost, type SessionLimits } from './session.js';
+import {
+  type RfbInputEvent,
+  RfbSession,
+  type SessionCounters,
+  type SessionHost,
+  type SessionLimits,
+} from './session.js';
 import { type ByteTransport, socketTransport, webSocketTransport } from './transport.js';
 
 export interface RfbOptions extends SessionLimits {
@@ -53,7 +59,14 @@ export class RfbServer implements Output, SessionHost {
   readonly limits: Readonly<SessionLimits>;
   private fb: FrameSource | undefined;
   private readonly sessions = new Set<RfbSession>();
-  private readonly retired = { updates: 0, rects: 0, copyRects: 0, rawPixels: 0, bytesSent: 0 };
+  private readonly retired: SessionCounters = {
+    updates: 0,
+    rects: 0,
+    copyRects: 0,
+    rawPixels: 0,
+    bytesSent: 0,
+    fullFrameBytes: 0,
+  };
   private nextId = 1;
   private tcp: Server | undefined;
 
@@ -175,7 +188,7 @@ export class RfbServer implements Output, SessionHost {
   stats(): OutputStats {
     const total = { ...this.retired };
     for (const s of this.sessions) {
-      for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += s.counters[k];
+      for (const k of Object.keys(total) as (keyof SessionCounters)[]) total[k] += s.counters[k];
     }
     return { clients: this.sessions.size, ...total };
   }

@@ -47,8 +47,14 @@ export interface SessionCounters {
   rects: number;
   copyRects: number;
   rawPixels: number;
+  /** every byte written to the client, handshake included */
   bytesSent: number;
+  /** what the same updates would have cost as full frames (the no-damage-tracking baseline) */
+  fullFrameBytes: number;
 }
+
+/** FramebufferUpdate header + one rect header. */
+const FULL_FRAME_OVERHEAD = 16;
 
 type SessionState = 'handshake' | 'ready' | 'closed';
 
@@ -69,7 +75,14 @@ function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): bo
  * is not backed up — otherwise damage keeps coalescing in the region.
  */
 export class RfbSession implements ClientMessageHandler {
-  readonly counters: SessionCounters = { updates: 0, rects: 0, copyRects: 0, rawPixels: 0, bytesSent: 0 };
+  readonly counters: SessionCounters = {
+    updates: 0,
+    rects: 0,
+    copyRects: 0,
+    rawPixels: 0,
+    bytesSent: 0,
+    fullFrameBytes: 0,
+  };
   private readonly parser: ClientMessageParser;
   private state: SessionState = 'handshake';
   private minor: RfbMinorVersion = 8;
@@ -268,6 +281,8 @@ export class RfbSession implements ClientMessageHandler {
     this.counters.rects += update.rects;
     this.counters.copyRects += parts.copies.length;
     this.counters.rawPixels += update.rawPixels;
+    const { width, height } = this.host.frame;
+    this.counters.fullFrameBytes += FULL_FRAME_OVERHEAD + width * height * this.converter.bytesPerPixel;
     this.send(update.bytes, () => this.recycle(update.bytes));
   }
 
