@@ -1,3 +1,10 @@
+import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
+import type { DmaDriver } from './dma.js';
+import type { EinkDriver } from './eink.js';
+import type { FbtftDriver } from './fbtft.js';
+import type { PvDriver } from './pv.js';
+import type { UdlDriver } from './udl.js';
+
 /**
  * Public interfaces and tokens of @fbemu/fbdev-drivers: deferred-I/O consumers for real
  * displays (fbtft SPI panels, e-ink, USB, para-virtual rings, DMA) and their transports.
@@ -113,3 +120,28 @@ export interface DmaOptions {
   minIntervalMs?: number;
   retryMs?: number;
 }
+
+/** Factories the module binds; each makes a driver for one framebuffer (scheduler injected). */
+export type FbtftDriverFactory = (
+  fb: FbDeferredIoApi,
+  transport: ByteTransport,
+  options?: FbtftOptions,
+) => FbtftDriver;
+export type EinkDriverFactory = (
+  fb: FbDeferredIoApi,
+  transport: ByteTransport,
+  options?: EinkOptions,
+) => EinkDriver;
+export type UdlDriverFactory = (
+  fb: FbDeferredIoApi,
+  transport: ByteTransport,
+  options?: UdlOptions,
+) => UdlDriver;
+export type PvDriverFactory = (fb: FbDeferredIoApi, options: PvOptions) => PvDriver;
+export type DmaDriverFactory = (fb: FbDeferredIoApi, options: DmaOptions) => DmaDriver;
+
+export const FBTFT_DRIVER_FACTORY: unique symbol = Symbol.for('fbemu.FbtftDriverFactory');
+export const EINK_DRIVER_FACTORY: unique symbol = Symbol.for('fbemu.EinkDriverFactory');
+export const UDL_DRIVER_FACTORY: unique symbol = Symbol.for('fbemu.UdlDriverFactory');
+export const PV_DRIVER_FACTORY: unique symbol = Symbol.for('fbemu.PvDriverFactory');
+export const DMA_DRIVER_FACTORY: unique symbol = Symbol.for('fbemu.DmaDriverFactory');
