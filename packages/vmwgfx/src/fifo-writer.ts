@@ -15,6 +15,7 @@ import {
 } from 'rxjs';
 import { type FifoPointers, fifoAdvance, fifoFreeBytes } from './fifo-layout.js';
 import {
+  SVGA_CMD_UPDATE_WORDS,
   SVGA_FIFO_BASE_REGS,
   SVGA_FIFO_MIN_RING_BYTES,
   SVGA_SYNC_FIFOFULL,
@@ -33,7 +34,7 @@ import {
 } from './tokens.js';
 
 /** Bytes of one SVGA_CMD_UPDATE (id + x, y, width, height). */
-export const SVGA_UPDATE_BYTES = 20;
+export const SVGA_UPDATE_BYTES = SVGA_CMD_UPDATE_WORDS * 4;
 
 /**
  * The guest side of the FIFO (vmwgfx's `vmw_fifo_*`): init, reserve/commit of whole commands and

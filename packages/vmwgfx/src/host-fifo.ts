@@ -6,6 +6,9 @@ import {
   readFifoPointers,
 } from './fifo-layout.js';
 import {
+  SVGA_CMD_FENCE_WORDS,
+  SVGA_CMD_UPDATE_VERBOSE_WORDS,
+  SVGA_CMD_UPDATE_WORDS,
   SVGA_MAX_CURSOR_BPP,
   SVGA_MAX_CURSOR_IMAGE_WORDS,
   SVGA_MAX_CURSOR_MASK_WORDS,
@@ -114,12 +117,12 @@ export class HostFifo {
     const id = this.read();
     switch (id) {
       case SvgaCmd.UPDATE:
-        return this.update(sink, 4);
+        return this.update(sink, SVGA_CMD_UPDATE_WORDS - 1);
       case SvgaCmd.UPDATE_VERBOSE:
         // x, y, width, height, reason: QEMU reads only four and parses `reason` as a command
-        return this.update(sink, 5);
+        return this.update(sink, SVGA_CMD_UPDATE_VERBOSE_WORDS - 1);
       case SvgaCmd.FENCE:
-        if (!this.has(1)) return INCOMPLETE;
+        if (!this.has(SVGA_CMD_FENCE_WORDS - 1)) return INCOMPLETE;
         sink.fence(this.read());
         return DONE;
       case SvgaCmd.DEFINE_CURSOR:

@@ -50,8 +50,7 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   private processing = false;
   /** the register index latched by the last write to the INDEX port */
   private index = 0;
-  /** the last fence value a SVGA_CMD_FENCE carried */
-  lastFence = 0;
+  private fenceValue = 0;
 
   constructor(@inject(SVGA_HOST_OPTIONS) @optional() options: SvgaHostOptions = {}) {
     const fifo = options.fifo ?? sharedWords(options.fifoBytes ?? SVGA_DEFAULT_FIFO_BYTES);
@@ -80,6 +79,11 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
 
   get surface(): HostSurface {
     return this.current;
+  }
+
+  /** The value the last SVGA_CMD_FENCE carried. */
+  get lastFence(): number {
+    return this.fenceValue;
   }
 
   /** What the last FIFO pass did (commands, words, bad commands, rewind). */
@@ -122,7 +126,7 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   }
 
   fence(value: number): void {
-    this.lastFence = value;
+    this.fenceValue = value;
   }
 
   /**
