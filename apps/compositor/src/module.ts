@@ -1,4 +1,0 @@
-import { ContainerModule } from 'inversify';
-
-/** Binds this package's services. Filled in by the package's own issue. */
-export const module = new ContainerModule(() => {});
