@@ -17,6 +17,9 @@ export class FbMapping implements FbMappingApi, Mkclean {
   private readonly first: number;
   /** byte index in the shared buffer of mapping byte 0 (may be negative: never dereferenced then) */
   private readonly base: number;
+  /** `base` in 16-bit and 32-bit units (base is page aligned, so these are exact) */
+  private readonly base16: number;
+  private readonly base32: number;
   private readonly pte: Uint8Array;
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
@@ -36,6 +39,8 @@ export class FbMapping implements FbMappingApi, Mkclean {
     this.size = pages * geometry.size;
     this.first = pgoff - fileBase;
     this.base = base + this.first * geometry.size;
+    this.base16 = this.base / 2;
+    this.base32 = this.base / 4;
     this.pte = new Uint8Array(pages);
     this.u8 = new Uint8Array(memory);
     this.u16 = new Uint16Array(memory, 0, memory.byteLength >>> 1);
@@ -47,51 +52,49 @@ export class FbMapping implements FbMappingApi, Mkclean {
     return this.size;
   }
 
+  // Fast paths: `(offset & mask) === offset` accepts exactly the non-negative, aligned integers
+  // below 2^31 (no NaN, no fraction, no string), so signed shifts index in int32; a page-table
+  // entry past the end is undefined, so one table test also bounds the offset. Everything else
+  // goes to the slow path, which checks the arguments properly and runs the fault.
+
   setUint8(offset: number, value: number): void {
-    if (!(offset >>> 0 === offset && offset < this.size)) throw rangeError(offset, 1, this.size);
-    if (this.pte[offset >>> this.shift] !== PTE_WRITABLE) this.makeWritable(offset, 1);
-    this.u8[this.base + offset] = value;
+    if ((offset & 0x7fffffff) === offset && this.pte[offset >> this.shift] === PTE_WRITABLE) {
+      this.u8[this.base + offset] = value;
+    } else this.slowStore(offset, 1, value);
   }
 
   setUint16(offset: number, value: number): void {
-    if (!(offset >>> 0 === offset && offset + 2 <= this.size)) throw rangeError(offset, 2, this.size);
-    if ((offset & 1) !== 0 || this.pte[offset >>> this.shift] !== PTE_WRITABLE) {
-      this.makeWritable(offset, 2);
-      this.dv.setUint16(this.base + offset, value, true);
-    } else this.u16[(this.base + offset) >>> 1] = value;
+    if ((offset & 0x7ffffffe) === offset && this.pte[offset >> this.shift] === PTE_WRITABLE) {
+      this.u16[this.base16 + (offset >> 1)] = value;
+    } else this.slowStore(offset, 2, value);
   }
 
   /** One 32-bit store (a pixel at 32 bpp), little-endian like the hardware fbemu runs on. */
   setUint32(offset: number, value: number): void {
-    if (!(offset >>> 0 === offset && offset + 4 <= this.size)) throw rangeError(offset, 4, this.size);
-    if ((offset & 3) !== 0 || this.pte[offset >>> this.shift] !== PTE_WRITABLE) {
-      this.makeWritable(offset, 4);
-      this.dv.setUint32(this.base + offset, value, true);
-    } else this.u32[(this.base + offset) >>> 2] = value;
+    if ((offset & 0x7ffffffc) === offset && this.pte[offset >> this.shift] === PTE_WRITABLE) {
+      this.u32[this.base32 + (offset >> 2)] = value;
+    } else this.slowStore(offset, 4, value);
   }
 
   getUint8(offset: number): number {
-    if (!(offset >>> 0 === offset && offset < this.size)) throw rangeError(offset, 1, this.size);
-    if (this.pte[offset >>> this.shift] === PTE_ABSENT) this.makeReadable(offset, 1);
-    return this.u8[this.base + offset];
+    if ((offset & 0x7fffffff) === offset && this.pte[offset >> this.shift] > PTE_ABSENT) {
+      return this.u8[this.base + offset];
+    }
+    return this.slowLoad(offset, 1);
   }
 
   getUint16(offset: number): number {
-    if (!(offset >>> 0 === offset && offset + 2 <= this.size)) throw rangeError(offset, 2, this.size);
-    if ((offset & 1) !== 0 || this.pte[offset >>> this.shift] === PTE_ABSENT) {
-      this.makeReadable(offset, 2);
-      return this.dv.getUint16(this.base + offset, true);
+    if ((offset & 0x7ffffffe) === offset && this.pte[offset >> this.shift] > PTE_ABSENT) {
+      return this.u16[this.base16 + (offset >> 1)];
     }
-    return this.u16[(this.base + offset) >>> 1];
+    return this.slowLoad(offset, 2);
   }
 
   getUint32(offset: number): number {
-    if (!(offset >>> 0 === offset && offset + 4 <= this.size)) throw rangeError(offset, 4, this.size);
-    if ((offset & 3) !== 0 || this.pte[offset >>> this.shift] === PTE_ABSENT) {
-      this.makeReadable(offset, 4);
-      return this.dv.getUint32(this.base + offset, true);
+    if ((offset & 0x7ffffffc) === offset && this.pte[offset >> this.shift] > PTE_ABSENT) {
+      return this.u32[this.base32 + (offset >> 2)];
     }
-    return this.u32[(this.base + offset) >>> 2];
+    return this.slowLoad(offset, 4);
   }
 
   write(offset: number, bytes: Uint8Array): void {
@@ -165,6 +168,24 @@ export class FbMapping implements FbMappingApi, Mkclean {
       const p = pages[i] - this.first;
       if (p >= 0 && p < n && this.pte[p] === PTE_WRITABLE) this.pte[p] = PTE_READONLY;
     }
+  }
+
+  /** Unaligned, faulting or invalid scalar stores (little-endian through the DataView). */
+  private slowStore(offset: number, size: 1 | 2 | 4, value: number): void {
+    this.checkRange(offset, size);
+    this.makeWritable(offset, size);
+    const at = this.base + offset;
+    if (size === 1) this.dv.setUint8(at, value);
+    else if (size === 2) this.dv.setUint16(at, value, true);
+    else this.dv.setUint32(at, value, true);
+  }
+
+  private slowLoad(offset: number, size: 1 | 2 | 4): number {
+    this.checkRange(offset, size);
+    this.makeReadable(offset, size);
+    const at = this.base + offset;
+    if (size === 1) return this.dv.getUint8(at);
+    return size === 2 ? this.dv.getUint16(at, true) : this.dv.getUint32(at, true);
   }
 
   private checkRange(offset: number, length: number): void {

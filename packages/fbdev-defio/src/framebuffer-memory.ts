@@ -45,16 +45,20 @@ export class FramebufferMemory {
    * kernel's VM_FAULT_OOM) when the hook returns another page than the one bound at init.
    */
   lookup(index: number): Page {
-    check(index >= 0 && index < this.count, 'SIGBUS', `fault at page ${index} beyond the framebuffer`);
+    // explicit tests, not check(): messages are only built on failure (this runs per fault)
+    if (!(index >= 0 && index < this.count))
+      throw new KernelError('SIGBUS', `fault at page ${index} beyond the framebuffer`);
     const pageref = this.pagerefs[index];
     const page = this.getPage(pageref.offset);
-    check(page !== undefined, 'SIGBUS', `no page at framebuffer offset ${pageref.offset}`);
+    if (page === undefined)
+      throw new KernelError('SIGBUS', `no page at framebuffer offset ${pageref.offset}`);
     if (page !== pageref.page) throw new KernelError('ENOMEM', `pageref ${index} is bound to another page`);
     const inPlace =
       page.memory === this.memory &&
       page.size === this.geometry.size &&
       page.byteOffset === this.base + pageref.offset;
-    check(inPlace, 'SIGBUS', `page at offset ${pageref.offset} is not in the framebuffer's buffer`);
+    if (!inPlace)
+      throw new KernelError('SIGBUS', `page at offset ${pageref.offset} is not in the framebuffer's buffer`);
     return page;
   }
 }
