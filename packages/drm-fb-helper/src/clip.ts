@@ -1,4 +1,4 @@
-import { check, checkCount } from '@fbemu/gem-shmem';
+import { check, isCount, KernelError } from '@fbemu/gem-shmem';
 import { Rect } from './rect.js';
 import type { Region } from './region.js';
 
@@ -47,8 +47,8 @@ export function clipGeometry(g: ClipGeometry): ClipGeometry {
  * The result is clipped to the framebuffer (a write into pitch padding yields an empty rect).
  */
 export function memoryRangeToClip(g: ClipGeometry, off: number, len: number): Rect {
-  checkCount(off, 'offset');
-  checkCount(len, 'length');
+  if (!(isCount(off) && isCount(len)))
+    throw new KernelError('EINVAL', `range ${off}+${len} must be non-negative integers`);
   const end = Math.min(off + len, g.total);
   if (off >= end) return Rect.EMPTY;
   const pitch = g.lineLength;

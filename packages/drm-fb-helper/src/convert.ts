@@ -1,4 +1,4 @@
-import { check } from '@fbemu/gem-shmem';
+import { isCount, KernelError } from '@fbemu/gem-shmem';
 import { type PixelFormat, readRaw } from './format.js';
 import type { Rect } from './rect.js';
 import type { FbSurface } from './surface.js';
@@ -56,21 +56,13 @@ function row32ToXrgb8888(
 }
 
 function checkTarget(dstLength: number, stride: number, unit: number, dx: number, dy: number, r: Rect): void {
-  check(
-    Number.isSafeInteger(dx) && Number.isSafeInteger(dy) && dx >= 0 && dy >= 0,
-    'EINVAL',
-    `target position (${dx},${dy}) must be non-negative integers`,
-  );
-  check(
-    Number.isSafeInteger(stride) && stride >= (dx + r.width) * unit,
-    'EINVAL',
-    `target stride ${stride} too small`,
-  );
-  check(
-    (dy + r.height - 1) * stride + (dx + r.width) * unit <= dstLength,
-    'EINVAL',
-    'target too small for the rect',
-  );
+  const ok =
+    isCount(dx) &&
+    isCount(dy) &&
+    Number.isSafeInteger(stride) &&
+    stride >= (dx + r.width) * unit &&
+    (dy + r.height - 1) * stride + (dx + r.width) * unit <= dstLength;
+  if (!ok) throw new KernelError('EINVAL', `target (${dx},${dy}) stride ${stride} cannot hold ${r}`);
 }
 
 /**

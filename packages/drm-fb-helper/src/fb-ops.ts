@@ -1,4 +1,4 @@
-import { check, checkCount } from '@fbemu/gem-shmem';
+import { check, checkCount, isCount, KernelError } from '@fbemu/gem-shmem';
 import { copyBytes } from './blit.js';
 import { writeRaw } from './format.js';
 import { Rect } from './rect.js';
@@ -53,19 +53,18 @@ export interface FbImage {
   data: Uint8Array;
 }
 
+/** Validates dx/dy/width/height (EINVAL); messages are built only on failure (fbcon calls this per glyph). */
 function checkArea(op: { dx: number; dy: number; width: number; height: number }, what: string): Rect {
-  for (const k of ['dx', 'dy', 'width', 'height'] as const) checkCount(op[k], `${what}.${k}`);
+  if (!(isCount(op.dx) && isCount(op.dy) && isCount(op.width) && isCount(op.height))) {
+    throw new KernelError('EINVAL', `${what}: dx, dy, width, height must be non-negative integers`);
+  }
   return new Rect(op.dx, op.dy, op.dx + op.width, op.dy + op.height);
 }
 
 function checkPixel(s: FbSurface, value: unknown, what: string): number {
-  const max = 2 ** s.format.bpp - 1;
-  check(
-    typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max,
-    'EINVAL',
-    `${what} ${value}`,
-  );
-  return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** s.format.bpp)
+    return value;
+  throw new KernelError('EINVAL', `${what} ${value} is not a ${s.format.bpp}-bit pixel`);
 }
 
 /** Fills bytes [o, o + len) of `bytes` by doubling the first `cpp` bytes already written at `o`. */
@@ -77,7 +76,7 @@ export function fillrect(s: FbSurface, op: FbFillrect): Rect {
   const r = checkArea(op, 'fillrect').intersect(s.bounds);
   const color = checkPixel(s, op.color, 'fillrect.color');
   const rop = op.rop ?? ROP_COPY;
-  check(rop === ROP_COPY || rop === ROP_XOR, 'EINVAL', `fillrect.rop ${rop}`);
+  if (rop !== ROP_COPY && rop !== ROP_XOR) throw new KernelError('EINVAL', `fillrect.rop ${rop}`);
   if (r.isEmpty()) return r;
   if (rop === ROP_XOR) xorRect(s, r, color);
   else if (s.u32 || s.u16) fillWords(s, r, color);
@@ -112,8 +111,8 @@ function xorRect(s: FbSurface, r: Rect, color: number): void {
 
 export function copyarea(s: FbSurface, op: FbCopyarea): Rect {
   checkArea(op, 'copyarea');
-  checkCount(op.sx, 'copyarea.sx');
-  checkCount(op.sy, 'copyarea.sy');
+  if (!(isCount(op.sx) && isCount(op.sy)))
+    throw new KernelError('EINVAL', 'copyarea: sx, sy must be non-negative integers');
   // clip so that both the source and the destination stay inside the surface
   const w = Math.max(0, Math.min(op.width, s.width - op.dx, s.width - op.sx));
   const h = Math.max(0, Math.min(op.height, s.height - op.dy, s.height - op.sy));
@@ -131,15 +130,14 @@ export function copyarea(s: FbSurface, op: FbCopyarea): Rect {
 
 export function imageblit(s: FbSurface, image: FbImage): Rect {
   const req = checkArea(image, 'imageblit');
-  check(image.data instanceof Uint8Array, 'EINVAL', 'imageblit.data must be a Uint8Array');
   const mono = image.depth === 1;
-  check(
-    mono || image.depth === s.format.bpp,
-    'EINVAL',
-    `imageblit depth ${image.depth} on a ${s.format.bpp}-bpp surface`,
-  );
   const srcPitch = mono ? Math.ceil(image.width / 8) : image.width * s.cpp;
-  check(image.data.length >= srcPitch * image.height, 'EINVAL', 'imageblit.data is shorter than the image');
+  const ok =
+    image.data instanceof Uint8Array &&
+    (mono || image.depth === s.format.bpp) &&
+    image.data.length >= srcPitch * image.height;
+  if (!ok)
+    throw new KernelError('EINVAL', `imageblit: depth ${image.depth} or its data does not fit the image`);
   const fg = mono ? checkPixel(s, image.fgColor ?? 0, 'imageblit.fgColor') : 0;
   const bg = mono ? checkPixel(s, image.bgColor ?? 0, 'imageblit.bgColor') : 0;
   const r = req.intersect(s.bounds);
@@ -151,17 +149,45 @@ export function imageblit(s: FbSurface, image: FbImage): Rect {
 
 /** cfb/sys_imageblit's colour expansion: one bit per pixel, MSB first. */
 function expandMono(s: FbSurface, r: Rect, image: FbImage, srcPitch: number, fg: number, bg: number): void {
-  const words = s.u32 ?? s.u16;
-  const stride = s.pitch / s.cpp;
   const data = image.data;
+  const bit0 = r.x1 - image.dx;
+  const w = r.x2 - r.x1;
   for (let y = r.y1; y < r.y2; y++) {
     const row = (y - image.dy) * srcPitch;
-    for (let x = r.x1; x < r.x2; x++) {
-      const bit = x - image.dx;
-      const px = (data[row + (bit >> 3)] >> (7 - (bit & 7))) & 1 ? fg : bg;
-      if (words) words[y * stride + x] = px;
-      else writeRaw(s.bytes, s.offsetOf(x, y), s.cpp, px);
-    }
+    const words = s.u32 ?? s.u16;
+    if (words) expandRowWords(words, (y * s.pitch) / s.cpp + r.x1, data, row, bit0, w, fg, bg);
+    else expandRowBytes(s, s.offsetOf(r.x1, y), data, row, bit0, w, fg, bg);
+  }
+}
+
+/** One glyph row into 16- or 32-bit pixels (the fbcon case): a word store per pixel. */
+function expandRowWords(
+  words: Uint32Array | Uint16Array,
+  di: number,
+  data: Uint8Array,
+  row: number,
+  bit0: number,
+  w: number,
+  fg: number,
+  bg: number,
+): void {
+  for (let i = 0, bit = bit0; i < w; i++, bit++)
+    words[di + i] = (data[row + (bit >> 3)] << (bit & 7)) & 0x80 ? fg : bg;
+}
+
+function expandRowBytes(
+  s: FbSurface,
+  o: number,
+  data: Uint8Array,
+  row: number,
+  bit0: number,
+  w: number,
+  fg: number,
+  bg: number,
+): void {
+  const cpp = s.cpp;
+  for (let i = 0, bit = bit0; i < w; i++, bit++) {
+    writeRaw(s.bytes, o + i * cpp, cpp, (data[row + (bit >> 3)] << (bit & 7)) & 0x80 ? fg : bg);
   }
 }
 

@@ -1,4 +1,4 @@
-import { check } from '@fbemu/gem-shmem';
+import { KernelError } from '@fbemu/gem-shmem';
 
 function isInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n);
@@ -19,11 +19,10 @@ export class Rect {
     readonly x2: number,
     readonly y2: number,
   ) {
-    check(
-      isInt(x1) && isInt(y1) && isInt(x2) && isInt(y2),
-      'EINVAL',
-      `rect (${x1},${y1},${x2},${y2}) needs integers`,
-    );
+    // an `if`, not `check(…, message)`: rects are made per glyph and per clip, the message only on failure
+    if (!(isInt(x1) && isInt(y1) && isInt(x2) && isInt(y2))) {
+      throw new KernelError('EINVAL', `rect (${x1},${y1},${x2},${y2}) needs integers`);
+    }
   }
 
   /** `drm_rect_width`; 0 for an empty rect */
@@ -109,10 +108,8 @@ export class Rect {
 
 /** `drm_rect_init(x, y, w, h)`: width and height must be non-negative integers (EINVAL). */
 export function rectFromXywh(x: number, y: number, w: number, h: number): Rect {
-  check(
-    isInt(w) && isInt(h) && w >= 0 && h >= 0,
-    'EINVAL',
-    `rect size ${w}x${h} must be non-negative integers`,
-  );
+  if (!(isInt(w) && isInt(h) && w >= 0 && h >= 0)) {
+    throw new KernelError('EINVAL', `rect size ${w}x${h} must be non-negative integers`);
+  }
   return new Rect(x, y, x + w, y + h);
 }
