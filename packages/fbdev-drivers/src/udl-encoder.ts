@@ -1,30 +1,52 @@
 import type { ByteWriter } from './byte-writer.js';
 import { UDL_MAX_PACKET, UDL_RUN_FLAG, UDL_WRITE_SPAN } from './udl-protocol.js';
 
+/** Framebuffer bytes seen in the widest unit every pixel and row start is aligned to. */
+export type PixelUnits = Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * Views `bytes` (rows of `pitch` bytes, `cpp`-byte pixels) as words when pixels are 16/32-bit and
+ * every row starts on a word, else as bytes. `unitBytes` is the unit's size.
+ */
+export function pixelUnits(
+  bytes: Uint8Array,
+  cpp: number,
+  pitch: number,
+): { units: PixelUnits; unitBytes: number } {
+  const fits = (n: number) =>
+    cpp === n && bytes.byteOffset % n === 0 && bytes.length % n === 0 && pitch % n === 0;
+  if (fits(4))
+    return { units: new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2), unitBytes: 4 };
+  if (fits(2))
+    return { units: new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1), unitBytes: 2 };
+  return { units: bytes, unitBytes: 1 };
+}
+
 /**
  * Finds the pixels of a row that differ from the backing copy (dlfb_render_hline's compare),
- * comparing `cpp`-byte pixels, and writes `[start, end)` pixel pairs into `spans`. Spans closer
- * than `mergeGap` pixels are joined (a span header costs more than a few unchanged pixels).
- * Returns the number of spans. `spans` must hold `2 · ceil(width / 2)` entries.
+ * whole words at a time for 16/32 bpp, and writes `[start, end)` pixel pairs into `spans`.
+ * Spans closer than `mergeGap` pixels are joined (a span header costs more than a few unchanged
+ * pixels). `src`/`back` are the same layout in units of `k` per pixel; `at` is the row's first
+ * unit. Returns the number of spans; `spans` must hold `2 · ceil(width / 2)` entries.
  */
 export function changedSpans(
-  src: Uint8Array,
-  back: Uint8Array,
-  off: number,
+  src: PixelUnits,
+  back: PixelUnits,
+  at: number,
   width: number,
-  cpp: number,
+  k: number,
   mergeGap: number,
   spans: Int32Array,
 ): number {
   let n = 0;
   let x = 0;
   while (x < width) {
-    if (samePixel(src, back, off + x * cpp, cpp)) {
+    if (samePixel(src, back, at + x * k, k)) {
       x++;
       continue;
     }
     let end = x + 1;
-    while (end < width && !samePixel(src, back, off + end * cpp, cpp)) end++;
+    while (end < width && !samePixel(src, back, at + end * k, k)) end++;
     if (n > 0 && x - spans[n * 2 - 1] <= mergeGap) spans[n * 2 - 1] = end;
     else {
       spans[n * 2] = x;
@@ -36,8 +58,9 @@ export function changedSpans(
   return n;
 }
 
-function samePixel(a: Uint8Array, b: Uint8Array, o: number, cpp: number): boolean {
-  for (let i = 0; i < cpp; i++) if (a[o + i] !== b[o + i]) return false;
+function samePixel(a: PixelUnits, b: PixelUnits, o: number, k: number): boolean {
+  if (k === 1) return a[o] === b[o];
+  for (let i = 0; i < k; i++) if (a[o + i] !== b[o + i]) return false;
   return true;
 }
 

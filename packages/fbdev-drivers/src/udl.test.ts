@@ -13,6 +13,7 @@ describe('UdlDriver end to end (FbMapping → defio → span diff + RLE → USB 
     [16, 'spans', true],
     [32, 'spans', false],
     [32, 'rows', true],
+    [24, 'spans', true],
   ] as const) {
     it(`the device shows the framebuffer (${bpp} bpp, ${mode}, compress ${compress}) after random writes`, () => {
       const r = rig(bpp, W, H, 4);

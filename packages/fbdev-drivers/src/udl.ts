@@ -8,7 +8,7 @@ import type { DirtyPages } from './dirty-pages.js';
 import { forEachDirtyClip } from './fb-view.js';
 import { rowToRgb565 } from './rgb565.js';
 import type { ByteTransport, SendDone, UdlDriverStats, UdlOptions } from './tokens.js';
-import { changedSpans, encodeUdlSpan } from './udl-encoder.js';
+import { changedSpans, encodeUdlSpan, type PixelUnits, pixelUnits } from './udl-encoder.js';
 
 /** Unchanged pixels between two changed spans below which they are sent as one (a header is 7 bytes). */
 export const UDL_DEFAULT_MERGE_GAP = 4;
@@ -27,6 +27,10 @@ export class UdlDriver extends DefioDriver {
   private readonly writer = new ByteWriter(1 << 16);
   private readonly backing: Uint8Array;
   private readonly backSurface: FbSurface;
+  /** the live framebuffer and the backing copy in the same pixel units, for the row compare */
+  private readonly liveUnits: PixelUnits;
+  private readonly backUnits: PixelUnits;
+  private readonly unitBytes: number;
   private readonly rowKnown: Uint8Array;
   private readonly rowDirty: Uint8Array;
   private readonly sentRows: Int32Array;
@@ -52,6 +56,12 @@ export class UdlDriver extends DefioDriver {
     const s = this.view.surface;
     this.backing = new Uint8Array(s.pitch * s.height);
     this.backSurface = new FbSurface(this.backing, s.width, s.height, s.pitch, s.format);
+    const live = pixelUnits(this.view.bytes.subarray(0, this.backing.length), s.cpp, s.pitch);
+    const back = pixelUnits(this.backing, s.cpp, s.pitch);
+    const same = live.unitBytes === back.unitBytes;
+    this.liveUnits = same ? live.units : this.view.bytes;
+    this.backUnits = same ? back.units : this.backing;
+    this.unitBytes = same ? live.unitBytes : 1;
     this.rowKnown = new Uint8Array(s.height);
     this.rowDirty = new Uint8Array(s.height);
     this.sentRows = new Int32Array(s.height);
@@ -85,9 +95,10 @@ export class UdlDriver extends DefioDriver {
     const off = surface.offsetOf(0, y);
     const spans = this.spans;
     let n = 1;
-    if (this.diff && this.rowKnown[y] === 1)
-      n = changedSpans(bytes, this.backing, off, width, cpp, this.mergeGap, spans);
-    else {
+    if (this.diff && this.rowKnown[y] === 1) {
+      const ub = this.unitBytes;
+      n = changedSpans(this.liveUnits, this.backUnits, off / ub, width, cpp / ub, this.mergeGap, spans);
+    } else {
       spans[0] = 0;
       spans[1] = width;
     }
