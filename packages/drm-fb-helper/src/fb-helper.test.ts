@@ -1,5 +1,11 @@
 import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
-import { GEM_DEVICE, GemDevice, gemShmemModule, isKernelError } from '@fbemu/gem-shmem';
+import {
+  GEM_DEVICE,
+  GEM_DEVICE_OPTIONS,
+  type GemDevice,
+  gemShmemModule,
+  isKernelError,
+} from '@fbemu/gem-shmem';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Container } from 'inversify';
@@ -17,10 +23,11 @@ const W = 64;
 const H = 32;
 const PITCH = W * 4;
 
-function rig(options: Partial<FbdevSetupOptions> = {}) {
+function rig(options: Partial<FbdevSetupOptions> = {}, pageSize = 4096) {
   const scheduler = new VirtualTimeScheduler();
   const container = new Container();
   container.bind(SCHEDULER).toConstantValue(scheduler);
+  container.bind(GEM_DEVICE_OPTIONS).toConstantValue({ pageSize });
   container.load(gemShmemModule, fbdevDefioModule, drmFbHelperModule);
   const device = container.get<GemDevice>(GEM_DEVICE);
   const helper = container
@@ -185,25 +192,41 @@ describe('panning', () => {
 });
 
 describe('setup validation', () => {
+  it('a setup failing late releases its GEM object: the same mount offset is free again', () => {
+    const { device } = rig();
+    const c = new Container();
+    c.bind(SCHEDULER).toConstantValue(new VirtualTimeScheduler());
+    c.bind(GEM_DEVICE).toConstantValue(device);
+    c.load(fbdevDefioModule, drmFbHelperModule);
+    const factory = c.get<DrmFbdevFactoryApi>(DRM_FBDEV_FACTORY);
+    const gemOffset = 2 ** 34;
+    throwsCode(() => factory.create({ width: W, height: H, gemOffset, maxRects: 0 }), 'EINVAL');
+    expect(device.objectAt(gemOffset)).to.equal(undefined);
+    expect(factory.create({ width: W, height: H, gemOffset }).bo.width).to.equal(W);
+  });
+
   it('rejects bad resolutions and bpp with EINVAL', () => {
     throwsCode(() => rig({ width: 0 }), 'EINVAL');
     throwsCode(() => rig({ virtualHeight: H - 1 }), 'EINVAL');
     throwsCode(() => rig({ bpp: 8 }), 'EINVAL');
     throwsCode(() => rig({ gemOffset: 4097 }), 'EINVAL');
+    throwsCode(() => rig({ clipMode: 'rects' as never }), 'EINVAL');
+    throwsCode(() => rig({ maxRects: 0 }), 'EINVAL');
   });
 });
 
 type Op =
-  | { kind: 'store'; offset: number; value: number }
-  | { kind: 'write'; pos: number; len: number; byte: number }
+  | { kind: 'store'; at: number; value: number }
+  | { kind: 'write'; at: number; len: number; byte: number }
   | { kind: 'fill'; dx: number; dy: number; w: number; h: number; color: number }
   | { kind: 'glyph'; dx: number; dy: number; bits: number };
 
+const frac = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 const arbOp: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('store' as const), offset: fc.nat((PITCH * H) / 4 - 1), value: fc.nat() }),
+  fc.record({ kind: fc.constant('store' as const), at: frac, value: fc.nat() }),
   fc.record({
     kind: fc.constant('write' as const),
-    pos: fc.nat(PITCH * H - 1),
+    at: frac,
     len: fc.integer({ min: 1, max: 700 }),
     byte: fc.nat(255),
   }),
@@ -222,30 +245,36 @@ describe('both setups, random client drawing (property)', () => {
   it('end with GEM bytes == what the client drew, every written byte inside the reported damage', () => {
     fc.assert(
       fc.property(
-        fc.boolean(),
-        fc.constantFrom('bbox' as const, 'region' as const),
+        fc.record({
+          shadow: fc.boolean(),
+          clipMode: fc.constantFrom('bbox' as const, 'region' as const),
+          bpp: fc.constantFrom(16, 24, 32),
+          pageSize: fc.constantFrom(4096, 16384),
+        }),
         fc.array(fc.array(arbOp, { maxLength: 6 }), { maxLength: 4 }),
-        (shadow, clipMode, rounds) => {
-          const { scheduler, helper, damages, map } = rig({ shadow, clipMode });
-          const model = new FbSurface(new Uint8Array(PITCH * H), W, H, PITCH, helper.bo.format);
+        (opts, rounds) => {
+          const { scheduler, helper, damages, map } = rig(opts, opts.pageSize);
+          const { lineLength } = helper.info.fix;
+          const model = new FbSurface(new Uint8Array(lineLength * H), W, H, lineLength, helper.bo.format);
           const written = new Set<number>();
           for (const ops of rounds) {
             for (const op of ops) apply(op, helper, map, model, written);
             scheduler.flush();
           }
-          expect(Buffer.compare(gemBytes(helper), model.bytes)).to.equal(0);
+          expect(Buffer.compare(helper.bo.bytes.subarray(0, lineLength * H), model.bytes)).to.equal(0);
           const damaged = union(damages);
           for (const b of written) {
-            const [x, y] = [(b % PITCH) >> 2, Math.floor(b / PITCH)];
+            const [x, y] = [Math.floor((b % lineLength) / model.cpp), Math.floor(b / lineLength)];
             if (!damaged.containsPoint(x, y)) expect.fail(`byte ${b} (${x},${y}) not in ${damaged}`);
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });
 
+/** Applies one client op to the setup and, independently, to a plain model framebuffer. */
 function apply(
   op: Op,
   helper: DrmFbHelper,
@@ -253,21 +282,25 @@ function apply(
   model: FbSurface,
   written: Set<number>,
 ): void {
-  const dv = new DataView(model.bytes.buffer);
+  const size = model.bytes.length;
+  const maxPixel = 2 ** model.format.bpp - 1;
   const mark = (r: Rect) => {
-    for (let y = r.y1; y < r.y2; y++) for (let x = r.x1; x < r.x2; x++) written.add(y * PITCH + x * 4);
+    for (let y = r.y1; y < r.y2; y++) for (let x = r.x1; x < r.x2; x++) written.add(model.offsetOf(x, y));
   };
   if (op.kind === 'store') {
-    map.setUint32(op.offset * 4, op.value);
-    dv.setUint32(op.offset * 4, op.value, true);
-    written.add(op.offset * 4);
+    const o = Math.floor(op.at * (size - 3));
+    map.setUint32(o, op.value);
+    new DataView(model.bytes.buffer).setUint32(o, op.value, true);
+    for (let i = 0; i < 4; i++) written.add(o + i);
   } else if (op.kind === 'write') {
+    const pos = Math.floor(op.at * size);
     const data = new Uint8Array(op.len).fill(op.byte);
-    const n = helper.write(op.pos, data);
-    model.bytes.set(data.subarray(0, n), op.pos);
-    for (let i = 0; i < n; i++) written.add(op.pos + i);
+    const n = helper.write(pos, data);
+    const inModel = Math.min(n, size - pos);
+    model.bytes.set(data.subarray(0, inModel), pos);
+    for (let i = 0; i < inModel; i++) written.add(pos + i);
   } else if (op.kind === 'fill') {
-    const req = { dx: op.dx, dy: op.dy, width: op.w, height: op.h, color: op.color };
+    const req = { dx: op.dx, dy: op.dy, width: op.w, height: op.h, color: op.color % (maxPixel + 1) };
     helper.fillrect(req);
     mark(fillrect(model, req));
   } else {
@@ -277,7 +310,7 @@ function apply(
       width: 8,
       height: 2,
       depth: 1,
-      fgColor: 0xffffff,
+      fgColor: maxPixel,
       bgColor: 3,
       data: new Uint8Array([op.bits, ~op.bits & 255]),
     };

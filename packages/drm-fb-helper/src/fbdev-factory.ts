@@ -44,6 +44,13 @@ function resolution(o: FbdevSetupOptions): Resolution {
     'EINVAL',
     'virtual resolution smaller than the visible one',
   );
+  check(
+    o.clipMode === undefined || o.clipMode === 'bbox' || o.clipMode === 'region',
+    'EINVAL',
+    `clipMode ${o.clipMode}`,
+  );
+  check(o.shadow === undefined || typeof o.shadow === 'boolean', 'EINVAL', 'shadow must be a boolean');
+  check(o.dirty === undefined || typeof o.dirty === 'function', 'EINVAL', 'dirty must be a function');
   const bpp = o.bpp ?? 32;
   return { xres, yres, xresVirtual, yresVirtual, bpp, format: formatForBpp(bpp, o.depth) };
 }
