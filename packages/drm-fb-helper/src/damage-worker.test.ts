@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { asyncScheduler, map, VirtualTimeScheduler } from 'rxjs';
+import { asyncScheduler, map, queueScheduler, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { type Damage, DamageWorker, type DamageWorkerHooks } from './damage-worker.js';
 import { Rect } from './rect.js';
@@ -108,6 +108,50 @@ describe('damage accumulator and worker', () => {
     scheduler.flush();
     expect(seen.map((d) => d.clips.map(String))).to.deep.equal([['(0,0,1,1)'], ['(1,1,2,2)']]);
     expect(seen.map((d) => d.seq)).to.deep.equal([1, 2]);
+  });
+
+  it('works on a synchronous scheduler: each damage runs at once, re-entrant damage runs after', () => {
+    const seen: string[] = [];
+    let again = true;
+    const worker = new DamageWorker(
+      queueScheduler,
+      {
+        viewport: () => SCREEN,
+        dirty: (d) => {
+          seen.push(d.clips.join(' '));
+          if (again) {
+            again = false;
+            worker.addRect(new Rect(5, 5, 6, 6));
+            seen.push('added');
+          }
+        },
+      },
+      { mode: 'region' },
+    );
+    worker.addRect(new Rect(0, 0, 1, 1));
+    worker.addRect(new Rect(2, 2, 3, 3));
+    expect(seen).to.deep.equal(['(0,0,1,1)', 'added', '(5,5,6,6)', '(2,2,3,3)']);
+  });
+
+  it('a persistently failing dirty callback is not retried in a loop', () => {
+    let calls = 0;
+    const worker = new DamageWorker(
+      queueScheduler,
+      {
+        viewport: () => SCREEN,
+        dirty: () => {
+          calls++;
+          throw new Error('gone');
+        },
+      },
+      { mode: 'bbox' },
+    );
+    worker.addRect(new Rect(0, 0, 1, 1));
+    expect(calls).to.equal(1);
+    expect(worker.hasPending).to.equal(true);
+    worker.addRect(new Rect(3, 3, 4, 4));
+    expect(calls).to.equal(2);
+    expect(worker.pendingExtents().toString()).to.equal('(0,0,4,4)');
   });
 
   it('reports damage in viewport coordinates and drops what is off screen', () => {

@@ -61,6 +61,12 @@ export class DamageWorker {
   private readonly damages = new Subject<Damage>();
   private readonly errors = new Subject<unknown>();
   private scheduled: Subscription | undefined;
+  /** a run is scheduled and has not started */
+  private armed = false;
+  /** a run is in progress */
+  private running = false;
+  /** damage arrived during the run in progress */
+  private rearm = false;
   private suspended = false;
   private seq = 0;
 
@@ -91,46 +97,74 @@ export class DamageWorker {
   addRect(rect: Rect): void {
     if (rect.isEmpty()) return;
     this.pending.addRect(rect);
-    this.schedule();
+    this.kick();
   }
 
   addRegion(region: Region): void {
     if (region.isEmpty()) return;
     this.pending.union(region);
-    this.schedule();
+    this.kick();
   }
 
   /** Runs a scheduled run now (flush_work). */
   flush(): void {
-    if (!this.scheduled) return;
-    this.scheduled.unsubscribe();
+    if (!this.armed) return;
+    this.scheduled?.unsubscribe();
     this.run();
   }
 
   /** fb_set_suspend: while suspended runs leave the pending clip alone; resuming schedules it. */
   setSuspended(suspended: boolean): void {
     this.suspended = suspended;
-    if (!suspended && this.hasPending) this.schedule();
+    if (!suspended && this.hasPending) this.kick();
   }
 
   /** Stops scheduling; pending damage is dropped (call `flush` first to keep it). */
   dispose(): void {
     this.scheduled?.unsubscribe();
     this.scheduled = undefined;
+    this.armed = false;
     this.pending.clear();
     this.damages.complete();
     this.errors.complete();
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.suspended || this.damages.closed) return;
-    this.scheduled = this.scheduler.schedule(() => this.run());
+  /**
+   * `schedule_work`: nothing if a run is already armed. Damage arriving *during* a run (from the
+   * dirty callback or a damage$ subscriber) arms the next run when this one ends, so a run never
+   * nests in itself even on a synchronous scheduler. A failed run does not re-arm by itself.
+   */
+  private kick(): void {
+    if (this.running) {
+      this.rearm = true;
+      return;
+    }
+    if (this.armed || this.suspended || this.damages.closed) return;
+    this.armed = true;
+    const sub = this.scheduler.schedule(this.task);
+    if (this.armed) this.scheduled = sub; // a synchronous scheduler has already run the task
   }
 
+  private readonly task = (): void => this.run();
+
   private run(): void {
+    this.armed = false;
     this.scheduled = undefined;
     if (this.suspended) return;
-    // take and reset (under the kernel's damage_lock); damage added from here on schedules a new run
+    this.running = true;
+    try {
+      this.consume();
+    } finally {
+      this.running = false;
+    }
+    if (this.rearm) {
+      this.rearm = false;
+      this.kick();
+    }
+  }
+
+  /** Take and reset (the kernel's damage_lock section), blit, dirty, emit; merge back on failure. */
+  private consume(): void {
     this.working.copyFrom(this.pending);
     this.pending.clear();
     if (this.working.isEmpty()) return;
