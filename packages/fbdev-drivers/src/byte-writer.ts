@@ -52,20 +52,6 @@ export class ByteWriter {
     b[this.length++] = v >>> 24;
   }
 
-  /** Overwrites a u32 written earlier (length fields known only after their payload). */
-  patchU32le(at: number, v: number): void {
-    const b = this.buf;
-    b[at] = v;
-    b[at + 1] = v >> 8;
-    b[at + 2] = v >> 16;
-    b[at + 3] = v >>> 24;
-  }
-
-  bytes(src: Uint8Array): void {
-    this.reserve(src.length).set(src, this.length);
-    this.length += src.length;
-  }
-
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }

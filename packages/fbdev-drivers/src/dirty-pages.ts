@@ -22,16 +22,8 @@ export class DirtyPages {
     this.lo = this.bits.length;
   }
 
-  get pages(): number {
-    return this.bits.length;
-  }
-
   isEmpty(): boolean {
     return this.count === 0;
-  }
-
-  has(page: number): boolean {
-    return this.bits[page] === 1;
   }
 
   /** Marks the page holding byte `offset`; offsets past the framebuffer are ignored. */

@@ -35,4 +35,4 @@ export { UDL_DEFAULT_MERGE_GAP, UdlDriver } from './udl.js';
 export { UdlDevice, type UdlDeviceStats } from './udl-device.js';
 export { changedSpans, encodeUdlSpan } from './udl-encoder.js';
 export * from './udl-protocol.js';
-export { attachPump, DEFAULT_RETRY_MS, UpdatePump, type UpdateSink } from './update-pump.js';
+export { DEFAULT_RETRY_MS, UpdatePump, type UpdateSink } from './update-pump.js';

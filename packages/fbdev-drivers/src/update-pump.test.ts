@@ -62,6 +62,7 @@ describe('UpdatePump', () => {
     pump.enqueue(batch(7, 2));
     pump.enqueue(batch(2, 9));
     expect(calls.map((c) => c.pages)).to.deep.equal([[1]]);
+    expect(pump.pendingPages).to.equal(3);
     calls[0].done();
     expect(calls.map((c) => c.pages)).to.deep.equal([[1], [2, 7, 9]]);
     calls[1].done();

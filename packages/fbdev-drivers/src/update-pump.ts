@@ -123,11 +123,3 @@ export class UpdatePump {
     }, ms);
   }
 }
-
-/** Subscribes a pump to a framebuffer's writebacks. */
-export function attachPump(
-  pump: UpdatePump,
-  pagerefs$: { subscribe(fn: (b: PagerefBatch) => void): Subscription },
-): Subscription {
-  return pagerefs$.subscribe(pump.enqueue);
-}
