@@ -76,9 +76,9 @@ export class FbdevClient implements SceneClient {
     const console = new TextConsole(this.helper, Math.floor(this.config.height / 3));
     console.println(`${this.config.name}: fbdev with shadow, ${this.helper.bo.format.name}`);
     console.println(`GEM fake offset 0x${(this.config.offset ?? 0).toString(16)}`);
-    this.consoleTicker = timer(1000, 1000, this.env.scheduler).subscribe(() => {
+    this.consoleTicker = timer(1000, 1000, this.env.scheduler).subscribe((tick) => {
       const s = this.stats;
-      console.println(`WB ${s.writebacks} PAGES ${s.pagesFlushed} DMG ${s.damagePixels}`);
+      console.println(`T${tick + 1} WRITEBACKS ${s.writebacks} PAGES ${s.pagesFlushed} DAMAGE PX ${s.damagePixels}`);
     });
   }
 

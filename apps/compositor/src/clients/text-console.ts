@@ -1,6 +1,8 @@
 import type { DrmFbHelper } from '@fbemu/drm-fb-helper';
 import { glyphImage } from './font5x7.js';
 
+const MARGIN = 6;
+
 /**
  * A minimal fbcon: text lines drawn with the fb_ops the kernel console uses — `imageblit` for
  * glyphs (1-bpp expansion), `copyarea` to scroll, `fillrect` to clear the new line — so every
@@ -24,7 +26,7 @@ export class TextConsole {
     const { screen } = helper;
     this.cellW = 6 * scale;
     this.cellH = 8 * scale;
-    this.cols = Math.floor(screen.width / this.cellW);
+    this.cols = Math.floor((screen.width - MARGIN) / this.cellW);
     this.rows = Math.max(1, Math.floor((screen.height - top) / this.cellH));
     this.fg = screen.format.pack(0xffc8e0c8);
     this.bg = screen.format.pack(0xff183018);
