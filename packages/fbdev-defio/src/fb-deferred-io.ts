@@ -182,6 +182,11 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
     this.timer = this.scheduler.schedule(this.writeback, this.delay);
   };
 
+  /** Enlists a page found while taking the workers' bits: the writeback in progress flushes it. */
+  private readonly enlistLate = (page: number): void => {
+    this.dirty.add(page);
+  };
+
   /** flush_delayed_work: take the workers' fresh bits, then run a pending writeback now. */
   private flush(): void {
     for (const channel of this.channels) channel.collect(this.enlist);
@@ -193,8 +198,7 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
   /** fb_deferred_io_work: mkclean every enlisted page in every mapping, emit once, clear. */
   private readonly writeback = (): void => {
     this.timer = undefined;
-    const add = (page: number) => this.dirty.add(page);
-    for (const channel of this.channels) channel.take(add);
+    for (const channel of this.channels) channel.take(this.enlistLate);
     const count = this.dirty.drain(this.sorted, this.drained);
     for (const mapping of this.mappings) mapping.mkclean(this.drained, count);
     const pagerefs: Pageref[] = new Array(count);
