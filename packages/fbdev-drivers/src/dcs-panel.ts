@@ -114,7 +114,8 @@ export class DcsPanel implements ByteTransport {
       this.stats.errors++;
       return;
     }
-    this.rgb565 = (data[0] & 0x77) === COLMOD_RGB565 || (data[0] & 0x07) === 0x05;
+    // the control-interface format is bits 2..0; 0b101 is 16 bpp (COLMOD_RGB565 sets it for both interfaces)
+    this.rgb565 = (data[0] & 0x07) === (COLMOD_RGB565 & 0x07);
     if (!this.rgb565) this.stats.errors++;
   }
 
