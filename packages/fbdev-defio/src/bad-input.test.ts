@@ -212,19 +212,6 @@ describe('bad input', () => {
       for (const d of descs) expectCode('EINVAL', () => attachFbMapping(d as WorkerMappingDescriptor));
     });
 
-    it('stores are tracked through the shared bitmap and collected by fsync', () => {
-      const { defio, batches, desc } = shared();
-      const worker = attachFbMapping(desc);
-      worker.setUint32(4096 + 4, 0x01020304);
-      worker.fill(10, 4000, 3);
-      defio.fsync();
-      expect(batches.map((b) => pagesOf(b))).to.deep.equal([[2, 3]]);
-      expect(worker.getUint32(4096 + 4)).to.equal(0x01020304);
-      worker.setUint8(0, 1);
-      defio.fsync();
-      expect(batches.map((b) => pagesOf(b))).to.deep.equal([[2, 3], [2]]);
-    });
-
     it('EINVAL / EFAULT / SIGBUS like the main-thread mapping, memory unchanged', () => {
       const { defio, batches, map, desc } = shared();
       const worker = attachFbMapping(desc);

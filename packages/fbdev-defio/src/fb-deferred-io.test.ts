@@ -233,6 +233,20 @@ describe('FbDeferredIo faults and write tracking', () => {
     expect(map.getUint32(7)).to.equal(0x00010203);
   });
 
+  it('tracks 16 KiB pages on a 16 KiB-page device', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const geometry = new PageGeometry(16384);
+    const defio = new FbDeferredIo(fbInfo(3 * 16384 - 100), { pageGeometry: geometry, delay: 3 }, scheduler);
+    const offsets: number[][] = [];
+    defio.pagerefs$.subscribe((b) => offsets.push(b.pagerefs.map((p) => p.offset)));
+    const map = defio.mmap(defio.open(), { pgoff: 1, length: 3 * 16384 });
+    map.setUint32(20_000, 1);
+    map.setUint8(16383, 1);
+    scheduler.flush();
+    expect(offsets).to.deep.equal([[2 * 16384, 16384]]);
+    expect(() => map.setUint8(2 * 16384, 1)).to.throw('SIGBUS');
+  });
+
   it('an unaligned 32-bit store across a page boundary enlists both pages', () => {
     const { defio, batches } = framebuffer(2, { delay: 10 });
     const map = defio.mmap(defio.open(), { length: 8192 });
