@@ -43,6 +43,27 @@ export function rowToXrgb8888(
     dst[dstIndex + i] = format.unpack(readRaw(src, s, cpp));
 }
 
+/**
+ * Every 16-bit raw pixel's colour, per 16-bit format: one table lookup per pixel instead of
+ * assembling bytes and widening channels (256 KiB, built on first use).
+ */
+const LUT16 = new Map<PixelFormat, Uint32Array>();
+
+function lut16(format: PixelFormat): Uint32Array {
+  let lut = LUT16.get(format);
+  if (!lut) {
+    lut = new Uint32Array(65536);
+    for (let raw = 0; raw < 65536; raw++) lut[raw] = format.unpack(raw);
+    LUT16.set(format, lut);
+  }
+  return lut;
+}
+
+/** 16-bit source words through the format's table. */
+function row16ToXrgb8888(src: Uint16Array, si: number, width: number, lut: Uint32Array, dst: Uint32Array, di: number): void {
+  for (let i = 0; i < width; i++) dst[di + i] = lut[src[si + i]];
+}
+
 /** The same on whole words, when the source is 32-bit aligned (no byte assembly). */
 function row32ToXrgb8888(
   src: Uint32Array,
@@ -114,9 +135,11 @@ export function convertRectToXrgb8888(
   const oy = dy + (r.y1 - rect.y1);
   checkTarget(dst.length, dstStride, 1, ox, oy, r);
   const alpha = src.format.hasAlpha ? 0 : 0xff000000;
+  const lut = src.u16 ? lut16(src.format) : undefined;
   for (let y = r.y1; y < r.y2; y++) {
     const di = (oy + y - r.y1) * dstStride + ox;
     if (src.u32) row32ToXrgb8888(src.u32, src.offsetOf(r.x1, y) / 4, r.width, alpha, dst, di);
+    else if (lut) row16ToXrgb8888(src.u16!, src.offsetOf(r.x1, y) / 2, r.width, lut, dst, di);
     else rowToXrgb8888(src.format, src.bytes, src.offsetOf(r.x1, y), r.width, dst, di);
   }
   return r;
