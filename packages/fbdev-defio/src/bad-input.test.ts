@@ -3,7 +3,7 @@ import { VirtualTimeScheduler } from 'rxjs';
 import { FbDeferredIo } from './fb-deferred-io.js';
 import type { FbMapping } from './fb-mapping.js';
 import { isKernelError, PageGeometry } from './gem.js';
-import { fbInfo, framebuffer, pagesOf } from './test-fixtures.js';
+import { fbInfo, framebuffer } from './test-fixtures.js';
 import type { FbDeferredIoConfig, FbInfo, WorkerMappingDescriptor } from './tokens.js';
 import { attachFbMapping } from './worker-mapping.js';
 
