@@ -4,7 +4,7 @@ import { FbDeferredIo } from './fb-deferred-io.js';
 import type { FbMapping } from './fb-mapping.js';
 import { isKernelError, PageGeometry } from './gem.js';
 import { fbInfo, framebuffer } from './test-fixtures.js';
-import type { FbDeferredIoConfig, FbInfo, WorkerMappingDescriptor } from './tokens.js';
+import type { FbDeferredIoConfig, FbInfo, FbStoreApi, WorkerMappingDescriptor } from './tokens.js';
 import { attachFbMapping } from './worker-mapping.js';
 
 /** Every public entry point: bad input throws a typed KernelError and changes nothing. */
@@ -135,7 +135,7 @@ describe('bad input', () => {
       map = defio.mmap(defio.open(), { pgoff: 2, length: 4 * 4096 });
     });
 
-    const calls: [string, (m: FbMapping, o: number) => unknown][] = [
+    const calls: [string, (m: FbStoreApi, o: number) => unknown][] = [
       ['setUint8', (m, o) => m.setUint8(o, 1)],
       ['setUint16', (m, o) => m.setUint16(o, 1)],
       ['setUint32', (m, o) => m.setUint32(o, 1)],
@@ -147,21 +147,31 @@ describe('bad input', () => {
       ['read', (m, o) => m.read(o, 3)],
       ['access', (m, o) => m.access(o, 3, () => {})],
     ];
+    /** the main-thread mapping itself, and a worker-side mapping of it (used from this thread) */
+    const sides: [string, (m: FbMapping) => FbStoreApi][] = [
+      ['main thread', (m) => m],
+      ['worker side', (m) => attachFbMapping(m.share())],
+    ];
 
-    for (const [name, call] of calls) {
-      it(`${name}: EINVAL for non-integers, EFAULT outside the mapping, SIGBUS past smem_len — state unchanged`, () => {
-        const before = snapshot(defio, batches);
-        for (const o of [1.5, Number.NaN, '8', null] as unknown as number[])
-          expectCode('EINVAL', () => call(map, o));
-        for (const o of [-1, 4 * 4096, 2 ** 33]) expectCode('EFAULT', () => call(map, o));
-        expectCode('SIGBUS', () => call(map, 2 * 4096 + 8));
-        // multi-byte accesses straddling into the first page past smem_len
-        if (!name.endsWith('Uint8')) expectCode('SIGBUS', () => call(map, 2 * 4096 - 1));
-        expect(snapshot(defio, batches)).to.equal(before);
-        map.close();
-        expectCode('EFAULT', () => call(map, 0));
-        expect(snapshot(defio, batches)).to.equal(before);
-      });
+    for (const [side, view] of sides) {
+      for (const [name, call] of calls) {
+        it(`${side} ${name}: EINVAL for non-integers, EFAULT outside the mapping, SIGBUS past smem_len`, async () => {
+          const target = view(map);
+          const before = snapshot(defio, batches);
+          for (const o of [1.5, Number.NaN, '8', null] as unknown as number[])
+            expectCode('EINVAL', () => call(target, o));
+          for (const o of [-1, 4 * 4096, 2 ** 33]) expectCode('EFAULT', () => call(target, o));
+          expectCode('SIGBUS', () => call(target, 2 * 4096 + 8));
+          // multi-byte accesses straddling into the first page past smem_len
+          if (!name.endsWith('Uint8')) expectCode('SIGBUS', () => call(target, 2 * 4096 - 1));
+          defio.fsync();
+          expect(snapshot(defio, batches)).to.equal(before);
+          map.close();
+          expectCode('EFAULT', () => call(target, 0));
+          defio.fsync();
+          expect(snapshot(defio, batches)).to.equal(before);
+        });
+      }
     }
 
     it('write/fill/access reject bad payloads with EINVAL', () => {

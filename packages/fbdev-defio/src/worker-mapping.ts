@@ -1,6 +1,6 @@
 import { checkBody, checkBytes, checkFillByte, inRange, rangeError } from './access-check.js';
 import { check, KernelError, SUPPORTED_PAGE_SIZES } from './gem.js';
-import { BITMAP, DOORBELL, LIVE, LIVE_DETACHED, LIVENESS } from './layout.js';
+import { BITMAP, DOORBELL, LIVE, LIVE_DETACHED, LIVE_UNMAPPED, LIVENESS } from './layout.js';
 import type { FbStoreApi, WorkerMappingDescriptor } from './tokens.js';
 
 /**
@@ -37,20 +37,20 @@ export class WorkerFbMapping implements FbStoreApi {
   }
 
   setUint8(offset: number, value: number): void {
-    if (!this.storable(offset, 1)) throw this.refuse(offset, 1);
+    if (!this.storable(offset, 1)) throw this.refuse(offset, 1, true);
     this.u8[this.base + offset] = value;
     this.mark(offset >>> this.shift);
   }
 
   setUint16(offset: number, value: number): void {
-    if (!this.storable(offset, 2)) throw this.refuse(offset, 2);
+    if (!this.storable(offset, 2)) throw this.refuse(offset, 2, true);
     if ((offset & 1) === 0) this.u16[(this.base + offset) >>> 1] = value;
     else this.dv.setUint16(this.base + offset, value, true);
     this.markRange(offset, 2);
   }
 
   setUint32(offset: number, value: number): void {
-    if (!this.storable(offset, 4)) throw this.refuse(offset, 4);
+    if (!this.storable(offset, 4)) throw this.refuse(offset, 4, true);
     if ((offset & 3) === 0) {
       this.u32[(this.base + offset) >>> 2] = value;
       this.mark(offset >>> this.shift);
@@ -61,17 +61,17 @@ export class WorkerFbMapping implements FbStoreApi {
   }
 
   getUint8(offset: number): number {
-    if (!this.loadable(offset, 1)) throw this.refuse(offset, 1);
+    if (!this.loadable(offset, 1)) throw this.refuse(offset, 1, false);
     return this.u8[this.base + offset];
   }
 
   getUint16(offset: number): number {
-    if (!this.loadable(offset, 2)) throw this.refuse(offset, 2);
+    if (!this.loadable(offset, 2)) throw this.refuse(offset, 2, false);
     return this.dv.getUint16(this.base + offset, true);
   }
 
   getUint32(offset: number): number {
-    if (!this.loadable(offset, 4)) throw this.refuse(offset, 4);
+    if (!this.loadable(offset, 4)) throw this.refuse(offset, 4, false);
     return (offset & 3) === 0
       ? this.u32[(this.base + offset) >>> 2]
       : this.dv.getUint32(this.base + offset, true);
@@ -92,8 +92,8 @@ export class WorkerFbMapping implements FbStoreApi {
   }
 
   read(offset: number, length: number): Uint8Array {
-    if (!inRange(offset, length, this.validEnd) || offset < this.validStart)
-      throw this.refuse(offset, length);
+    const ok = inRange(offset, length, this.validEnd) && offset >= this.validStart;
+    if (!ok || this.words[LIVENESS] === LIVE_UNMAPPED) throw this.refuse(offset, length, false);
     return this.u8.slice(this.base + offset, this.base + offset + length);
   }
 
@@ -128,19 +128,28 @@ export class WorkerFbMapping implements FbStoreApi {
     );
   }
 
+  /** Loads stay possible after cleanup (the pages stay mapped), not after munmap. */
   private loadable(offset: number, size: number): boolean {
-    return offset >>> 0 === offset && offset >= this.validStart && offset + size <= this.validEnd;
+    return (
+      offset >>> 0 === offset &&
+      offset >= this.validStart &&
+      offset + size <= this.validEnd &&
+      this.words[LIVENESS] !== LIVE_UNMAPPED
+    );
   }
 
   private checkStore(offset: number, length: number): void {
     const ok = inRange(offset, length, this.validEnd) && offset >= this.validStart;
-    if (!ok || this.words[LIVENESS] !== LIVE) throw this.refuse(offset, length);
+    if (!ok || this.words[LIVENESS] !== LIVE) throw this.refuse(offset, length, true);
   }
 
-  private refuse(offset: number, length: number): KernelError {
+  /** The error for a refused access: EFAULT after munmap, SIGBUS for a store after cleanup, else by range. */
+  private refuse(offset: number, length: number, store: boolean): KernelError {
     const liveness = Atomics.load(this.words, LIVENESS);
-    if (liveness === LIVE_DETACHED) return new KernelError('SIGBUS', 'the framebuffer was cleaned up');
-    if (liveness !== LIVE) return new KernelError('EFAULT', 'the mapping was closed');
+    if (liveness === LIVE_UNMAPPED) return new KernelError('EFAULT', 'the mapping was closed');
+    const valid = inRange(offset, length, this.validEnd) && offset >= this.validStart;
+    if (valid && store && liveness === LIVE_DETACHED)
+      return new KernelError('SIGBUS', 'the framebuffer was cleaned up');
     return rangeError(offset, length, this.size);
   }
 
