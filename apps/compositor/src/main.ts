@@ -133,4 +133,6 @@ const command = defineCommand({
   },
 });
 
-runMain(command);
+// `pnpm start -- --flag` passes the `--` through; citty would read everything after it as positional
+const rawArgs = process.argv.slice(2);
+runMain(command, { rawArgs: rawArgs[0] === '--' ? rawArgs.slice(1) : rawArgs });
