@@ -15,14 +15,6 @@ export class DirtyList {
     this.bitmap = new Int32Array(bitmapWords(pages));
   }
 
-  get count(): number {
-    return this.length;
-  }
-
-  has(page: number): boolean {
-    return (this.bitmap[page >>> 5] & (1 << (page & 31))) !== 0;
-  }
-
   /** Enlists `page`; false when it already is (one enlist per page per cycle). */
   add(page: number): boolean {
     const word = page >>> 5;

@@ -2,14 +2,12 @@
  * What fbdev-defio takes from `@fbemu/gem-shmem`: `Page`, `PageGeometry` and the errno-coded
  * errors. One file, so the rest of the package has one import to follow.
  */
-export type { KernelErrorCode } from '@fbemu/gem-shmem';
 export {
   check,
   checkCount,
   DEFAULT_PAGE_GEOMETRY,
   isKernelError,
   KernelError,
-  PAGE_SIZE,
   Page,
   PageGeometry,
   SUPPORTED_PAGE_SIZES,
