@@ -3,33 +3,7 @@ import { Rect } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
-import { makeFrame, startServer } from './test-support.js';
-import type { ByteTransport, TransportSink } from './transport.js';
-
-/** A transport whose queue the test controls: writes are recorded and flushed only on demand. */
-class SlowTransport implements ByteTransport {
-  readonly kind = 'tcp';
-  readonly remote = 'test';
-  bufferedBytes = 0;
-  writes: Buffer[] = [];
-  sink!: TransportSink;
-  private pending: (() => void)[] = [];
-  listen(sink: TransportSink): void {
-    this.sink = sink;
-  }
-  write(bytes: Uint8Array, flushed: () => void): void {
-    this.writes.push(Buffer.from(bytes));
-    this.bufferedBytes += bytes.byteLength;
-    this.pending.push(flushed);
-  }
-  /** The peer read everything: the queue drains and the flush callbacks run. */
-  drain(): void {
-    this.bufferedBytes = 0;
-    for (const f of this.pending.splice(0)) f();
-  }
-  close(): void {}
-  destroy(): void {}
-}
+import { MemoryTransport, makeFrame, startServer } from './test-support.js';
 
 function updateRequest(incremental: boolean, w: number, h: number): Buffer {
   const b = Buffer.from([3, incremental ? 1 : 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -63,7 +37,7 @@ describe('RfbServer backpressure', () => {
   it('writes nothing while the transport is backed up, then one update with the coalesced damage', async () => {
     const frame = makeFrame(64, 32);
     server = await startServer(frame, { maxBufferedBytes: 1000, listenTcp: false });
-    const t = new SlowTransport();
+    const t = new MemoryTransport();
     server.accept(t);
     t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
     t.sink.data(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]));
@@ -87,7 +61,7 @@ describe('RfbServer backpressure', () => {
 
   it('an incremental request without a resize or damage is answered by nothing', async () => {
     server = await startServer(makeFrame(8, 8), { listenTcp: false });
-    const t = new SlowTransport();
+    const t = new MemoryTransport();
     server.accept(t);
     t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
     t.sink.data(updateRequest(false, 8, 8));

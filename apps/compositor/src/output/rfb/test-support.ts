@@ -4,6 +4,7 @@ import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { type FrameSource, RFB_OPTIONS } from '../tokens.js';
 import { DEFAULT_RFB_OPTIONS, type RfbOptions, RfbServer, type RfbServerEvent } from './server.js';
 import { RfbTestClient } from './test-client.js';
+import type { ByteTransport, TransportSink } from './transport.js';
 
 /** A mutable frame the tests own, `stride` padded past `width` so stride bugs show. */
 export interface TestFrame extends FrameSource {
@@ -104,3 +105,33 @@ export async function barrier(server: RfbServer, client: RfbTestClient, session:
 
 /** XK_VoidSymbol: a keysym no test uses for anything else. */
 const BARRIER_KEYSYM = 0xffffff;
+
+/** A transport whose queue the test controls: writes are recorded and flushed only on demand. */
+export class MemoryTransport implements ByteTransport {
+  readonly kind = 'tcp';
+  readonly remote = 'test';
+  bufferedBytes = 0;
+  closed = false;
+  writes: Buffer[] = [];
+  sink!: TransportSink;
+  private pending: (() => void)[] = [];
+  listen(sink: TransportSink): void {
+    this.sink = sink;
+  }
+  write(bytes: Uint8Array, flushed: () => void): void {
+    this.writes.push(Buffer.from(bytes));
+    this.bufferedBytes += bytes.byteLength;
+    this.pending.push(flushed);
+  }
+  /** The peer read everything: the queue drains and the flush callbacks run. */
+  drain(): void {
+    this.bufferedBytes = 0;
+    for (const f of this.pending.splice(0)) f();
+  }
+  close(): void {
+    this.closed = true;
+  }
+  destroy(): void {
+    this.closed = true;
+  }
+}
