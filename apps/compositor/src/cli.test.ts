@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -91,6 +92,21 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       expect([png.width, png.height]).to.deep.equal([1280, 800]);
     } finally {
       if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('a busy port is a clear error with exit code 1, not a crash', async () => {
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const cli = startCli(['--rfb-port', String(port), '--http-port', '0', '--png-interval', '0']);
+      expect(await exitCode(cli.child)).to.equal(1);
+      expect(cli.stderr()).to.contain('EADDRINUSE');
+      expect(cli.stderr()).to.contain('--rfb-port');
+    } finally {
+      blocker.close();
     }
   });
 

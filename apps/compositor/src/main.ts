@@ -88,7 +88,21 @@ const command = defineCommand({
     const duration = intArg(args.duration, 'duration');
     const container = createAppContainer({ scene, scheduler: asyncScheduler, headless: args.headless });
     const app = new CompositorApp(container);
-    const where = await app.start();
+    let where: Awaited<ReturnType<CompositorApp['start']>>;
+    try {
+      where = await app.start();
+    } catch (e) {
+      await app.stop().catch(() => {});
+      const err = e as NodeJS.ErrnoException;
+      const hint =
+        err.code === 'EADDRINUSE'
+          ? ' (another instance running? pass --rfb-port/--http-port, 0 picks a free port)'
+          : '';
+      process.stderr.write(`fbemu compositor could not start: ${err.message}${hint}\n`);
+      log.error({ err }, 'start failed');
+      process.exitCode = 1;
+      return;
+    }
     log.info({ clients: scene.clients.map((c) => `${c.kind}:${c.name}`), ...where }, 'compositor started');
     const lines = [
       `fbemu compositor: ${scene.output.width}x${scene.output.height}, ${scene.clients.length} clients, defio delay ${scene.delayMs} ms`,
