@@ -1,10 +1,14 @@
 /**
  * The bytes received but not yet parsed, kept as the chunks the transport delivered (no
  * concatenation per packet). Every read is bounds-checked by the caller against `length`.
+ * Consumed chunks are dropped by advancing an index, so a stream of one-byte packets costs O(1)
+ * per byte, not a shift of the whole list.
  */
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
-  /** read position inside chunks[0] */
+  /** index of the chunk holding the read position */
+  private first = 0;
+  /** read position inside chunks[first] */
   private head = 0;
   private total = 0;
 
@@ -21,9 +25,10 @@ export class ByteQueue {
   /** Byte `i` past the read position; `i < length`. */
   byteAt(i: number): number {
     let k = this.head + i;
-    for (const c of this.chunks) {
-      if (k < c.byteLength) return c[k];
-      k -= c.byteLength;
+    for (let c = this.first; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c];
+      if (k < chunk.byteLength) return chunk[k];
+      k -= chunk.byteLength;
     }
     throw new RangeError(`byteAt(${i}) past ${this.total} queued bytes`);
   }
@@ -38,16 +43,16 @@ export class ByteQueue {
 
   /** Removes and returns the next `n` bytes (`n <= length`); a view when they sit in one chunk, else a copy. */
   take(n: number): Uint8Array {
-    const first = this.chunks[0];
-    if (first !== undefined && this.head + n <= first.byteLength) {
-      const out = first.subarray(this.head, this.head + n);
+    const firstChunk = this.chunks[this.first];
+    if (firstChunk !== undefined && this.head + n <= firstChunk.byteLength) {
+      const out = firstChunk.subarray(this.head, this.head + n);
       this.skip(n);
       return out;
     }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const c = this.chunks[0];
+      const c = this.chunks[this.first];
       const part = Math.min(n - filled, c.byteLength - this.head);
       out.set(c.subarray(this.head, this.head + part), filled);
       filled += part;
@@ -59,9 +64,16 @@ export class ByteQueue {
   skip(n: number): void {
     this.total -= n;
     this.head += n;
-    while (this.chunks.length > 0 && this.head >= this.chunks[0].byteLength) {
-      this.head -= this.chunks[0].byteLength;
-      this.chunks.shift();
+    while (this.first < this.chunks.length && this.head >= this.chunks[this.first].byteLength) {
+      this.head -= this.chunks[this.first].byteLength;
+      this.first++;
+    }
+    if (this.first === this.chunks.length) {
+      this.chunks = [];
+      this.first = 0;
+    } else if (this.first > 64 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
     }
   }
 }

@@ -104,6 +104,21 @@ describe('ClientMessageParser', () => {
     );
   });
 
+  it('collects a large ClientCutText delivered one byte per packet', () => {
+    const { calls, handler } = recorder();
+    const p = new ClientMessageParser(handler, { maxEncodings: 8, maxCutTextBytes: 1 << 20 });
+    const text = Buffer.alloc(100_000, 'x');
+    text.write('end', text.length - 3);
+    const header = Buffer.from([6, 0, 0, 0, 0, 0, 0, 0]);
+    header.writeUInt32BE(text.length, 4);
+    p.feed(Buffer.from('RFB 003.008\n\x01\x00'));
+    for (const byte of Buffer.concat([header, text, Buffer.from([5, 0, 0, 1, 0, 2])]))
+      p.feed(Uint8Array.of(byte));
+    expect(calls.length).to.equal(5);
+    expect(calls[3]).to.deep.equal(['cutText', text.toString('latin1')]);
+    expect(calls[4]).to.deep.equal(['pointerEvent', 0, 1, 2]);
+  });
+
   it('fails on oversized counts and lengths before buffering them', () => {
     const head = Buffer.from('RFB 003.008\n\x01\x00');
     const enc = recorder();

@@ -21,7 +21,7 @@ export interface ClientMessageHandler {
 export interface ParserLimits {
   /** SetEncodings with more entries closes the connection */
   maxEncodings: number;
-  /** ClientCutText longer than this closes the connection (the text is buffered whole) */
+  /** ClientCutText longer than this closes the connection (the text is collected whole, then handed on) */
   maxCutTextBytes: number;
 }
 
@@ -30,7 +30,7 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxCutTextBytes: 1 << 20,
 });
 
-type Phase = 'version' | 'security' | 'clientInit' | 'normal' | 'dead';
+type Phase = 'version' | 'security' | 'clientInit' | 'normal' | 'cutText' | 'dead';
 
 const VERSION_BYTES = 12;
 const VERSION_RE = /^RFB (\d{3})\.(\d{3})\n$/;
@@ -58,6 +58,9 @@ export class ClientMessageParser {
   private readonly queue = new ByteQueue();
   private phase: Phase = 'version';
   private failure: string | undefined;
+  /** a ClientCutText body being received (streamed out of the queue, so the queue stays small) */
+  private cut = new Uint8Array(0);
+  private cutFilled = 0;
 
   constructor(
     private readonly handler: ClientMessageHandler,
@@ -100,6 +103,8 @@ export class ClientMessageParser {
         });
       case 'normal':
         return this.message();
+      case 'cutText':
+        return this.cutTextBody();
       default:
         return false;
     }
@@ -160,16 +165,30 @@ export class ClientMessageParser {
     return true;
   }
 
+  /** ClientCutText header: the length is checked before any of the text is accepted. */
   private cutText(): boolean {
     const q = this.queue;
     if (q.length < MsgSize.ClientCutTextHeader) return false;
     const length = q.u32At(4);
     if (length > this.limits.maxCutTextBytes) return this.fail(`ClientCutText of ${length} bytes`);
-    if (q.length < MsgSize.ClientCutTextHeader + length) return false;
     q.skip(MsgSize.ClientCutTextHeader);
+    this.cut = new Uint8Array(length);
+    this.cutFilled = 0;
+    this.phase = 'cutText';
+    return true;
+  }
+
+  private cutTextBody(): boolean {
+    const n = Math.min(this.queue.length, this.cut.length - this.cutFilled);
+    if (n > 0) {
+      this.cut.set(this.queue.take(n), this.cutFilled);
+      this.cutFilled += n;
+    }
+    if (this.cutFilled < this.cut.length) return false;
+    this.phase = 'normal';
     // RFC 6143 §7.5.6: the text is ISO 8859-1.
-    const bytes = q.take(length);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    const text = Buffer.from(this.cut.buffer, this.cut.byteOffset, this.cut.byteLength).toString('latin1');
+    this.cut = new Uint8Array(0);
     this.handler.cutText(text);
     return true;
   }
