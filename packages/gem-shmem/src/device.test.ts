@@ -3,20 +3,12 @@ import fc from 'fast-check';
 import { Container } from 'inversify';
 import { GemDevice } from './device.js';
 import { dumbLayout } from './dumb.js';
-import type { KernelError } from './errors.js';
 import { MADV_DONTNEED } from './gem-object.js';
 import { gemShmemModule } from './module.js';
 import { PageGeometry } from './page.js';
+import { codeOf } from './test-support.js';
 import { GEM_DEVICE, GEM_DEVICE_OPTIONS } from './tokens.js';
 
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    return (e as KernelError).code;
-  }
-};
 const G4 = new PageGeometry(4096);
 /** A window at 0 so tests can mount objects at small, readable offsets. */
 const small = () => new GemDevice({ offsetWindow: { startPage: 0, pages: 1 << 20 } });

@@ -1,18 +1,10 @@
 import { expect } from 'chai';
-import { KernelError } from './errors.js';
 import { GemShmemObject, MADV_DONTNEED, MADV_WILLNEED } from './gem-object.js';
 import { PageGeometry } from './page.js';
+import { codeOf } from './test-support.js';
 
 const geometry = new PageGeometry(4096);
 const make = (pages = 3) => new GemShmemObject(pages * 4096, geometry);
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    return (e as KernelError).code;
-  }
-};
 const counts = (o: GemShmemObject) => [
   o.refs,
   o.pagesUseCount,

@@ -1,17 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { KernelError } from './errors.js';
 import { kernelOffsetWindow, type OffsetNode, VmaOffsetManager } from './offset-manager.js';
 import { PageGeometry } from './page.js';
-
-const code = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as KernelError).code;
-  }
-  return 'ok';
-};
+import { codeOf } from './test-support.js';
 
 describe('VmaOffsetManager', () => {
   it('uses the 64-bit kernel window: 4 GiB start with 4 KiB pages, ×256 pages long', () => {
@@ -50,15 +41,15 @@ describe('VmaOffsetManager', () => {
     const m = new VmaOffsetManager<string>({ startPage: 10, pages: 100 });
     m.add('a', 10, 20);
     const before = m.list();
-    expect(code(() => m.add('b', 5, 9))).to.equal('EINVAL');
-    expect(code(() => m.add('b', 5, 106))).to.equal('EINVAL');
-    expect(code(() => m.add('b', 5, 16))).to.equal('EBUSY');
-    expect(code(() => m.add('b', 5, 29))).to.equal('EBUSY');
-    expect(code(() => m.add('b', 0))).to.equal('EINVAL');
-    expect(code(() => m.add('b', 1.5))).to.equal('EINVAL');
-    expect(code(() => m.add('b', 2, 12.5))).to.equal('EINVAL');
-    expect(code(() => m.add('b', 101))).to.equal('ENOSPC');
-    expect(code(() => m.remove({ start: 20, pages: 10, owner: 'a' }))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 5, 9))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 5, 106))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 5, 16))).to.equal('EBUSY');
+    expect(codeOf(() => m.add('b', 5, 29))).to.equal('EBUSY');
+    expect(codeOf(() => m.add('b', 0))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 1.5))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 2, 12.5))).to.equal('EINVAL');
+    expect(codeOf(() => m.add('b', 101))).to.equal('ENOSPC');
+    expect(codeOf(() => m.remove({ start: 20, pages: 10, owner: 'a' }))).to.equal('EINVAL');
     expect(m.list()).to.deep.equal(before);
     expect(m.add('b', 5, 30).start).to.equal(30);
     expect(m.add('c', 5, 15).start).to.equal(15);
@@ -92,7 +83,7 @@ describe('VmaOffsetManager', () => {
           const at = o.kind === 'mount' ? o.at : undefined;
           const want =
             at === undefined ? firstFit(owner, window, o.pages) : placeable(owner, window, at, o.pages);
-          const got = code(() => {
+          const got = codeOf(() => {
             const node = m.add(id, o.pages, at);
             live.push(node);
             expect(node.start).to.equal(typeof want === 'number' ? want : -1);

@@ -5,25 +5,11 @@ import { ContainerModule } from 'inversify';
 import { VirtualTimeScheduler } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
 import { type ClientConfig, DEFAULT_SCENE, type SceneConfig } from '../config/scene-config.js';
-import { OUTPUTS, type Output } from '../output/tokens.js';
+import { RecordingOutput } from '../output/recording-output.js';
+import { OUTPUTS } from '../output/tokens.js';
 import { CompositorApp } from './app.js';
 import { createAppContainer } from './container.js';
 import { COMPOSITOR } from './tokens.js';
-
-class RecordingOutput implements Output {
-  readonly name = 'recording';
-  readonly received: Rect[][] = [];
-  attach(): void {}
-  async start(): Promise<void> {}
-  damage(rects: Iterable<Rect>): void {
-    this.received.push([...rects]);
-  }
-  resize(): void {}
-  async close(): Promise<void> {}
-  stats() {
-    return {};
-  }
-}
 
 const BG = 0x203040;
 const W = 200;

@@ -1,12 +1,10 @@
 import { type DrmFbdevFactoryApi, type DrmFbHelper, FbSurface } from '@fbemu/drm-fb-helper';
-import type { FbDeferredIoApi, FbFile, FbMappingApi } from '@fbemu/fbdev-defio';
-import { map, type Observable, type Subscription, timer } from 'rxjs';
-import type { ClientDamage, ClientEnv, ClientFactory, ClientStats, SceneClient } from '../app/tokens.js';
+import { map, type Subscription, timer } from 'rxjs';
+import type { ClientEnv, ClientFactory } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig } from '../config/scene-config.js';
-import { DemoWorker } from './demo-worker.js';
 import { TextConsole } from './text-console.js';
-import type { DemoWorkerData } from './worker-protocol.js';
+import { WorkerFbClient } from './worker-fb-client.js';
 
 /** bpp/depth the fbdev reports for each plane format (`drm_driver_legacy_fb_format` inverse). */
 const BPP: Record<ClientConfig['format'], { bpp: number; depth: number }> = {
@@ -20,78 +18,56 @@ const BPP: Record<ClientConfig['format'], { bpp: number; depth: number }> = {
  * a worker thread draws through its /dev/fb mapping; `shadow` clients also run a text console
  * that draws with fb_ops. The plane shows the GEM object; damage is the helper's `damage$`.
  */
-export class FbdevClient implements SceneClient {
-  readonly plane: Plane;
-  readonly damage$: Observable<ClientDamage>;
-  readonly stats: ClientStats = { writebacks: 0, pagesFlushed: 0, damagePixels: 0 };
-  readonly fbdev: FbDeferredIoApi;
-  private readonly worker: DemoWorker;
-  private readonly watch: Subscription;
-  private armedAt: number | undefined;
-  private file: FbFile | undefined;
-  private mapping: FbMappingApi | undefined;
+export class FbdevClient extends WorkerFbClient {
   private consoleTicker: Subscription | undefined;
 
   constructor(
-    readonly config: ClientConfig,
+    config: ClientConfig,
     private readonly helper: DrmFbHelper,
     private readonly env: ClientEnv,
   ) {
     const { bo } = helper;
-    this.fbdev = helper.defio;
     const visible = new FbSurface(bo.bytes, config.width, config.height, bo.pitch, bo.format);
-    this.plane = new Plane(config.name, visible, config.x, config.y, config.z);
-    this.watch = helper.defio.pagerefs$.subscribe((batch) => {
-      this.stats.writebacks += 1;
-      this.stats.pagesFlushed += batch.pagerefs.length;
-      this.armedAt = Math.min(batch.armedAt, this.armedAt ?? batch.armedAt);
-    });
-    this.damage$ = helper.damage$.pipe(
-      map((d) => {
-        const armedAt = this.armedAt;
-        this.armedAt = undefined;
-        for (const r of d.clips) this.stats.damagePixels += r.area;
-        return { rects: d.clips, armedAt };
-      }),
-    );
-    this.file = helper.defio.open();
-    this.mapping = helper.defio.mmap(this.file, { length: helper.info.fix.smemLen });
-    const data: DemoWorkerData = {
-      mapping: this.mapping.share(),
-      layout: {
-        width: config.width,
-        height: config.kind === 'shadow' ? Math.floor(config.height / 3) : config.height,
-        pitch: bo.pitch,
-        format: bo.format.name,
+    const shadow = config.kind === 'shadow';
+    super(
+      config,
+      helper.defio,
+      new Plane(config.name, visible, config.x, config.y, config.z),
+      helper.damage$.pipe(map((d) => d.clips)),
+      {
+        program: shadow ? 'clock' : 'bouncer',
+        // the shadow client's worker draws the clock in the top third; the console owns the rest
+        layout: {
+          width: config.width,
+          height: shadow ? Math.floor(config.height / 3) : config.height,
+          pitch: bo.pitch,
+          format: bo.format.name,
+        },
       },
-      program: config.kind === 'shadow' ? 'clock' : 'bouncer',
-      fps: config.fps,
-    };
-    this.worker = new DemoWorker(data);
+    );
   }
 
-  async start(): Promise<void> {
-    await this.worker.start();
+  override async start(): Promise<void> {
+    await super.start();
     if (this.config.kind !== 'shadow') return;
     const console = new TextConsole(this.helper, Math.floor(this.config.height / 3));
     console.println(`${this.config.name}: fbdev with shadow, ${this.helper.bo.format.name}`);
     console.println(`GEM fake offset 0x${(this.config.offset ?? 0).toString(16)}`);
     this.consoleTicker = timer(1000, 1000, this.env.scheduler).subscribe((tick) => {
       const s = this.stats;
-      console.println(`T${tick + 1} WRITEBACKS ${s.writebacks} PAGES ${s.pagesFlushed} DAMAGE PX ${s.damagePixels}`);
+      console.println(
+        `T${tick + 1} WRITEBACKS ${s.writebacks} PAGES ${s.pagesFlushed} DAMAGE PX ${s.damagePixels}`,
+      );
     });
   }
 
-  /** Worker stops first; then munmap, last close (flushes), and helper teardown (flush + release). */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.consoleTicker?.unsubscribe();
-    await this.worker.stop();
-    this.mapping?.close();
-    if (this.file) this.helper.defio.release(this.file);
-    this.mapping = undefined;
-    this.file = undefined;
+    await super.stop();
+  }
+
+  protected teardown(): void {
     this.helper.destroy();
-    this.watch.unsubscribe();
   }
 }
 

@@ -1,78 +1,39 @@
 import { FbSurface, XRGB8888 } from '@fbemu/drm-fb-helper';
-import type { FbDeferredIoApi, FbDeferredIoFactory, FbFile, FbMappingApi } from '@fbemu/fbdev-defio';
-import { SvgaFifoWriter, SvgaHost, type SvgaHostApi, VmwFb } from '@fbemu/vmwgfx';
-import { map, type Observable, type Subscription } from 'rxjs';
-import type { ClientDamage, ClientFactory, ClientStats, SceneClient } from '../app/tokens.js';
+import type { FbDeferredIoFactory } from '@fbemu/fbdev-defio';
+import { SvgaFifoWriter, SvgaHost, VmwFb } from '@fbemu/vmwgfx';
+import { map } from 'rxjs';
+import type { ClientFactory } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig } from '../config/scene-config.js';
-import { DemoWorker } from './demo-worker.js';
+import { WorkerFbClient } from './worker-fb-client.js';
 
 /**
  * A VMware SVGA guest: a worker draws through the vmw fbdev's /dev/fb mapping; the vmw dirty path
  * copies shadow → scanout and sends SVGA_CMD_UPDATE through the FIFO; the plane shows the SVGA
- * host's surface and its damage is the host's `updates$` — what a VM console viewer would see.
- * Each client gets its own device: a child container with its own host, FIFO and fbdev.
+ * host's surface and its damage is the host's `updates$`, what a VM console viewer would see.
  */
-export class VmwgfxClient implements SceneClient {
-  readonly plane: Plane;
-  readonly damage$: Observable<ClientDamage>;
-  readonly stats: ClientStats = { writebacks: 0, pagesFlushed: 0, damagePixels: 0 };
-  readonly fbdev: FbDeferredIoApi;
-  private readonly worker: DemoWorker;
-  private readonly watch: Subscription;
-  private armedAt: number | undefined;
-  private file: FbFile | undefined;
-  private mapping: FbMappingApi | undefined;
-
+export class VmwgfxClient extends WorkerFbClient {
   constructor(
-    readonly config: ClientConfig,
+    config: ClientConfig,
     private readonly fb: VmwFb,
-    host: SvgaHostApi,
+    host: SvgaHost,
   ) {
     const s = host.surface;
-    this.fbdev = fb.defio;
-    this.plane = new Plane(
+    const plane = new Plane(
       config.name,
       new FbSurface(s.bytes, s.width, s.height, s.pitch, XRGB8888),
       config.x,
       config.y,
       config.z,
     );
-    this.watch = fb.defio.pagerefs$.subscribe((batch) => {
-      this.stats.writebacks += 1;
-      this.stats.pagesFlushed += batch.pagerefs.length;
-      this.armedAt = Math.min(batch.armedAt, this.armedAt ?? batch.armedAt);
-    });
-    this.damage$ = host.updates$.pipe(
-      map((r) => {
-        const armedAt = this.armedAt;
-        this.armedAt = undefined;
-        this.stats.damagePixels += r.area;
-        return { rects: [r], armedAt };
-      }),
-    );
-    this.file = fb.defio.open();
-    this.mapping = fb.defio.mmap(this.file, { length: fb.info.fix.smemLen });
-    this.worker = new DemoWorker({
-      mapping: this.mapping.share(),
-      layout: { width: config.width, height: config.height, pitch: fb.shadow.pitch, format: 'XRGB8888' },
+    super(config, fb.defio, plane, host.updates$.pipe(map((r) => [r])), {
       program: 'stripes',
-      fps: config.fps,
+      layout: { width: config.width, height: config.height, pitch: fb.shadow.pitch, format: 'XRGB8888' },
     });
   }
 
-  async start(): Promise<void> {
-    await this.worker.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.stop();
-    this.mapping?.close();
-    if (this.file) this.fb.defio.release(this.file);
-    this.mapping = undefined;
-    this.file = undefined;
+  protected teardown(): void {
     this.fb.close();
-    this.watch.unsubscribe();
   }
 }
 

@@ -2,7 +2,7 @@ import { ARGB8888, FbSurface, type PixelFormat, Rect, RGB565, XRGB8888 } from '@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { VirtualTimeScheduler } from 'rxjs';
-import type { Output } from '../output/tokens.js';
+import { RecordingOutput } from '../output/recording-output.js';
 import { Compositor, type FrameEvent } from './compositor.js';
 import { Plane } from './plane.js';
 
@@ -45,21 +45,6 @@ function reference(width: number, height: number, background: number, planes: Pl
     }
   }
   return out;
-}
-
-class RecordingOutput implements Output {
-  readonly name = 'recording';
-  readonly received: Rect[][] = [];
-  attach(): void {}
-  async start(): Promise<void> {}
-  damage(rects: Iterable<Rect>): void {
-    this.received.push([...rects]);
-  }
-  resize(): void {}
-  async close(): Promise<void> {}
-  stats() {
-    return {};
-  }
 }
 
 function setup(width = 64, height = 48, background = 0x102030) {
