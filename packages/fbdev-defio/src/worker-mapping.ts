@@ -10,22 +10,24 @@ import type { FbStoreApi, WorkerMappingDescriptor } from './tokens.js';
  * 0→1 transition rings the doorbell. Spans mark each page once per call, after the data.
  */
 export class WorkerFbMapping implements FbStoreApi {
-  private size: number;
-  private readonly shift: number;
-  private readonly base: number;
-  private validStart: number;
-  private validEnd: number;
-  private readonly words: Int32Array;
-  private readonly u8: Uint8Array;
-  private readonly u16: Uint16Array;
-  private readonly u32: Uint32Array;
-  private readonly dv: DataView;
+  // `declare` and literal layout constants on the store path: see FbMapping (V8 field
+  // representation; imported bindings cost a load and a hole check per store).
+  declare private size: number;
+  declare private readonly shift: number;
+  declare private readonly base: number;
+  declare private validStart: number;
+  declare private validEnd: number;
+  declare private readonly words: Int32Array;
+  declare private readonly u8: Uint8Array;
+  declare private readonly u16: Uint16Array;
+  declare private readonly u32: Uint32Array;
+  declare private readonly dv: DataView;
 
   constructor(desc: WorkerMappingDescriptor) {
     checkDescriptor(desc);
     const memory = desc.memory;
     this.size = desc.length;
-    this.shift = Math.log2(desc.pageSize);
+    this.shift = Math.log2(desc.pageSize) | 0;
     this.base = desc.byteOffset;
     this.validStart = desc.validStart;
     this.validEnd = desc.validEnd;
@@ -124,7 +126,7 @@ export class WorkerFbMapping implements FbStoreApi {
       offset >>> 0 === offset &&
       offset >= this.validStart &&
       offset + size <= this.validEnd &&
-      this.words[LIVENESS] === LIVE
+      this.words[1 /* LIVENESS */] === 0 /* LIVE */
     );
   }
 
@@ -134,7 +136,7 @@ export class WorkerFbMapping implements FbStoreApi {
       offset >>> 0 === offset &&
       offset >= this.validStart &&
       offset + size <= this.validEnd &&
-      this.words[LIVENESS] !== LIVE_UNMAPPED
+      this.words[1 /* LIVENESS */] !== 1 /* LIVE_UNMAPPED */
     );
   }
 
@@ -161,7 +163,7 @@ export class WorkerFbMapping implements FbStoreApi {
 
   private mark(page: number): void {
     const bit = 1 << (page & 31);
-    if ((Atomics.or(this.words, BITMAP + (page >>> 5), bit) & bit) !== 0) return;
+    if ((Atomics.or(this.words, 16 /* BITMAP */ + (page >>> 5), bit) & bit) !== 0) return;
     Atomics.add(this.words, DOORBELL, 1);
     Atomics.notify(this.words, DOORBELL, 1);
   }
