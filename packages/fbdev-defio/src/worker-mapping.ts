@@ -1,6 +1,6 @@
 import { checkBody, checkBytes, checkFillByte, inRange, rangeError } from './access-check.js';
 import { check, KernelError, SUPPORTED_PAGE_SIZES } from './gem.js';
-import { BITMAP, DOORBELL, LIVE, LIVE_DETACHED, LIVE_UNMAPPED, LIVENESS } from './layout.js';
+import { DOORBELL, LIVE, LIVE_DETACHED, LIVE_UNMAPPED, LIVENESS } from './layout.js';
 import type { FbStoreApi, WorkerMappingDescriptor } from './tokens.js';
 
 /**
