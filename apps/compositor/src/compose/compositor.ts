@@ -3,6 +3,7 @@ import { check } from '@fbemu/gem-shmem';
 import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import type { FrameSource, Output } from '../output/tokens.js';
 import { fillOutputRect, paintPlaneRect } from './blend.js';
+import { visiblePieces } from './occlusion.js';
 import type { Plane } from './plane.js';
 
 export interface CompositorOptions {
@@ -156,15 +157,31 @@ export class Compositor implements FrameSource {
     this.scheduled ??= this.scheduler.schedule(() => this.composite());
   }
 
-  /** Paints one output rect: from the top-most opaque plane covering it (or the background) upwards. */
+  /**
+   * Paints one output rect bottom-up, from the top-most opaque plane covering it (or the
+   * background), each plane only where no opaque plane above it hides the pixels.
+   */
   private compositeRect(r: Rect): void {
     const first = this.topOpaqueCovering(r);
     if (first < 0) fillOutputRect(this.pixels, this.stride, r, this.options.background);
-    for (let i = Math.max(first, 0); i < this.planes.length; i++) {
-      const p = this.planes[i];
-      const hit = r.intersect(p.rect);
-      if (!hit.isEmpty()) paintPlaneRect(this.pixels, this.stride, p, hit);
+    const from = Math.max(first, 0);
+    for (let i = from; i < this.planes.length; i++) {
+      const hit = r.intersect(this.planes[i].rect);
+      if (hit.isEmpty()) continue;
+      const covers = this.opaqueAbove(i, hit);
+      for (const piece of covers.length ? visiblePieces(hit, covers) : [hit])
+        paintPlaneRect(this.pixels, this.stride, this.planes[i], piece);
     }
+  }
+
+  /** Rects of opaque planes above plane `i` that overlap `area`. */
+  private opaqueAbove(i: number, area: Rect): Rect[] {
+    const covers: Rect[] = [];
+    for (let j = i + 1; j < this.planes.length; j++) {
+      const p = this.planes[j];
+      if (p.opaque && !area.intersect(p.rect).isEmpty()) covers.push(p.rect);
+    }
+    return covers;
   }
 
   /** Index of the highest opaque plane that covers all of `r`: nothing below it can show. */
