@@ -58,7 +58,8 @@ export class FbMapping implements FbMappingApi, Mkclean {
   // Fast paths: `(offset & mask) === offset` accepts exactly the non-negative, aligned integers
   // below 2^31 (no NaN, no fraction, no string), so signed shifts index in int32; a page-table
   // entry past the end is undefined, so one table test also bounds the offset. Everything else
-  // goes to the slow path, which checks the arguments properly and runs the fault.
+  // goes to the slow path, which checks the arguments properly and runs the fault. The page
+  // states are literals here: an imported binding costs a load and a hole check per store.
 
   setUint8(offset: number, value: number): void {
     if ((offset & 0x7fffffff) === offset && this.pte[offset >> this.shift] === 2 /* PTE_WRITABLE */) {
