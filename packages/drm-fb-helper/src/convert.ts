@@ -60,7 +60,14 @@ function lut16(format: PixelFormat): Uint32Array {
 }
 
 /** 16-bit source words through the format's table. */
-function row16ToXrgb8888(src: Uint16Array, si: number, width: number, lut: Uint32Array, dst: Uint32Array, di: number): void {
+function row16ToXrgb8888(
+  src: Uint16Array,
+  si: number,
+  width: number,
+  lut: Uint32Array,
+  dst: Uint32Array,
+  di: number,
+): void {
   for (let i = 0; i < width; i++) dst[di + i] = lut[src[si + i]];
 }
 
