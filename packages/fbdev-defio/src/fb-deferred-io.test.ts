@@ -7,6 +7,7 @@ import { isKernelError, Page, PageGeometry } from './gem.js';
 import { fbdevDefioModule } from './module.js';
 import { fbInfo, framebuffer, pagesOf } from './test-fixtures.js';
 import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from './tokens.js';
+import { attachFbMapping } from './worker-mapping.js';
 
 function throwsCode(fn: () => unknown, code: string): void {
   try {
@@ -245,6 +246,28 @@ describe('FbDeferredIo faults and write tracking', () => {
     scheduler.flush();
     expect(offsets).to.deep.equal([[2 * 16384, 16384]]);
     expect(() => map.setUint8(2 * 16384, 1)).to.throw('SIGBUS');
+  });
+
+  it('loads read the framebuffer at (pgoff − fileBase)·PAGE_SIZE + a, on faulting and on mapped pages', () => {
+    const { defio } = framebuffer(4);
+    const fb = new DataView(defio.memory.memory);
+    for (let i = 0; i < 4 * 4096; i += 4) fb.setUint32(i, (i * 2654435761) >>> 0, true);
+    const map = defio.mmap(defio.open(), { pgoff: 3, fileBase: 1, length: 2 * 4096 });
+    const worker = attachFbMapping(map.share());
+    for (const a of [0, 2, 4, 1234, 4092, 4096, 8188]) {
+      const at = 2 * 4096 + a;
+      for (let pass = 0; pass < 2; pass++) {
+        expect(map.getUint32(a), `u32 @${a}`).to.equal(fb.getUint32(at, true));
+        expect(map.getUint16(a), `u16 @${a}`).to.equal(fb.getUint16(at, true));
+        expect(map.getUint8(a + 1), `u8 @${a + 1}`).to.equal(fb.getUint8(at + 1));
+      }
+      expect(worker.getUint32(a)).to.equal(fb.getUint32(at, true));
+      expect(worker.getUint16(a + 1)).to.equal(fb.getUint16(at + 1, true));
+    }
+    expect([map.length, worker.length]).to.deep.equal([8192, 8192]);
+    worker.close();
+    expect(() => worker.getUint8(0)).to.throw('EFAULT');
+    expect(map.getUint8(0)).to.equal(fb.getUint8(2 * 4096));
   });
 
   it('an unaligned 32-bit store across a page boundary enlists both pages', () => {
