@@ -22,7 +22,8 @@ export class SharedDirtyChannel implements DirtyChannel {
   private readonly words: Int32Array;
   /** bits already enlisted this cycle (core-private) */
   private readonly seen: Int32Array;
-  private onRing: () => void = () => {};
+  /** set by start(); listen() only runs after it */
+  declare private onRing: () => void;
 
   constructor(
     /** framebuffer page of mapping page 0 */
