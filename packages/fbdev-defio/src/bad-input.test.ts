@@ -56,6 +56,7 @@ describe('bad input', () => {
       { delay: -1 },
       { delay: Number.NaN },
       { delay: Number.POSITIVE_INFINITY },
+      { sortPagereflist: 1 },
       { getPage: 3 },
       { deferredIo: 'x' },
       { pageGeometry: { size: 4096 } },

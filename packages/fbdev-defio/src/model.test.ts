@@ -119,6 +119,14 @@ class Model {
     return this.memory[map.first * PS + offset];
   }
 
+  /** the fbdev write() path: enlist the range's pages like stores, without a mapping */
+  markDirty(offset: number, length: number): string | undefined {
+    if (this.detached) return 'ENODEV';
+    if (offset + length > PAGES * PS) return 'EINVAL';
+    if (length === 0) return;
+    for (let p = Math.floor(offset / PS); p <= Math.floor((offset + length - 1) / PS); p++) this.enlist(p);
+  }
+
   advance(dt: number): void {
     const target = this.now + dt;
     if (this.deadline !== undefined && this.deadline <= target) {
@@ -172,6 +180,7 @@ type Command =
   | { op: 'munmap'; map: number }
   | { op: 'store'; map: number; offset: number; length: number; byte: number }
   | { op: 'load'; map: number; offset: number }
+  | { op: 'markDirty'; offset: number; length: number }
   | { op: 'advance'; dt: number }
   | { op: 'fsync' }
   | { op: 'cleanup' };
@@ -211,6 +220,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('load' as const), map: small, offset }) },
   { weight: 8, arbitrary: fc.nat({ max: 12 }).map((dt) => ({ op: 'advance' as const, dt })) },
   { weight: 2, arbitrary: fc.constant({ op: 'fsync' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('markDirty' as const), offset, length: fc.nat({ max: 2 * PS }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'cleanup' as const }) },
 );
 
@@ -267,13 +280,20 @@ function run(delay: number, sorted: boolean, commands: Command[]): void {
         if (c.length === 1) real = outcome(() => m.setUint8(c.offset, c.byte));
         else if (c.length === 4 && c.offset % 4 === 0)
           real = outcome(() => m.setUint32(c.offset, c.byte * 0x01010101));
-        else real = outcome(() => m.fill(c.offset, c.length, c.byte));
+        else if (c.byte % 3 === 0) real = outcome(() => m.fill(c.offset, c.length, c.byte));
+        else if (c.byte % 3 === 1)
+          real = outcome(() => m.write(c.offset, new Uint8Array(c.length).fill(c.byte)));
+        else real = outcome(() => m.access(c.offset, c.length, (view) => view.fill(c.byte)));
         break;
       }
       case 'load':
         if (maps.length === 0) continue;
         expected = model.load(c.map % maps.length, c.offset);
         real = outcome(() => maps[c.map % maps.length].getUint8(c.offset));
+        break;
+      case 'markDirty':
+        expected = model.markDirty(c.offset, c.length);
+        real = outcome(() => defio.markDirty(c.offset, c.length));
         break;
       case 'advance':
         model.advance(c.dt);

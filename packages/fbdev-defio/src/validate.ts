@@ -28,7 +28,7 @@ export function validateInfo(info: FbInfo): void {
   );
 }
 
-/** struct fb_deferred_io sanity: delay a finite count of ms, hooks functions. */
+/** struct fb_deferred_io sanity: delay a finite count of ms, sort flag a boolean, hooks functions. */
 export function validateConfig(config: FbDeferredIoConfig): void {
   check(typeof config === 'object' && config !== null, 'EINVAL', 'fb_deferred_io config missing');
   check(
@@ -36,6 +36,8 @@ export function validateConfig(config: FbDeferredIoConfig): void {
     'EINVAL',
     'delay',
   );
+  const sort = config.sortPagereflist;
+  check(sort === undefined || typeof sort === 'boolean', 'EINVAL', 'sortPagereflist must be a boolean');
   for (const hook of ['getPage', 'deferredIo'] as const) {
     check(
       config[hook] === undefined || typeof config[hook] === 'function',
