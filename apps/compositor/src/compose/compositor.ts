@@ -66,7 +66,9 @@ export class Compositor implements FrameSource {
     this.width = width;
     this.height = height;
     this.stride = width;
-    this.pixels = new Uint32Array(new SharedArrayBuffer(width * height * 4));
+    // a plain ArrayBuffer: V8 runs element loops on shared memory several times slower, and the
+    // outputs (RFB encoding, PNG) read this buffer on the main thread only
+    this.pixels = new Uint32Array(width * height);
     this.bounds = new Rect(0, 0, width, height);
     this.pending = new Region(options.maxRects ?? 32);
     for (const o of outputs) o.attach(this);
