@@ -270,6 +270,18 @@ describe('FbDeferredIo faults and write tracking', () => {
     expect(map.getUint8(0)).to.equal(fb.getUint8(2 * 4096));
   });
 
+  it('empty spans touch nothing, even in a mapping that lies past the framebuffer', () => {
+    const { defio, batches } = framebuffer(2, { delay: 5 });
+    const map = defio.mmap(defio.open(), { pgoff: 1, length: 3 * 4096 });
+    for (const offset of [0, 4096, 3 * 4096 - 2]) {
+      map.write(offset, new Uint8Array(0));
+      map.fill(offset, 0, 1);
+      expect(map.read(offset, 0)).to.have.length(0);
+    }
+    defio.fsync();
+    expect(batches).to.have.length(0);
+  });
+
   it('an unaligned 32-bit store across a page boundary enlists both pages', () => {
     const { defio, batches } = framebuffer(2, { delay: 10 });
     const map = defio.mmap(defio.open(), { length: 8192 });

@@ -104,6 +104,8 @@ export class FbMapping implements FbMappingApi, Mkclean {
   write(offset: number, bytes: Uint8Array): void {
     checkBytes(bytes);
     this.checkRange(offset, bytes.length);
+    // an empty write touches no page, not even one outside the framebuffer
+    if (bytes.length === 0) return;
     this.makeWritable(offset, bytes.length);
     this.u8.set(bytes, this.base + offset);
   }
