@@ -8,9 +8,9 @@ import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { defineCommand, runMain } from 'citty';
 import { pino } from 'pino';
-import { asyncScheduler } from 'rxjs';
 import { CompositorApp } from './app/app.js';
 import { createAppContainer } from './app/container.js';
+import { realTimeScheduler } from './app/real-time-scheduler.js';
 import { ConfigError, parseSceneConfig, type SceneConfig } from './config/scene-config.js';
 import { formatStats } from './stats/format.js';
 
@@ -86,7 +86,7 @@ const command = defineCommand({
       return;
     }
     const duration = intArg(args.duration, 'duration');
-    const container = createAppContainer({ scene, scheduler: asyncScheduler, headless: args.headless });
+    const container = createAppContainer({ scene, scheduler: realTimeScheduler, headless: args.headless });
     const app = new CompositorApp(container);
     let where: Awaited<ReturnType<CompositorApp['start']>>;
     try {

@@ -1,8 +1,8 @@
-import { asyncScheduler } from 'rxjs';
 import type { BenchModule } from '../../../../tools/bench.js';
 import { DEFAULT_SCENE, type SceneConfig } from '../config/scene-config.js';
 import { CompositorApp } from './app.js';
 import { createAppContainer } from './container.js';
+import { realTimeScheduler } from './real-time-scheduler.js';
 
 const RUN_MS = 4000;
 
@@ -14,7 +14,7 @@ const RUN_MS = 4000;
  */
 async function measure(): Promise<{ p50: number; p99: number; frames: number }> {
   const scene: SceneConfig = { ...DEFAULT_SCENE, png: { dir: 'out', intervalMs: 0 } };
-  const app = new CompositorApp(createAppContainer({ scene, scheduler: asyncScheduler, headless: true }));
+  const app = new CompositorApp(createAppContainer({ scene, scheduler: realTimeScheduler, headless: true }));
   await app.start();
   await new Promise((resolve) => setTimeout(resolve, RUN_MS));
   const s = app.stats();
