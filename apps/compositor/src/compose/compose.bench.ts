@@ -72,7 +72,8 @@ export default {
       },
       {
         title: 'full-frame composite throughput vs raw TypedArray.set (1280×800 XRGB8888)',
-        detail: 'Baseline: one Uint32Array.set of a whole shared-memory frame into the output, the copy floor.',
+        detail:
+          'Baseline: one Uint32Array.set of a whole shared-memory frame into the output, the copy floor.',
         baseline: { name: 'Uint32Array.set, whole shared frame', fn: () => dst.set(src) },
         cases: [
           {
