@@ -160,6 +160,7 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
   }
 
   attachChannel(channel: DirtyChannel): void {
+    check(!this.detached, 'SIGBUS', 'the framebuffer was cleaned up');
     this.channels.add(channel);
     channel.start(() => channel.collect(this.enlist));
   }

@@ -146,8 +146,9 @@ export class FbMapping implements FbMappingApi, Mkclean {
     const endValid = Math.max(firstValid, Math.min(this.pte.length, count - this.first));
     if (this.channel === undefined) {
       for (let p = firstValid; p < endValid; p++) this.core.fault(this.first + p, this.pgoff + p);
-      this.channel = new SharedDirtyChannel(this.first, this.pte.length);
-      this.core.attachChannel(this.channel);
+      const channel = new SharedDirtyChannel(this.first, this.pte.length);
+      this.core.attachChannel(channel); // SIGBUS after cleanup: nothing changed then
+      this.channel = channel;
     }
     return {
       memory,

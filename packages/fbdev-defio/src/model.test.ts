@@ -5,12 +5,17 @@ import { FbDeferredIo } from './fb-deferred-io.js';
 import type { FbMapping } from './fb-mapping.js';
 import { isKernelError } from './gem.js';
 import { fbInfo, pagesOf } from './test-fixtures.js';
-import type { FbFile } from './tokens.js';
+import type { FbFile, FbStoreApi } from './tokens.js';
+import { attachFbMapping, type WorkerFbMapping } from './worker-mapping.js';
 
 /**
- * Model-based test: random sequences of open/mmap/store/load/advance/fsync/munmap/release/cleanup
+ * Model-based test: random sequences of open/mmap/store/load/advance/fsync/munmap/release/cleanup,
+ * the write() path, and worker-side stores (share + attachFbMapping, driven from this thread)
  * run against FbDeferredIo and against the small reference model below, written from
- * kernel-semantics.md §1 and invariants 1–15, not from the implementation.
+ * kernel-semantics.md §1 and invariants 1–15 and the worker protocol of design.md §4, not from
+ * the implementation. The run is synchronous, so worker doorbells are never observed: worker
+ * pages reach the core only through the synchronous paths (fsync, last close, munmap, cleanup,
+ * and the take at each writeback) — exactly the paths that must not lose them.
  */
 const PAGES = 6;
 const PS = 4096;
@@ -18,12 +23,19 @@ const ABSENT = 0;
 const RO = 1;
 const RW = 2;
 
+interface ModelChannel {
+  /** mapping pages whose dirty bit is set, and those the core has already enlisted */
+  bits: Set<number>;
+  seen: Set<number>;
+  state: 'live' | 'unmapped' | 'detached';
+}
 interface ModelMapping {
   first: number;
   pages: number;
   pte: number[];
   file: number;
   closed: boolean;
+  channel?: ModelChannel;
 }
 interface ModelFile {
   refs: number;
@@ -41,6 +53,9 @@ class Model {
   memory = new Uint8Array(PAGES * PS);
   files: ModelFile[] = [];
   maps: ModelMapping[] = [];
+  /** live worker channels, in share order; workers[w] = the mapping worker w writes through */
+  channels: ModelMapping[] = [];
+  workers: number[] = [];
   openCount = 0;
   list: number[] = [];
   deadline: number | undefined;
@@ -86,6 +101,11 @@ class Model {
   munmap(m: number): void {
     const map = this.maps[m];
     if (map.closed) return;
+    if (map.channel?.state === 'live') {
+      map.channel.state = 'unmapped';
+      this.channels = this.channels.filter((c) => c !== map);
+      this.collect(map);
+    }
     map.closed = true;
     map.pte.fill(ABSENT);
     this.put(this.files[map.file]);
@@ -127,6 +147,33 @@ class Model {
     for (let p = Math.floor(offset / PS); p <= Math.floor((offset + length - 1) / PS); p++) this.enlist(p);
   }
 
+  share(m: number): string | number {
+    const map = this.maps[m];
+    if (map.closed) return 'EFAULT';
+    if (!map.channel) {
+      if (this.detached) return 'SIGBUS';
+      map.channel = { bits: new Set(), seen: new Set(), state: 'live' };
+      this.channels.push(map);
+    }
+    return this.workers.push(m) - 1;
+  }
+
+  /** a worker-side store of `length` ≥ 1 bytes: data, then the page bits */
+  workerStore(w: number, offset: number, length: number, byte: number): string | undefined {
+    const map = this.maps[this.workers[w]];
+    const refused = this.workerRefusal(map, offset, length, true);
+    if (refused) return refused;
+    const at = map.first * PS + offset;
+    this.memory.fill(byte, at, at + length);
+    for (let p = Math.floor(offset / PS); p <= Math.floor((offset + length - 1) / PS); p++)
+      map.channel?.bits.add(p);
+  }
+
+  workerLoad(w: number, offset: number): string | number {
+    const map = this.maps[this.workers[w]];
+    return this.workerRefusal(map, offset, 1, false) ?? this.memory[map.first * PS + offset];
+  }
+
   advance(dt: number): void {
     const target = this.now + dt;
     if (this.deadline !== undefined && this.deadline <= target) {
@@ -136,7 +183,9 @@ class Model {
     this.now = target;
   }
 
+  /** fsync / last close: collect the workers' fresh bits, then run a pending writeback */
   fsync(): void {
+    for (const map of this.channels) this.collect(map);
     if (this.deadline !== undefined) this.writeback();
   }
 
@@ -144,6 +193,43 @@ class Model {
     if (this.detached) return;
     this.fsync();
     this.detached = true;
+    for (const map of this.channels) if (map.channel) map.channel.state = 'detached';
+    this.channels = [];
+  }
+
+  private workerRefusal(
+    map: ModelMapping,
+    offset: number,
+    length: number,
+    store: boolean,
+  ): string | undefined {
+    const state = map.channel?.state;
+    if (state === 'unmapped') return 'EFAULT';
+    const firstValid = Math.min(Math.max(0, -map.first), map.pages);
+    const endValid = Math.max(firstValid, Math.min(map.pages, PAGES - map.first));
+    const valid = offset >= firstValid * PS && offset + length <= endValid * PS;
+    if (valid) return store && state === 'detached' ? 'SIGBUS' : undefined;
+    return offset + length > map.pages * PS ? 'EFAULT' : 'SIGBUS';
+  }
+
+  /** the doorbell path: enlist (and arm) every page whose bit rose since the last look */
+  private collect(map: ModelMapping): void {
+    const channel = map.channel as ModelChannel;
+    for (const p of [...channel.bits].sort((a, b) => a - b)) {
+      if (channel.seen.has(p)) continue;
+      channel.seen.add(p);
+      this.enlist(map.first + p);
+    }
+  }
+
+  /** the writeback's take: bits not yet seen join this batch; all bits are cleared */
+  private take(map: ModelMapping): void {
+    const channel = map.channel as ModelChannel;
+    for (const p of [...channel.bits].sort((a, b) => a - b)) {
+      if (!channel.seen.has(p) && !this.list.includes(map.first + p)) this.list.push(map.first + p);
+    }
+    channel.bits.clear();
+    channel.seen.clear();
   }
 
   private enlist(page: number): void {
@@ -155,6 +241,7 @@ class Model {
   }
 
   private writeback(): void {
+    for (const map of this.channels) this.take(map);
     const pages = this.sorted ? [...this.list].sort((a, b) => a - b) : this.list;
     for (const map of this.maps) {
       for (const page of pages) {
@@ -181,6 +268,9 @@ type Command =
   | { op: 'store'; map: number; offset: number; length: number; byte: number }
   | { op: 'load'; map: number; offset: number }
   | { op: 'markDirty'; offset: number; length: number }
+  | { op: 'share'; map: number }
+  | { op: 'wstore'; worker: number; offset: number; length: number; byte: number }
+  | { op: 'wload'; worker: number; offset: number }
   | { op: 'advance'; dt: number }
   | { op: 'fsync' }
   | { op: 'cleanup' };
@@ -224,8 +314,29 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('markDirty' as const), offset, length: fc.nat({ max: 2 * PS }) }),
   },
+  { weight: 2, arbitrary: small.map((map) => ({ op: 'share' as const, map })) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      op: fc.constant('wstore' as const),
+      worker: small,
+      offset,
+      length: fc.oneof(fc.constant(1), fc.constant(4), fc.integer({ min: 1, max: 2 * PS })),
+      byte: fc.nat({ max: 255 }),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('wload' as const), worker: small, offset }) },
   { weight: 1, arbitrary: fc.constant({ op: 'cleanup' as const }) },
 );
+
+/** `length` bytes of `byte` at `offset`, through whichever store entry point fits (all must agree). */
+function spanStore(m: FbStoreApi, offset: number, length: number, byte: number): void {
+  if (length === 1) m.setUint8(offset, byte);
+  else if (length === 4 && offset % 4 === 0) m.setUint32(offset, byte * 0x01010101);
+  else if (byte % 3 === 0) m.fill(offset, length, byte);
+  else if (byte % 3 === 1) m.write(offset, new Uint8Array(length).fill(byte));
+  else m.access(offset, length, (view) => view.fill(byte));
+}
 
 /** Runs `fn`; returns its value, or the KernelError code it threw. */
 function outcome<T>(fn: () => T): T | string | undefined {
@@ -247,6 +358,7 @@ function run(delay: number, sorted: boolean, commands: Command[]): void {
   const model = new Model(delay, sorted);
   const files: FbFile[] = [];
   const maps: FbMapping[] = [];
+  const workers: WorkerFbMapping[] = [];
   for (const [step, c] of [...prologue, ...commands].entries()) {
     const where = `step ${step}: ${JSON.stringify(c)}`;
     let real: unknown;
@@ -277,19 +389,30 @@ function run(delay: number, sorted: boolean, commands: Command[]): void {
         if (maps.length === 0) continue;
         const m = maps[c.map % maps.length];
         expected = model.store(c.map % maps.length, c.offset, c.length, c.byte);
-        if (c.length === 1) real = outcome(() => m.setUint8(c.offset, c.byte));
-        else if (c.length === 4 && c.offset % 4 === 0)
-          real = outcome(() => m.setUint32(c.offset, c.byte * 0x01010101));
-        else if (c.byte % 3 === 0) real = outcome(() => m.fill(c.offset, c.length, c.byte));
-        else if (c.byte % 3 === 1)
-          real = outcome(() => m.write(c.offset, new Uint8Array(c.length).fill(c.byte)));
-        else real = outcome(() => m.access(c.offset, c.length, (view) => view.fill(c.byte)));
+        real = outcome(() => spanStore(m, c.offset, c.length, c.byte));
         break;
       }
       case 'load':
         if (maps.length === 0) continue;
         expected = model.load(c.map % maps.length, c.offset);
         real = outcome(() => maps[c.map % maps.length].getUint8(c.offset));
+        break;
+      case 'share':
+        if (maps.length === 0) continue;
+        expected = model.share(c.map % maps.length);
+        real = outcome(() => workers.push(attachFbMapping(maps[c.map % maps.length].share())) - 1);
+        break;
+      case 'wstore': {
+        if (workers.length === 0) continue;
+        const w = workers[c.worker % workers.length];
+        expected = model.workerStore(c.worker % workers.length, c.offset, c.length, c.byte);
+        real = outcome(() => spanStore(w, c.offset, c.length, c.byte));
+        break;
+      }
+      case 'wload':
+        if (workers.length === 0) continue;
+        expected = model.workerLoad(c.worker % workers.length, c.offset);
+        real = outcome(() => workers[c.worker % workers.length].getUint8(c.offset));
         break;
       case 'markDirty':
         expected = model.markDirty(c.offset, c.length);

@@ -184,9 +184,12 @@ function checkDescriptor(desc: WorkerMappingDescriptor): void {
     'descriptor range',
   );
   check(Number.isSafeInteger(desc.byteOffset), 'EINVAL', 'descriptor byteOffset');
+  // only the valid range is ever touched; an empty one may lie anywhere
+  const { byteOffset, validStart, validEnd } = desc;
   const inMemory =
-    desc.validStart === desc.validEnd || desc.byteOffset + desc.validEnd <= desc.memory.byteLength;
-  check(inMemory && desc.byteOffset + desc.validStart >= 0, 'EINVAL', 'descriptor outside its memory');
+    validStart === validEnd ||
+    (byteOffset + validStart >= 0 && byteOffset + validEnd <= desc.memory.byteLength);
+  check(inMemory, 'EINVAL', 'descriptor outside its memory');
 }
 
 /** Worker-side entry point: attach to a mapping shared by `FbMapping.share()`. */
