@@ -132,11 +132,12 @@ export class FbMapping implements FbMappingApi, Mkclean {
     checkBody(body);
     this.checkRange(offset, length);
     this.makeWritable(offset, length);
-    try {
-      body(this.u8.subarray(this.base + offset, this.base + offset + length));
-    } finally {
-      if (this.size !== 0) this.makeWritable(offset, length);
-    }
+    // No try/finally around `body`: V8 then stops inlining the caller's drawing loop (measured
+    // 1.3–1.7× slower per call). If `body` throws, the range is still enlisted from the first
+    // pass; only stores made after a writeback that `body` itself forced (an fsync from inside
+    // it) and before the throw wait for the next store to their page.
+    body(this.u8.subarray(this.base + offset, this.base + offset + length));
+    if (this.size !== 0) this.makeWritable(offset, length);
   }
 
   share(): WorkerMappingDescriptor {
