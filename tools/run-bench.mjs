@@ -101,24 +101,26 @@ function markdown(results, file) {
 
 // A horizontal bar per case, log scale, baseline at 1×.
 function svg(all) {
-  const bars = all.flatMap(({ file, results }) =>
+  const short = (t) => (t.length > 44 ? `${t.slice(0, 43)}…` : t);
+  const bars = all.flatMap(({ results }) =>
     results.flatMap((r) =>
       r.rows.map((row) => ({
-        label: `${path.basename(file, '.bench.js')}: ${row.name}`,
+        label: `${short(r.title)} / ${short(row.name)}`,
         ratio: row.ratio,
         missed: row.verdict.startsWith('MISSED'),
+        metric: r.kind === 'metric',
       })),
     ),
   );
   const h = 22;
-  const left = 460;
-  const width = 980;
+  const left = 660;
+  const width = 1180;
   const scale = (width - left - 60) / 8; // 8 decades: 1e-4 .. 1e4
   const x = (ratio) => left + (Math.log10(Math.max(ratio, 1e-4)) + 4) * scale;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bars.length * h + 40}" font-family="sans-serif" font-size="11">`,
     `<line x1="${x(1)}" y1="0" x2="${x(1)}" y2="${bars.length * h + 20}" stroke="#444"/>`,
-    `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log scale, 10× per tick)</text>`,
+    `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log, 10× per tick). Blue: speed, right is faster. Green: bytes or ms, left is less. Red: goal missed</text>`,
   ];
   for (let d = -4; d <= 4; d++)
     parts.push(
@@ -130,7 +132,7 @@ function svg(all) {
     const esc = b.label.replace(/&/g, '&amp;').replace(/</g, '&lt;');
     parts.push(`<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc}</text>`);
     parts.push(
-      `<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${h - 8}" fill="${b.missed ? '#d33' : '#39c'}"/>`,
+      `<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${h - 8}" fill="${b.missed ? '#d33' : b.metric ? '#8a6' : '#39c'}"/>`,
     );
     parts.push(`<text x="${x1 + 4}" y="${y + 13}">${fmt(b.ratio)}×</text>`);
   });
