@@ -119,6 +119,7 @@ function svg(all) {
   const x = (ratio) => left + (Math.log10(Math.max(ratio, 1e-4)) + 4) * scale;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bars.length * h + 40}" font-family="sans-serif" font-size="11">`,
+    '<title>fbemu benchmarks: each case as a ratio against its same-run baseline</title>',
     `<line x1="${x(1)}" y1="0" x2="${x(1)}" y2="${bars.length * h + 20}" stroke="#444"/>`,
     `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log, 10× per tick). Blue: speed, right is faster. Green: bytes or ms, left is less. Red: goal missed</text>`,
   ];
