@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Rect } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
+import { VirtualTimeScheduler } from 'rxjs';
 import { SERVER_PIXEL_FORMAT } from './pixel-format.js';
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
@@ -350,5 +351,38 @@ describe('RfbServer configuration', () => {
       error = e;
     });
     expect(String(error)).to.match(/EINVAL/);
+  });
+
+  it('closes connections above maxClients at once and keeps serving the others', async () => {
+    const server = await startServer(makeFrame(8, 8), { maxClients: 1 });
+    try {
+      const first = await RfbTestClient.tcp(server.port);
+      await first.handshake();
+      const refused = nextEvent(server.events$, 'refused');
+      const second = await RfbTestClient.tcp(server.port);
+      await second.closed;
+      expect((await refused).reason).to.match(/too many clients/);
+      first.requestUpdate(false);
+      expect((await first.readUpdate()).length).to.be.greaterThan(0);
+      first.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes a client that never completes the handshake, on the injected scheduler', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const server = await startServer(makeFrame(8, 8), { handshakeTimeoutMs: 5000 }, scheduler);
+    try {
+      const connected = nextEvent(server.events$, 'connected');
+      const silent = await RfbTestClient.tcp(server.port);
+      await connected;
+      const gone = nextEvent(server.events$, 'disconnected');
+      scheduler.flush(); // 5 s of virtual time pass without a ProtocolVersion
+      expect((await gone).reason).to.match(/no handshake within 5000 ms/);
+      await silent.closed;
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Rect } from '@fbemu/drm-fb-helper';
+import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { check } from '@fbemu/gem-shmem';
 import { inject, injectable } from 'inversify';
-import { Subject } from 'rxjs';
+import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { checkFrame } from '../frame.js';
 import { checkBindAllowed } from '../loopback.js';
@@ -27,6 +28,10 @@ export interface RfbOptions extends SessionLimits {
   allowNonLoopback: boolean;
   /** the desktop name ServerInit announces */
   desktopName: string;
+  /** connections above this many are closed at once (a loopback client cannot exhaust the process) */
+  maxClients: number;
+  /** a client that has not completed the handshake (through ClientInit) by then is closed */
+  handshakeTimeoutMs: number;
 }
 
 export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
@@ -36,6 +41,8 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   listenTcp: true,
   allowNonLoopback: false,
   desktopName: 'fbemu',
+  maxClients: 16,
+  handshakeTimeoutMs: 10_000,
   // libvncserver's default cap is 50, wlroots' 20; the bounding box takes over above it.
   maxRectsPerUpdate: 32,
   maxBufferedBytes: 1 << 20,
@@ -45,6 +52,7 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
 export type RfbServerEvent =
   | { type: 'connected'; session: number; transport: ByteTransport['kind']; remote: string }
   | { type: 'disconnected'; session: number; reason: string }
+  | { type: 'refused'; transport: ByteTransport['kind']; remote: string; reason: string }
   | RfbInputEvent;
 
 /**
@@ -67,10 +75,14 @@ export class RfbServer implements Output, SessionHost {
     bytesSent: 0,
     fullFrameBytes: 0,
   };
+  private readonly handshakeTimers = new Map<RfbSession, Subscription>();
   private nextId = 1;
   private tcp: Server | undefined;
 
-  constructor(@inject(RFB_OPTIONS) private readonly options: Readonly<RfbOptions>) {
+  constructor(
+    @inject(RFB_OPTIONS) private readonly options: Readonly<RfbOptions>,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+  ) {
     this.limits = options;
     if (options.listenTcp) checkBindAllowed(options.host, options.allowNonLoopback, 'the RFB server');
   }
@@ -117,8 +129,20 @@ export class RfbServer implements Output, SessionHost {
 
   /** Serves RFB over any byte stream. */
   accept(transport: ByteTransport): void {
+    if (this.sessions.size >= this.options.maxClients) {
+      const reason = `too many clients (max ${this.options.maxClients})`;
+      transport.close(reason);
+      this.events$.next({ type: 'refused', transport: transport.kind, remote: transport.remote, reason });
+      return;
+    }
     const session = new RfbSession(this.nextId++, transport, this);
     this.sessions.add(session);
+    this.handshakeTimers.set(
+      session,
+      this.scheduler.schedule(() => {
+        if (!session.isReady) session.close(`no handshake within ${this.options.handshakeTimeoutMs} ms`);
+      }, this.options.handshakeTimeoutMs),
+    );
     this.events$.next({
       type: 'connected',
       session: session.id,
@@ -172,6 +196,8 @@ export class RfbServer implements Output, SessionHost {
   }
 
   sessionClosed(session: RfbSession, reason: string): void {
+    this.handshakeTimers.get(session)?.unsubscribe();
+    this.handshakeTimers.delete(session);
     if (!this.sessions.delete(session)) return;
     for (const k of Object.keys(this.retired) as (keyof typeof this.retired)[])
       this.retired[k] += session.counters[k];

@@ -1,6 +1,8 @@
 /** Shared fixtures for the output tests and benchmarks: frames with known content and a started server. */
+
+import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { Container } from 'inversify';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, type Observable, type SchedulerLike } from 'rxjs';
 import { type FrameSource, RFB_OPTIONS } from '../tokens.js';
 import { DEFAULT_RFB_OPTIONS, type RfbOptions, RfbServer, type RfbServerEvent } from './server.js';
 import { RfbTestClient } from './test-client.js';
@@ -56,8 +58,13 @@ export function packed(f: FrameSource): Uint32Array {
 }
 
 /** An RfbServer built through a container, as the composition root would, on an ephemeral loopback port. */
-export async function startServer(frame: FrameSource, options: Partial<RfbOptions> = {}): Promise<RfbServer> {
+export async function startServer(
+  frame: FrameSource,
+  options: Partial<RfbOptions> = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): Promise<RfbServer> {
   const c = new Container();
+  c.bind(SCHEDULER).toConstantValue(scheduler);
   c.bind(RFB_OPTIONS).toConstantValue({ ...DEFAULT_RFB_OPTIONS, port: 0, ...options });
   c.bind(RfbServer).toSelf().inSingletonScope();
   const server = c.get(RfbServer);
@@ -76,7 +83,7 @@ export function nextEvent<T extends RfbServerEvent['type']>(
     events$.pipe(
       filter(
         (e): e is Extract<RfbServerEvent, { type: T }> =>
-          e.type === type && (session === undefined || e.session === session),
+          e.type === type && (session === undefined || ('session' in e && e.session === session)),
       ),
     ),
   );
