@@ -94,6 +94,27 @@ function checkTarget(dstLength: number, stride: number, unit: number, dx: number
 }
 
 /**
+ * Clips `rect` to the surface and places its top-left pixel at (dx, dy) of the target, moved by
+ * what the clip cut off; EINVAL unless the target holds the clipped rect (`unit` per pixel).
+ * An empty clip is `Rect.EMPTY`, which the callers' row loops skip.
+ */
+function place(
+  src: FbSurface,
+  rect: Rect,
+  dstLength: number,
+  dstStride: number,
+  unit: number,
+  dx: number,
+  dy: number,
+): { r: Rect; ox: number; oy: number } {
+  const r = rect.intersect(src.bounds);
+  const ox = dx + (r.x1 - rect.x1);
+  const oy = dy + (r.y1 - rect.y1);
+  if (!r.isEmpty()) checkTarget(dstLength, dstStride, unit, ox, oy, r);
+  return { r, ox, oy };
+}
+
+/**
  * Copies `rect` of `src` (clipped to the surface) into an RGBA8888 image with `dstStride` bytes
  * per row, placing the rect's top-left pixel at (dx, dy) (default: the same position).
  * Returns the clipped rect that was converted.
@@ -106,11 +127,7 @@ export function convertRectToRgba8888(
   dx = rect.x1,
   dy = rect.y1,
 ): Rect {
-  const r = rect.intersect(src.bounds);
-  if (r.isEmpty()) return r;
-  const ox = dx + (r.x1 - rect.x1);
-  const oy = dy + (r.y1 - rect.y1);
-  checkTarget(dst.length, dstStride, 4, ox, oy, r);
+  const { r, ox, oy } = place(src, rect, dst.length, dstStride, 4, dx, dy);
   for (let y = r.y1; y < r.y2; y++) {
     rowToRgba8888(
       src.format,
@@ -136,11 +153,7 @@ export function convertRectToXrgb8888(
   dx = rect.x1,
   dy = rect.y1,
 ): Rect {
-  const r = rect.intersect(src.bounds);
-  if (r.isEmpty()) return r;
-  const ox = dx + (r.x1 - rect.x1);
-  const oy = dy + (r.y1 - rect.y1);
-  checkTarget(dst.length, dstStride, 1, ox, oy, r);
+  const { r, ox, oy } = place(src, rect, dst.length, dstStride, 1, dx, dy);
   const alpha = src.format.hasAlpha ? 0 : 0xff000000;
   const lut = src.u16 ? lut16(src.format) : undefined;
   for (let y = r.y1; y < r.y2; y++) {
