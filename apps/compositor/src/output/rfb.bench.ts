@@ -5,7 +5,14 @@ import { encodeUpdate } from './rfb/encoder.js';
 import { PixelConverter, type PixelFormat, SERVER_PIXEL_FORMAT } from './rfb/pixel-format.js';
 import { Encoding } from './rfb/protocol.js';
 import type { RfbOptions, RfbServer } from './rfb/server.js';
-import { makeFrame, moveBlock, startServer, type TestFrame } from './rfb/test-support.js';
+import {
+  makeFrame,
+  moveBlock,
+  NOVNC_RGBX,
+  RGB565_LE,
+  startServer,
+  type TestFrame,
+} from './rfb/test-support.js';
 import type { ByteTransport, TransportSink } from './rfb/transport.js';
 
 const W = 1280;
@@ -112,19 +119,6 @@ async function fullFrameBytes(): Promise<number> {
   return (t.bytes - start) / UPDATES;
 }
 
-const NOVNC_RGBX: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, greenShift: 8, blueShift: 16 };
-const RGB565: PixelFormat = {
-  ...SERVER_PIXEL_FORMAT,
-  bitsPerPixel: 16,
-  depth: 16,
-  redMax: 31,
-  greenMax: 63,
-  blueMax: 31,
-  redShift: 11,
-  greenShift: 5,
-  blueShift: 0,
-};
-
 function encodeFull(frame: TestFrame, pf: PixelFormat): () => unknown {
   const conv = new PixelConverter(pf);
   const raw = {
@@ -157,7 +151,7 @@ export default {
         cases: [
           { name: 'Raw, server pixel format (row copy)', fn: encodeFull(frame, SERVER_PIXEL_FORMAT) },
           { name: "Raw, noVNC's RGBX pixel format (per-pixel shifts)", fn: encodeFull(frame, NOVNC_RGBX) },
-          { name: 'Raw, RGB565 (lookup tables)', fn: encodeFull(frame, RGB565) },
+          { name: 'Raw, RGB565 (lookup tables)', fn: encodeFull(frame, RGB565_LE) },
         ],
       },
     ];

@@ -4,23 +4,16 @@ import fc from 'fast-check';
 import { PixelConverter, type PixelFormat, SERVER_PIXEL_FORMAT, unsupportedReason } from './pixel-format.js';
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
-import { connectTcp, makeFrame, startServer, type TestFrame } from './test-support.js';
+import {
+  connectTcp,
+  makeFrame,
+  NOVNC_RGBX,
+  RGB565_BE,
+  RGB565_LE,
+  startServer,
+  type TestFrame,
+} from './test-support.js';
 
-const RGB565_BE: PixelFormat = {
-  ...SERVER_PIXEL_FORMAT,
-  bitsPerPixel: 16,
-  depth: 16,
-  bigEndian: true,
-  redMax: 31,
-  greenMax: 63,
-  blueMax: 31,
-  redShift: 11,
-  greenShift: 5,
-  blueShift: 0,
-};
-const RGB565_LE: PixelFormat = { ...RGB565_BE, bigEndian: false };
-/** What noVNC asks for: R, G, B, X bytes in memory. */
-const NOVNC_RGBX: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, greenShift: 8, blueShift: 16 };
 /** noVNC's layout, but big-endian, so bytes come out as X B G R. */
 const RGBX_BE: PixelFormat = { ...NOVNC_RGBX, bigEndian: true };
 const BGR233: PixelFormat = {

@@ -4,6 +4,7 @@ import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { Container } from 'inversify';
 import { asyncScheduler, filter, firstValueFrom, type Observable, type SchedulerLike } from 'rxjs';
 import { type FrameSource, RFB_OPTIONS } from '../tokens.js';
+import { type PixelFormat, SERVER_PIXEL_FORMAT } from './pixel-format.js';
 import { DEFAULT_RFB_OPTIONS, type RfbOptions, RfbServer, type RfbServerEvent } from './server.js';
 import { RfbTestClient } from './test-client.js';
 import type { ByteTransport, TransportSink } from './transport.js';
@@ -142,3 +143,20 @@ export class MemoryTransport implements ByteTransport {
     this.closed = true;
   }
 }
+
+/** RFB pixel formats the tests and benchmarks use: RGB565 in both byte orders, and noVNC's RGBX. */
+export const RGB565_BE: PixelFormat = {
+  ...SERVER_PIXEL_FORMAT,
+  bitsPerPixel: 16,
+  depth: 16,
+  bigEndian: true,
+  redMax: 31,
+  greenMax: 63,
+  blueMax: 31,
+  redShift: 11,
+  greenShift: 5,
+  blueShift: 0,
+};
+export const RGB565_LE: PixelFormat = { ...RGB565_BE, bigEndian: false };
+/** What noVNC asks for: R, G, B, X bytes in memory. */
+export const NOVNC_RGBX: PixelFormat = { ...SERVER_PIXEL_FORMAT, redShift: 0, greenShift: 8, blueShift: 16 };
