@@ -3,7 +3,8 @@ import type { WorkerMappingDescriptor } from './tokens.js';
 import { attachFbMapping } from './worker-mapping.js';
 
 /**
- * Worker body of the "nothing lost" stress test: random 32-bit stores, spans, fills and
+ * Worker body of the "nothing lost" stress tests (this package's and fbdev-drivers', exported as
+ * `@fbemu/fbdev-defio/stress-writer`): random 32-bit stores, spans, fills and
  * bracketed accesses through a shared mapping, driven by a seeded xorshift generator.
  */
 interface StressJob {

@@ -24,7 +24,8 @@ const H = 128;
 const OPERATIONS = 40_000;
 
 function startWriter(desc: WorkerMappingDescriptor, seed: number, onTick: () => void): Promise<void> {
-  const worker = new Worker(new URL('./stress-writer.js', import.meta.url), {
+  // fbdev-defio's own "nothing lost" writer: random stores, spans, fills and bracketed accesses
+  const worker = new Worker(new URL(import.meta.resolve('@fbemu/fbdev-defio/stress-writer')), {
     workerData: { desc, seed, operations: OPERATIONS },
   });
   worker.on('message', onTick);
