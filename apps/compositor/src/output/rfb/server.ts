@@ -15,6 +15,7 @@ import {
   type SessionCounters,
   type SessionHost,
   type SessionLimits,
+  zeroCounters,
 } from './session.js';
 import { type ByteTransport, socketTransport, webSocketTransport } from './transport.js';
 
@@ -67,14 +68,7 @@ export class RfbServer implements Output, SessionHost {
   readonly limits: Readonly<SessionLimits>;
   private fb: FrameSource | undefined;
   private readonly sessions = new Set<RfbSession>();
-  private readonly retired: SessionCounters = {
-    updates: 0,
-    rects: 0,
-    copyRects: 0,
-    rawPixels: 0,
-    bytesSent: 0,
-    fullFrameBytes: 0,
-  };
+  private readonly retired: SessionCounters = zeroCounters();
   private readonly handshakeTimers = new Map<RfbSession, Subscription>();
   private nextId = 1;
   private tcp: Server | undefined;

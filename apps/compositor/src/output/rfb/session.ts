@@ -66,6 +66,11 @@ function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): bo
   return hit;
 }
 
+/** All-zero counters (a new session's, and the server's total of closed sessions). */
+export function zeroCounters(): SessionCounters {
+  return { updates: 0, rects: 0, copyRects: 0, rawPixels: 0, bytesSent: 0, fullFrameBytes: 0 };
+}
+
 /**
  * One RFB client, from ProtocolVersion to close, over any `ByteTransport`.
  *
@@ -75,14 +80,7 @@ function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): bo
  * is not backed up — otherwise damage keeps coalescing in the region.
  */
 export class RfbSession implements ClientMessageHandler {
-  readonly counters: SessionCounters = {
-    updates: 0,
-    rects: 0,
-    copyRects: 0,
-    rawPixels: 0,
-    bytesSent: 0,
-    fullFrameBytes: 0,
-  };
+  readonly counters: SessionCounters = zeroCounters();
   private readonly parser: ClientMessageParser;
   private state: SessionState = 'handshake';
   private minor: RfbMinorVersion = 8;
