@@ -54,3 +54,19 @@ export function paintPlaneRect(out: Uint32Array, stride: number, p: PlacedSurfac
 export function fillOutputRect(out: Uint32Array, stride: number, r: Rect, xrgb: number): void {
   for (let y = r.y1; y < r.y2; y++) out.fill(xrgb, y * stride + r.x1, y * stride + r.x2);
 }
+
+/**
+ * Copies the output pixels of `from` to `to` (same size) inside the output buffer, like a blitter:
+ * rows are walked away from the overlap so no source row is overwritten before it is read, and
+ * `copyWithin` is a memmove within each row.
+ */
+export function copyWithinOutput(out: Uint32Array, stride: number, from: Rect, to: Rect): void {
+  const w = from.x2 - from.x1;
+  const h = from.y2 - from.y1;
+  const down = to.y1 > from.y1;
+  for (let i = 0; i < h; i++) {
+    const row = down ? h - 1 - i : i;
+    const src = (from.y1 + row) * stride + from.x1;
+    out.copyWithin((to.y1 + row) * stride + to.x1, src, src + w);
+  }
+}

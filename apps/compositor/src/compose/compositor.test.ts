@@ -1,4 +1,4 @@
-import { ARGB8888, FbSurface, type PixelFormat, Rect, RGB565, XRGB8888 } from '@fbemu/drm-fb-helper';
+import { ARGB8888, FbSurface, type PixelFormat, Rect, Region, RGB565, XRGB8888 } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { VirtualTimeScheduler } from 'rxjs';
@@ -123,6 +123,57 @@ describe('Compositor', () => {
     expect(compositor.pixels[10 * 32 + 10]).to.equal(0x000001);
   });
 
+  it('moving the top-most opaque plane copies its pixels: outputs get a copy and only the uncovered strip', () => {
+    const { scheduler, compositor, output, frames } = setup(64, 48, 0x000001);
+    const s = surface(XRGB8888, 10, 8);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 10; x++) setPixel(s, x, y, 0xff000000 | (x << 8) | y);
+    compositor.addPlane(new Plane('under', surface(RGB565, 64, 48), 0, 0, 0));
+    compositor.addPlane(new Plane('top', s, 5, 5, 1));
+    scheduler.flush();
+    const before = frames.length;
+    compositor.movePlane('top', 9, 7);
+    scheduler.flush();
+    expect(output.copies.map((c) => [String(c.src), c.dx, c.dy])).to.deep.equal([
+      [String(new Rect(5, 5, 15, 13)), 9, 7],
+    ]);
+    const strip = Region.fromRects(frames.slice(before).flatMap((f) => f.rects));
+    expect(strip.area()).to.equal(10 * 8 - 6 * 6); // the old area minus the overlap with the new one
+    expect(strip.containsRect(new Rect(9, 7, 19, 15).intersect(new Rect(5, 5, 15, 13)))).to.equal(false);
+    expect(compositor.pixels[(7 + 3) * 64 + 9 + 4] & 0xffffff).to.equal((4 << 8) | 3);
+  });
+
+  it('other moves damage the old and the new area (a plane under another, or leaving the output)', () => {
+    const { scheduler, compositor, output, frames } = setup(32, 32);
+    compositor.addPlane(new Plane('low', surface(XRGB8888, 4, 4), 0, 0, 0));
+    compositor.addPlane(new Plane('high', surface(XRGB8888, 4, 4), 20, 20, 1));
+    scheduler.flush();
+    const before = frames.length;
+    compositor.movePlane('low', 2, 2);
+    compositor.movePlane('high', 30, 30);
+    scheduler.flush();
+    expect(output.copies).to.have.length(0);
+    const damaged = Region.fromRects(frames.slice(before).flatMap((f) => f.rects));
+    for (const r of [
+      new Rect(0, 0, 4, 4),
+      new Rect(2, 2, 6, 6),
+      new Rect(20, 20, 24, 24),
+      new Rect(30, 30, 32, 32),
+    ]) {
+      expect(damaged.containsRect(r), String(r)).to.equal(true);
+    }
+  });
+
+  it('raisePlane puts a plane on top and planeAt finds the top-most plane under a pixel', () => {
+    const { compositor } = setup(32, 32);
+    compositor.addPlane(new Plane('a', surface(XRGB8888, 10, 10), 0, 0, 5));
+    compositor.addPlane(new Plane('b', surface(XRGB8888, 10, 10), 5, 5, 7));
+    expect(compositor.planeAt(6, 6)?.id).to.equal('b');
+    compositor.raisePlane('a');
+    expect(compositor.planeAt(6, 6)?.id).to.equal('a');
+    expect(compositor.stack.map((p) => p.id)).to.deep.equal(['b', 'a']);
+    expect(compositor.planeAt(20, 20)).to.equal(undefined);
+  });
+
   it('rejects bad planes and ids with errno errors', () => {
     const { compositor } = setup();
     compositor.addPlane(new Plane('a', surface(XRGB8888, 4, 4), 0, 0, 0));
@@ -154,6 +205,12 @@ describe('Compositor', () => {
       pad: fc.integer({ min: 0, max: 3 }),
       seed: fc.integer(),
     });
+    const move = fc.record({
+      plane: fc.nat(),
+      dx: fc.integer({ min: -6, max: 6 }),
+      dy: fc.integer({ min: -6, max: 6 }),
+      raise: fc.boolean(),
+    });
     const edit = fc.record({
       plane: fc.nat(),
       x: fc.nat(),
@@ -165,7 +222,7 @@ describe('Compositor', () => {
     fc.assert(
       fc.property(
         fc.array(planeArb, { minLength: 1, maxLength: 4 }),
-        fc.array(edit, { maxLength: 6 }),
+        fc.array(fc.oneof(edit, move), { maxLength: 8 }),
         (specs, edits) => {
           const { scheduler, compositor } = setup(48, 40, 0x405060);
           const planes = specs.map((sp, i) => {
@@ -183,6 +240,12 @@ describe('Compositor', () => {
           scheduler.flush();
           for (const e of edits) {
             const p = planes[e.plane % planes.length];
+            if ('raise' in e) {
+              if (e.raise) compositor.raisePlane(p.id);
+              compositor.movePlane(p.id, p.x + e.dx, p.y + e.dy); // small moves overlap themselves
+              scheduler.flush();
+              continue;
+            }
             const r = new Rect(
               e.x % p.surface.width,
               e.y % p.surface.height,

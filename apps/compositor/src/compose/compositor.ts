@@ -2,7 +2,7 @@ import { Rect, Region } from '@fbemu/drm-fb-helper';
 import { check } from '@fbemu/gem-shmem';
 import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import type { FrameSource, Output } from '../output/tokens.js';
-import { fillOutputRect, paintPlaneRect } from './blend.js';
+import { copyWithinOutput, fillOutputRect, paintPlaneRect } from './blend.js';
 import { visiblePieces } from './occlusion.js';
 import type { Plane } from './plane.js';
 
@@ -99,7 +99,11 @@ export class Compositor implements FrameSource {
     this.damageOutput(plane.rect);
   }
 
-  /** Moves a plane: its old and new areas are damaged. */
+  /**
+   * Moves a plane. The top-most opaque plane moving inside the output is a copy: the composited
+   * pixels move within the output buffer, outputs that can copy are told so (RFB CopyRect), and
+   * only what the move uncovered is recomposited. Any other move damages the old and new areas.
+   */
   movePlane(id: string, x: number, y: number): void {
     const plane = this.plane(id);
     check(
@@ -107,10 +111,45 @@ export class Compositor implements FrameSource {
       'EINVAL',
       `plane position must be integers, got (${x},${y})`,
     );
-    this.damageOutput(plane.rect);
+    const from = plane.rect;
+    const to = from.translate(x - plane.x, y - plane.y);
+    if (from.equals(to)) return;
+    const copy =
+      plane === this.planes.at(-1) &&
+      plane.opaque &&
+      this.bounds.containsRect(from) &&
+      this.bounds.containsRect(to);
+    if (copy) this.composite(); // the pixels at `from` must be current before they move
     plane.x = x;
     plane.y = y;
+    if (!copy) {
+      this.damageOutput(from);
+      this.damageOutput(to);
+      return;
+    }
+    copyWithinOutput(this.pixels, this.stride, from, to);
+    for (const o of this.outputs) {
+      if (o.copyRect) o.copyRect(from, to.x1, to.y1);
+      else o.damage([to]);
+    }
+    for (const uncovered of visiblePieces(from, [to])) this.damageOutput(uncovered);
+  }
+
+  /** Puts a plane on top of the stack (z above every other); the area it now covers is damaged. */
+  raisePlane(id: string): void {
+    const plane = this.plane(id);
+    if (plane === this.planes.at(-1)) return;
+    this.planes.splice(this.planes.indexOf(plane), 1);
+    plane.z = Math.max(...this.planes.map((p) => p.z)) + 1;
+    this.planes.push(plane);
     this.damageOutput(plane.rect);
+  }
+
+  /** The top-most plane under output pixel (x, y), if any. */
+  planeAt(x: number, y: number): Plane | undefined {
+    for (let i = this.planes.length - 1; i >= 0; i--)
+      if (this.planes[i].rect.containsPoint(x, y)) return this.planes[i];
+    return undefined;
   }
 
   /** Damage in the plane's own coordinates (what its fbdev or SVGA host reported). */

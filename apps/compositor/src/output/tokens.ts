@@ -28,6 +28,12 @@ export interface Output {
   start(): Promise<void>;
   /** Pixels inside `rects` changed in the attached framebuffer (output coordinates). */
   damage(rects: Iterable<Rect>): void;
+  /**
+   * Optional: the attached framebuffer's pixels at `src` were copied to (dx, dy) — a plane moved.
+   * Outputs that can say so cheaply (RFB CopyRect) implement it; the others get the destination
+   * as damage instead.
+   */
+  copyRect?(src: Rect, dx: number, dy: number): void;
   /** The attached framebuffer now has this size (its fields already say so); everything is damaged. */
   resize(width: number, height: number): void;
   /** Stops serving and releases sockets and timers. */
