@@ -74,7 +74,7 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
         DEFAULT_SCENE.output.width,
         DEFAULT_SCENE.output.height,
       ]);
-      vnc.setEncodings([Encoding.Raw]);
+      vnc.setEncodings([Encoding.CopyRect, Encoding.Raw]);
       vnc.requestUpdate(false);
       await vnc.readUpdate();
       const colours = new Set(vnc.screen);
@@ -83,6 +83,20 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       vnc.requestUpdate(true);
       const live = await vnc.readUpdate(); // answered only when the animating clients damage something
       expect(live.length).to.be.greaterThan(0);
+      // drag the console plane (the shadow client at 600,60; it redraws about once a second) by its
+      // corner: the press raises it, then, once this viewer is up to date, a move is a CopyRect.
+      // A redraw landing in between makes the server send Raw instead, so a few attempts are allowed.
+      let copied = false;
+      for (let attempt = 1; attempt <= 20 && !copied; attempt++) {
+        vnc.pointerEvent(1, 600 + attempt, 60 + attempt);
+        vnc.requestUpdate(true);
+        await vnc.readUpdate();
+        vnc.pointerEvent(1, 601 + attempt, 61 + attempt);
+        vnc.pointerEvent(0, 601 + attempt, 61 + attempt);
+        vnc.requestUpdate(true);
+        copied = (await vnc.readUpdate()).some((r) => r.encoding === Encoding.CopyRect);
+      }
+      expect(copied, 'a plane drag reached the viewer as CopyRect').to.equal(true);
       await cli.waitFor(/^frames \d+/);
       vnc.close();
       cli.child.kill('SIGINT');

@@ -9,6 +9,7 @@ import type { RfbServer } from '../output/rfb/server.js';
 import { OUTPUTS, type Output, RFB_SERVER } from '../output/tokens.js';
 import type { ViewerServer } from '../output/viewer/http.js';
 import { LatencyRing } from '../stats/latency.js';
+import { PointerDrag } from './pointer-drag.js';
 import { Scene } from './scene.js';
 import {
   CLIENT_FACTORIES,
@@ -56,6 +57,7 @@ export class CompositorApp {
   private readonly latency = new LatencyRing();
   private readonly counters = { frames: 0, damagePixels: 0 };
   private frames: Subscription | undefined;
+  private input: Subscription | undefined;
   private stopped = false;
 
   constructor(private readonly container: Container) {
@@ -75,6 +77,7 @@ export class CompositorApp {
   }
 
   async start(): Promise<AppEndpoints> {
+    this.watchPointer();
     this.frames = this.compositor.frames$.subscribe((f) => {
       this.counters.frames += 1;
       this.counters.damagePixels += f.pixels;
@@ -90,6 +93,16 @@ export class CompositorApp {
       rfbPort: this.rfb?.port,
       pngDir: png.intervalMs > 0 ? png.dir : undefined,
     };
+  }
+
+  /** Viewers drag planes with button 1 (see PointerDrag); the moves reach them as CopyRect. */
+  private watchPointer(): void {
+    if (!this.rfb) return;
+    const drag = new PointerDrag(this.compositor);
+    this.input = this.rfb.events$.subscribe((e) => {
+      if (e.type === 'pointer') drag.handle(e);
+      else if (e.type === 'disconnected') drag.forget(e.session);
+    });
   }
 
   stats(): AppStats {
@@ -122,6 +135,7 @@ export class CompositorApp {
     await this.viewer?.close();
     for (const o of this.outputs) await o.close();
     this.frames?.unsubscribe();
+    this.input?.unsubscribe();
     this.compositor.close();
   }
 }

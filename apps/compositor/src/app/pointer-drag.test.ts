@@ -1,0 +1,52 @@
+import { FbSurface, XRGB8888 } from '@fbemu/drm-fb-helper';
+import { expect } from 'chai';
+import { VirtualTimeScheduler } from 'rxjs';
+import { Compositor } from '../compose/compositor.js';
+import { Plane } from '../compose/plane.js';
+import { PointerDrag } from './pointer-drag.js';
+
+function desk() {
+  const c = new Compositor({ width: 100, height: 100, background: 0 }, new VirtualTimeScheduler());
+  const surface = () =>
+    new FbSurface(new Uint8Array(new SharedArrayBuffer(20 * 20 * 4)), 20, 20, 80, XRGB8888);
+  c.addPlane(new Plane('back', surface(), 10, 10, 0));
+  c.addPlane(new Plane('front', surface(), 20, 20, 1));
+  return { c, drag: new PointerDrag(c) };
+}
+
+describe('PointerDrag', () => {
+  it('press over a plane raises and grabs it; moves with button 1 held drag it by the grab point; release drops it', () => {
+    const { c, drag } = desk();
+    drag.handle({ session: 1, buttonMask: 1, x: 12, y: 12 }); // only 'back' is under (12,12)
+    expect(c.stack.at(-1)!.id).to.equal('back');
+    drag.handle({ session: 1, buttonMask: 1, x: 42, y: 52 });
+    expect([c.plane('back').x, c.plane('back').y]).to.deep.equal([40, 50]);
+    drag.handle({ session: 1, buttonMask: 0, x: 60, y: 60 });
+    drag.handle({ session: 1, buttonMask: 0, x: 70, y: 70 });
+    expect([c.plane('back').x, c.plane('back').y]).to.deep.equal([40, 50]);
+  });
+
+  it('moves without a press, presses on the background and other buttons do not drag', () => {
+    const { c, drag } = desk();
+    drag.handle({ session: 1, buttonMask: 0, x: 25, y: 25 });
+    drag.handle({ session: 1, buttonMask: 4, x: 25, y: 25 }); // right button
+    drag.handle({ session: 1, buttonMask: 4, x: 30, y: 30 });
+    drag.handle({ session: 2, buttonMask: 1, x: 90, y: 90 }); // background
+    drag.handle({ session: 2, buttonMask: 1, x: 95, y: 95 });
+    expect([c.plane('front').x, c.plane('back').x]).to.deep.equal([20, 10]);
+  });
+
+  it('keeps one drag per viewer session', () => {
+    const { c, drag } = desk();
+    drag.handle({ session: 1, buttonMask: 1, x: 25, y: 25 }); // grabs 'front' at (5,5)
+    drag.handle({ session: 2, buttonMask: 1, x: 11, y: 11 }); // grabs 'back' at (1,1)
+    drag.handle({ session: 1, buttonMask: 1, x: 65, y: 65 });
+    drag.handle({ session: 2, buttonMask: 1, x: 1, y: 81 });
+    expect([c.plane('front').x, c.plane('front').y, c.plane('back').x, c.plane('back').y]).to.deep.equal([
+      60, 60, 0, 80,
+    ]);
+    drag.forget(1);
+    drag.handle({ session: 1, buttonMask: 1, x: 70, y: 70 }); // a new press after forget grabs again
+    expect(c.plane('front').x).to.equal(60);
+  });
+});

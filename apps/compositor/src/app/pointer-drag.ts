@@ -1,0 +1,51 @@
+import type { Compositor } from '../compose/compositor.js';
+
+/** A pointer event as the RFB server reports it (button 1 = bit 0 of the mask). */
+export interface PointerEvent {
+  readonly session: number;
+  readonly buttonMask: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+interface Drag {
+  readonly plane: string;
+  /** grab point inside the plane */
+  readonly ox: number;
+  readonly oy: number;
+}
+
+/**
+ * Window dragging from remote viewers: pressing button 1 over a plane raises it and grabs it,
+ * moving with the button held moves it (a copy when it is on top, see `Compositor.movePlane`),
+ * releasing drops it. Each viewer session drags on its own.
+ */
+export class PointerDrag {
+  private readonly drags = new Map<number, Drag>();
+  private readonly buttons = new Map<number, number>();
+
+  constructor(private readonly compositor: Compositor) {}
+
+  handle(e: PointerEvent): void {
+    const held = (e.buttonMask & 1) !== 0;
+    const wasHeld = ((this.buttons.get(e.session) ?? 0) & 1) !== 0;
+    this.buttons.set(e.session, e.buttonMask);
+    const drag = this.drags.get(e.session);
+    if (held && !wasHeld) this.grab(e);
+    else if (held && drag) this.compositor.movePlane(drag.plane, e.x - drag.ox, e.y - drag.oy);
+    else if (!held) this.drags.delete(e.session);
+  }
+
+  /** A viewer left: forget its button state and any drag it had. */
+  forget(session: number): void {
+    this.drags.delete(session);
+    this.buttons.delete(session);
+  }
+
+  private grab(e: PointerEvent): void {
+    const plane = this.compositor.planeAt(e.x, e.y);
+    if (!plane) return;
+    this.compositor.raisePlane(plane.id);
+    this.drags.set(e.session, { plane: plane.id, ox: e.x - plane.x, oy: e.y - plane.y });
+  }
+}
