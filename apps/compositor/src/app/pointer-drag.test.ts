@@ -45,8 +45,9 @@ describe('PointerDrag', () => {
     expect([c.plane('front').x, c.plane('front').y, c.plane('back').x, c.plane('back').y]).to.deep.equal([
       60, 60, 0, 80,
     ]);
-    drag.forget(1);
-    drag.handle({ session: 1, buttonMask: 1, x: 70, y: 70 }); // a new press after forget grabs again
-    expect(c.plane('front').x).to.equal(60);
+    drag.forget(1); // viewer 1 left with the button held: its drag ends
+    drag.handle({ session: 1, buttonMask: 1, x: 90, y: 90 }); // a new viewer 1 pressing on the background
+    drag.handle({ session: 1, buttonMask: 1, x: 95, y: 95 });
+    expect([c.plane('front').x, c.plane('front').y]).to.deep.equal([60, 60]);
   });
 });

@@ -1,17 +1,10 @@
-import { type DrmFbdevFactoryApi, type DrmFbHelper, FbSurface } from '@fbemu/drm-fb-helper';
+import { type DrmFbdevFactoryApi, type DrmFbHelper, FbSurface, formatByName } from '@fbemu/drm-fb-helper';
 import { map, type Subscription, timer } from 'rxjs';
 import type { ClientEnv, ClientFactory } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig } from '../config/scene-config.js';
 import { TextConsole } from './text-console.js';
 import { WorkerFbClient } from './worker-fb-client.js';
-
-/** bpp/depth the fbdev reports for each plane format (`drm_driver_legacy_fb_format` inverse). */
-const BPP: Record<ClientConfig['format'], { bpp: number; depth: number }> = {
-  XRGB8888: { bpp: 32, depth: 24 },
-  ARGB8888: { bpp: 32, depth: 32 },
-  RGB565: { bpp: 16, depth: 16 },
-};
 
 /**
  * A client of a DRM fbdev emulation over a GEM dumb buffer mounted at the configured fake offset:
@@ -76,10 +69,13 @@ export function fbdevClientFactory(kind: 'shmem' | 'shadow', fbdev: DrmFbdevFact
   return {
     kind,
     create(config, env) {
+      const format = formatByName(config.format);
       const helper = fbdev.create({
         width: config.width,
         height: config.height,
-        ...BPP[config.format],
+        // the fbdev's bits_per_pixel and depth are the DRM format's own (XRGB8888 = 32/24, RGB565 = 16/16)
+        bpp: format.bpp,
+        depth: format.depth,
         shadow: kind === 'shadow',
         clipMode: env.scene.damage,
         delay: env.scene.delayMs,
