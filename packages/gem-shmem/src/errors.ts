@@ -7,6 +7,9 @@ export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
   EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,
@@ -14,9 +17,14 @@ export const ERRNO = {
   EBUSY: 16,
   ENODEV: 19,
   EINVAL: 22,
+  ENOTTY: 25,
+  EFBIG: 27,
   ENOSPC: 28,
+  ESPIPE: 29,
+  ERANGE: 34,
   ENOSYS: 38,
   EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;
