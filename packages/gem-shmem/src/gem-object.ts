@@ -10,6 +10,15 @@ export const MADV_PURGED = -1;
 export type GemFreeHook = (object: GemShmemObject) => void;
 
 /**
+ * Allocates the backing store of an object (`bytes` = its page-aligned size); throwing, or
+ * returning anything but a `SharedArrayBuffer` of at least `bytes`, is a failed allocation (ENOMEM).
+ */
+export type BackingAllocator = (bytes: number) => SharedArrayBuffer;
+
+/** The default backing allocator: a fresh zero-filled `SharedArrayBuffer`, like a new shmem file. */
+export const allocateSharedBacking: BackingAllocator = (bytes) => new SharedArrayBuffer(bytes);
+
+/**
  * A GEM shmem object (`drm_gem_shmem_object`). Backing memory is a `SharedArrayBuffer` so worker
  * threads write the very bytes the device reads. Like a shmem file, the backing outlives the page
  * array: `putPages` to zero drops the `Page` array but keeps the contents; only purge discards them.
@@ -33,6 +42,7 @@ export class GemShmemObject {
     readonly size: number,
     readonly geometry: PageGeometry,
     private readonly onFree: GemFreeHook = () => {},
+    private readonly allocateBacking: BackingAllocator = allocateSharedBacking,
   ) {
     this.pageCount = size / geometry.size;
   }
@@ -101,8 +111,14 @@ export class GemShmemObject {
     this.pinCount += 1;
   }
 
+  /** Drops a pin taken by `pin()`; the pin a vmap holds is not the caller's to drop (EINVAL). */
   unpin(): void {
-    check(this.pinCount > 0, 'EINVAL', 'unpin without a matching pin');
+    const vmapPin = this.vmapUse > 0 ? 1 : 0;
+    check(this.pinCount > vmapPin, 'EINVAL', 'unpin without a matching pin (a vmap holds its own)');
+    this.dropPin();
+  }
+
+  private dropPin(): void {
     this.putPages();
     this.pinCount -= 1;
   }
@@ -118,7 +134,7 @@ export class GemShmemObject {
   vunmap(): void {
     check(this.vmapUse > 0, 'EINVAL', 'vunmap without a matching vmap');
     this.assertAlive();
-    if (this.vmapUse === 1) this.unpin();
+    if (this.vmapUse === 1) this.dropPin();
     this.vmapUse -= 1;
   }
 
@@ -176,14 +192,24 @@ export class GemShmemObject {
     check(this.refcount > 0, 'EINVAL', 'GEM object used after its last put');
   }
 
-  private buildPages(): Page[] {
-    if (!this.backing) {
-      try {
-        this.backing = new SharedArrayBuffer(this.size);
-      } catch {
-        throw new KernelError('ENOMEM', `cannot allocate ${this.size} bytes of backing store`);
-      }
+  /** One call of the allocator; any failure is ENOMEM and leaves the object without backing. */
+  private allocate(): SharedArrayBuffer {
+    let buffer: unknown;
+    try {
+      buffer = this.allocateBacking(this.size);
+    } catch {
+      buffer = undefined;
     }
+    check(
+      buffer instanceof SharedArrayBuffer && buffer.byteLength >= this.size,
+      'ENOMEM',
+      `cannot allocate ${this.size} bytes of backing store`,
+    );
+    return buffer;
+  }
+
+  private buildPages(): Page[] {
+    if (!this.backing) this.backing = this.allocate();
     const pages = new Array<Page>(this.pageCount);
     const { size } = this.geometry;
     for (let i = 0; i < this.pageCount; i++) pages[i] = new Page(this.backing, i * size, size, i);
