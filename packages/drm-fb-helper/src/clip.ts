@@ -1,4 +1,4 @@
-import { check, isCount, KernelError } from '@fbemu/gem-shmem';
+import { check, checkObject, isCount, KernelError } from '@fbemu/gem-shmem';
 import { Rect } from './rect.js';
 import type { Region } from './region.js';
 
@@ -26,6 +26,7 @@ export interface ClipGeometry {
 
 /** Validates and freezes a clip geometry (EINVAL on anything inconsistent). */
 export function clipGeometry(g: ClipGeometry): ClipGeometry {
+  checkObject(g, 'clip geometry');
   for (const k of ['lineLength', 'width', 'height', 'total'] as const) {
     check(Number.isSafeInteger(g[k]) && g[k] > 0, 'EINVAL', `${k} must be a positive integer, got ${g[k]}`);
   }
