@@ -88,14 +88,18 @@ export function optionsOf<T extends object>(v: T | undefined, what: string): Par
 
 /** A field that must be `undefined` or pass `ok`: EINVAL otherwise (one message for every option). */
 export function checkOptional(v: unknown, ok: (v: unknown) => boolean, what: string): void {
-  check(
-    v === undefined || ok(v),
-    'EINVAL',
-    `${what}: bad value ${typeof v === 'string' ? `"${v}"` : String(v)}`,
-  );
+  if (v === undefined || ok(v)) return;
+  throw new KernelError('EINVAL', `${what}: bad value ${describe(v)}`);
+}
+
+/** A value for an error message that never throws itself (no `toString` of foreign objects). */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `"${v}"`;
+  return typeof v === 'object' || typeof v === 'function' ? (v === null ? 'null' : typeof v) : String(v);
 }
 
 /** A boolean flag (`setSuspended("no")` must not suspend): EINVAL unless `true` or `false`. */
 export function checkBoolean(v: unknown, what: string): asserts v is boolean {
-  check(typeof v === 'boolean', 'EINVAL', `${what} must be a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean')
+    throw new KernelError('EINVAL', `${what} must be a boolean, got ${describe(v)}`);
 }
