@@ -11,6 +11,7 @@ import type { DrmFbHelper } from './fb-helper.js';
 import { copyarea, fbWrite, fillrect, imageblit } from './fb-ops.js';
 import { XRGB8888 } from './format.js';
 import { drmFbHelperModule } from './module.js';
+import { PagerefDamage } from './pageref-damage.js';
 import { Rect, rectFromXywh } from './rect.js';
 import { Region } from './region.js';
 import { FbSurface } from './surface.js';
@@ -103,6 +104,8 @@ describe('bad input is a typed EINVAL with state unchanged (drm-fb-helper)', () 
   it('surfaces, fb_ops, conversions, the shadow blitter and clip geometry', () => {
     const s = new FbSurface(new Uint8Array(8 * 4 * 4), 8, 4, 32, XRGB8888);
     s.bytes.fill(7);
+    const geometry = { lineLength: 32, bitsPerPixel: 32, width: 8, height: 4, total: 128 };
+    const pagerefDamage = new PagerefDamage(geometry, 4096);
     const calls: [string, () => unknown][] = [
       ['new FbSurface(null, ...)', () => new FbSurface(bad, 8, 4, 32, XRGB8888)],
       ['new FbSurface(bytes, ..., null)', () => new FbSurface(s.bytes, 8, 4, 32, bad)],
@@ -142,6 +145,13 @@ describe('bad input is a typed EINVAL with state unchanged (drm-fb-helper)', () 
       ['blitRect({})', () => new ShadowBlitter(s, s).blitRect(empty)],
       ['clipGeometry(null)', () => clipGeometry(bad)],
       ['clipGeometry({})', () => clipGeometry(empty)],
+      ['blitRegion(null)', () => new ShadowBlitter(s, s).blitRegion(bad)],
+      ['PagerefDamage.damage(null, ...)', () => pagerefDamage.damage(bad, false, 'region', new Region())],
+      [
+        'PagerefDamage.damage(..., "boxes", ...)',
+        () => pagerefDamage.damage([], false, 'boxes' as never, new Region()),
+      ],
+      ['PagerefDamage.damage(..., null out)', () => pagerefDamage.damage([], false, 'region', bad)],
     ];
     for (const [what, fn] of calls) expect(codeOf(fn), what).to.equal('EINVAL');
     expect(s.bytes.every((b) => b === 7)).to.equal(true);

@@ -1,6 +1,6 @@
 import { check } from '@fbemu/gem-shmem';
 import { checkRect, type Rect } from './rect.js';
-import type { Region } from './region.js';
+import { Region } from './region.js';
 import { checkSurface, type FbSurface } from './surface.js';
 
 /**
@@ -57,6 +57,7 @@ export class ShadowBlitter {
 
   /** Every rect of a damage region. */
   blitRegion(region: Region): number {
+    check(region instanceof Region, 'EINVAL', 'blitRegion needs a Region');
     let bytes = 0;
     region.forEachRect((x1, y1, x2, y2) => {
       bytes += this.blit(x1, y1, x2, y2);

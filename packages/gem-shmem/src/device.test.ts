@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Container } from 'inversify';
 import { GemDevice } from './device.js';
 import { dumbLayout } from './dumb.js';
-import { MADV_DONTNEED } from './gem-object.js';
+import { GemShmemObject, MADV_DONTNEED } from './gem-object.js';
 import { gemShmemModule } from './module.js';
+import { VmaOffsetManager } from './offset-manager.js';
 import { PageGeometry } from './page.js';
 import { codeOf } from './test-support.js';
 import { GEM_DEVICE, GEM_DEVICE_OPTIONS } from './tokens.js';
@@ -276,6 +277,11 @@ describe('GemDevice', () => {
       ['mmap(f, offset, 2 ** 60)', () => d.mmap(f, d.offsetOf(o), 2 ** 60)],
       ['mmap({}, offset, 4096)', () => d.mmap({} as never, d.offsetOf(o), 4096)],
       ['closeFile(null)', () => d.closeFile(null as never)],
+      ['new GemShmemObject(NaN, g)', () => new GemShmemObject(Number.NaN, G4)],
+      ['new GemShmemObject(100, g)', () => new GemShmemObject(100, G4)],
+      ['new GemShmemObject(4096, null)', () => new GemShmemObject(4096, null as never)],
+      ['new VmaOffsetManager(null)', () => new VmaOffsetManager(null as never)],
+      ['offsets.remove(null)', () => d.offsets.remove(null as never)],
     ];
     for (const [what, fn] of bad) expect(codeOf(fn), what).to.equal('EINVAL');
     expect(snapshot()).to.equal(before);

@@ -1,5 +1,5 @@
-import { check, KernelError } from './errors.js';
-import { Page, type PageGeometry } from './page.js';
+import { check, isCount, KernelError } from './errors.js';
+import { Page, PageGeometry } from './page.js';
 
 /** madvise states (`shmem->madv`): ≥ 0 keeps the backing store, −1 means purged (sticky). */
 export const MADV_WILLNEED = 0;
@@ -44,6 +44,17 @@ export class GemShmemObject {
     private readonly onFree: GemFreeHook = () => {},
     private readonly allocateBacking: BackingAllocator = allocateSharedBacking,
   ) {
+    check(geometry instanceof PageGeometry, 'EINVAL', 'GEM object needs a PageGeometry');
+    check(
+      isCount(size) && size > 0 && geometry.isAligned(size),
+      'EINVAL',
+      `GEM object size must be a positive multiple of ${geometry.size}, got ${String(size)}`,
+    );
+    check(
+      typeof onFree === 'function' && typeof allocateBacking === 'function',
+      'EINVAL',
+      'GEM object hooks',
+    );
     this.pageCount = size / geometry.size;
   }
 
