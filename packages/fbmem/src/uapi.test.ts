@@ -65,7 +65,7 @@ const VAR_FIELDS: [string, (v: VarScreeninfo, n: number) => void][] = [
   ['reserved[3]', (v, n) => (v.reserved[3] = n)],
 ];
 
-const valueOf = (i: number) => (0x01020304 * (i + 1)) >>> 0;
+const fieldValue = (i: number) => (0x01020304 * (i + 1)) >>> 0;
 
 const FIX: FixScreeninfo = {
   id: 'virtio_gpudrmfb',
@@ -98,7 +98,7 @@ static void dump(const void *p, size_t n) {
 int main(void) {
   struct fb_var_screeninfo v; struct fb_fix_screeninfo f; struct fb_cmap c; struct fb_con2fbmap m;
   memset(&v, 0, sizeof v); memset(&f, 0, sizeof f); memset(&c, 0, sizeof c); memset(&m, 0, sizeof m);
-  ${VAR_FIELDS.map(([name], i) => `v.${name} = ${valueOf(i)}u;`).join(' ')}
+  ${VAR_FIELDS.map(([name], i) => `v.${name} = ${fieldValue(i)}u;`).join(' ')}
   strcpy(f.id, "${FIX.id}"); f.smem_start = ${FIX.smemStart}ul; f.smem_len = ${FIX.smemLen}u;
   f.type = ${FIX.type}; f.type_aux = ${FIX.typeAux}; f.visual = ${FIX.visual};
   f.xpanstep = ${FIX.xpanstep}; f.ypanstep = ${FIX.ypanstep}; f.ywrapstep = ${FIX.ywrapstep};
@@ -141,7 +141,7 @@ describe('uapi structs (byte-exact against the C header)', function () {
 
   it('encodes fb_var_screeninfo field by field like C, and decodes it back', () => {
     const v = emptyVar();
-    VAR_FIELDS.forEach(([, set], i) => set(v, valueOf(i)));
+    for (const [i, [, set]] of VAR_FIELDS.entries()) set(v, fieldValue(i));
     expect(hex(encodeVar(v))).to.equal(lines[1]);
     expect(decodeVar(Buffer.from(lines[1], 'hex'))).to.deep.equal(v);
   });
