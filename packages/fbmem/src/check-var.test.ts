@@ -231,21 +231,23 @@ describe('FBIOPUT_VSCREENINFO on the fixed-mode DRM fbdev (drm_fb_helper_check_v
       });
       expect([back!.xres, back!.yresVirtual]).to.deep.equal([32, 96]);
       expect(get()).to.deep.equal(before);
-      expect(put((v) => ((v.xres = 100), (v.activate = activate))).errno).to.equal('EINVAL');
+      expect(put((v) => Object.assign(v, { xres: 100, activate })).errno).to.equal('EINVAL');
     }
   });
 
   it('INV_MODE of another mode succeeds and changes nothing', () => {
     const { get, put } = setup();
     const before = get();
-    expect(put((v) => ((v.xres = 32), (v.activate = FB_ACTIVATE_INV_MODE))).errno).to.equal(undefined);
+    expect(put((v) => Object.assign(v, { xres: 32, activate: FB_ACTIVATE_INV_MODE })).errno).to.equal(
+      undefined,
+    );
     expect(get()).to.deep.equal(before);
   });
 
   it('an identical var returns before any check unless FB_ACTIVATE_FORCE; KD_TEXT is dropped', () => {
     const { get, put, fb } = setup();
-    expect(put((v) => (v.activate = FB_ACTIVATE_KD_TEXT)).back!.activate).to.equal(0);
-    const forced = put((v) => (v.activate = FB_ACTIVATE_FORCE));
+    expect(put((v) => Object.assign(v, { activate: FB_ACTIVATE_KD_TEXT })).back!.activate).to.equal(0);
+    const forced = put((v) => Object.assign(v, { activate: FB_ACTIVATE_FORCE }));
     expect(forced.errno).to.equal(undefined);
     expect(get().activate).to.equal(FB_ACTIVATE_FORCE);
     expect(fb.device.scanout.width).to.equal(64);
@@ -253,7 +255,7 @@ describe('FBIOPUT_VSCREENINFO on the fixed-mode DRM fbdev (drm_fb_helper_check_v
 
   it('a stored y offset pans the display (the compositor sees the panned-in rows)', () => {
     const { put, fb } = setup();
-    put((v) => (v.yoffset = 20));
+    put((v) => Object.assign(v, { yoffset: 20 }));
     expect([fb.device.scanout.xoffset, fb.device.scanout.yoffset]).to.deep.equal([0, 20]);
     expect(fb.device.helper.viewport().y1).to.equal(20);
   });
