@@ -12,3 +12,4 @@ export * from './module.js';
 export * from './registry.js';
 export * from './tokens.js';
 export * from './uapi.js';
+export * from './vt.js';

@@ -26,4 +26,7 @@ export const FB_REGISTRY: unique symbol = Symbol.for('fbemu.FbRegistry');
  */
 export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
 
+/** Token of the `FakeVt` (virtual terminals for programs that insist on one), one per container. */
+export const FAKE_VT: unique symbol = Symbol.for('fbemu.FakeVt');
+
 export type { SharedMemoryAllocator };
