@@ -16,6 +16,8 @@ import type { FbmemBackend } from './framebuffer.js';
 import {
   cloneVar,
   emptyVar,
+  encodeFix,
+  encodeVar,
   FB_ACCEL_NONE,
   FB_ACTIVATE_FORCE,
   FB_ACTIVATE_INV_MODE,
@@ -75,6 +77,10 @@ export class FbmemDevice {
   readonly damage$: Observable<Damage>;
   readonly scanout$: Observable<FbScanout>;
   private current: VarScreeninfo;
+  /** FBIOGET_VSCREENINFO's answer, encoded once per change (programs ask once per frame) */
+  private encodedVar: Uint8Array;
+  /** FBIOGET_FSCREENINFO's answer (fix never changes) */
+  readonly fixBytes: Uint8Array;
   private blankLevel = FB_BLANK_UNBLANK;
   private readonly scanoutState: BehaviorSubject<FbScanout>;
   private destroyed = false;
@@ -89,6 +95,8 @@ export class FbmemDevice {
       fixScreeninfo(identity.id ?? 'fbemudrmfb', info.fix.smemLen, info.fix.lineLength),
     );
     this.current = initialVar(backend, identity);
+    this.encodedVar = encodeVar(this.current);
+    this.fixBytes = encodeFix(this.fix);
     this.attacher = new PortMappingAttacher(helper.defio);
     this.damage$ = helper.damage$;
     this.scanoutState = new BehaviorSubject(this.snapshot());
@@ -98,6 +106,11 @@ export class FbmemDevice {
   /** info->var as FBIOGET_VSCREENINFO reads it (a copy) */
   get var(): VarScreeninfo {
     return cloneVar(this.current);
+  }
+
+  /** info->var in the uapi layout (160 bytes); a new array after every change, never written to */
+  get varBytes(): Uint8Array {
+    return this.encodedVar;
   }
 
   get blank(): number {
@@ -194,6 +207,7 @@ export class FbmemDevice {
   }
 
   private publish(): void {
+    this.encodedVar = encodeVar(this.current);
     this.scanoutState.next(this.snapshot());
   }
 

@@ -18,7 +18,6 @@ import {
   decodeCon2Fb,
   decodeVar,
   encodeCon2Fb,
-  encodeFix,
   encodeVar,
   FBIO_CURSOR,
   FBIO_WAITFORVSYNC,
@@ -116,13 +115,13 @@ export class FbFileOperations implements FileOperations {
     const d = this.device;
     switch (cmd >>> 0) {
       case FBIOGET_VSCREENINFO:
-        mem.write(arg, encodeVar(d.var));
+        mem.write(arg, d.varBytes);
         return 0;
       case FBIOPUT_VSCREENINFO:
         mem.write(arg, encodeVar(d.putVar(decodeVar(mem.read(arg, VAR_SCREENINFO_SIZE)))));
         return 0;
       case FBIOGET_FSCREENINFO:
-        mem.write(arg, encodeFix(d.fix));
+        mem.write(arg, d.fixBytes);
         return 0;
       case FBIOPUTCMAP:
         d.cmap.putUser(decodeCmap(mem.read(arg, CMAP_SIZE)), mem, d.var);
