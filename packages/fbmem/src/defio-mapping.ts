@@ -4,8 +4,8 @@ import { check, DEFAULT_PAGE_GEOMETRY } from '@fbemu/gem-shmem';
 
 /**
  * Wires a real process's mapping of /dev/fbN into the deferred-I/O core as one more mapping.
- * This is the seam until fbdev-defio has a public API for external mappings (`mmapExternal`):
- * only this interface is used by the file operations.
+ * Only this interface is used by the file operations; `mappingAttacherFor` picks fbdev-defio's
+ * `mmapExternal` when the core has it, else the adapter over the core's existing port.
  */
 export interface DefioMappingAttacher {
   /** The process mapped the framebuffer through `file`: its stores count from now on. */
@@ -122,4 +122,42 @@ export class PortMappingAttacher implements DefioMappingAttacher {
   get size(): number {
     return this.attached.size;
   }
+}
+
+/** fbdev-defio's `mmapExternal` (added in the chrdev branch), detected at run time. */
+interface ExternalMappingCore {
+  mmapExternal(
+    file: FbFile,
+    opts: { pgoff: number; length: number },
+    mapping: ProcessMapping,
+  ): { close(): void };
+}
+
+function hasMmapExternal(defio: FbDeferredIoApi): defio is FbDeferredIoApi & ExternalMappingCore {
+  return typeof (defio as Partial<ExternalMappingCore>).mmapExternal === 'function';
+}
+
+/** `DefioMappingAttacher` over `mmapExternal`: the core holds the mapping; close is munmap. */
+export class ExternalMappingAttacher implements DefioMappingAttacher {
+  private readonly attached = new Map<ProcessMapping, { close(): void }>();
+
+  constructor(private readonly core: FbDeferredIoApi & ExternalMappingCore) {}
+
+  attach(file: FbFile, mapping: ProcessMapping): void {
+    check(!this.attached.has(mapping), 'EINVAL', 'mapping already attached');
+    const { pgoff, length } = mapping.vma;
+    this.attached.set(mapping, this.core.mmapExternal(file, { pgoff, length }, mapping));
+  }
+
+  detach(mapping: ProcessMapping): void {
+    const handle = this.attached.get(mapping);
+    if (handle === undefined) return;
+    this.attached.delete(mapping);
+    handle.close();
+  }
+}
+
+/** The attacher for a core: `mmapExternal` when it has one, else the port adapter. */
+export function mappingAttacherFor(defio: FbDeferredIoApi): DefioMappingAttacher {
+  return hasMmapExternal(defio) ? new ExternalMappingAttacher(defio) : new PortMappingAttacher(defio);
 }

@@ -11,7 +11,7 @@ import {
   sameVideoMode,
 } from './check-var.js';
 import { FbCmap } from './cmap.js';
-import { type DefioMappingAttacher, PortMappingAttacher } from './defio-mapping.js';
+import { type DefioMappingAttacher, mappingAttacherFor } from './defio-mapping.js';
 import type { FbmemBackend } from './framebuffer.js';
 import {
   cloneVar,
@@ -97,7 +97,7 @@ export class FbmemDevice {
     this.current = initialVar(backend, identity);
     this.encodedVar = encodeVar(this.current);
     this.fixBytes = encodeFix(this.fix);
-    this.attacher = new PortMappingAttacher(helper.defio);
+    this.attacher = mappingAttacherFor(helper.defio);
     this.damage$ = helper.damage$;
     this.scanoutState = new BehaviorSubject(this.snapshot());
     this.scanout$ = this.scanoutState.asObservable();

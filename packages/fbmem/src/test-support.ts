@@ -90,6 +90,8 @@ export function openFile(chrdev: CharDevice, flags = O_RDWR, pid = 100): ChrdevF
 export class FakeProcessMapping implements ProcessMapping {
   readonly process = { pid: 100, comm: 'test' };
   readonly log: string[] = [];
+  /** mapping pages write-protected by mkclean calls (the core may also rely on take alone) */
+  readonly mkcleaned: number[] = [];
   private readonly written = new Set<number>();
   private readonly seen = new Set<number>();
   private onWrite: (() => void) | undefined;
@@ -122,8 +124,8 @@ export class FakeProcessMapping implements ProcessMapping {
     this.seen.clear();
   }
 
-  mkclean(): void {
-    this.log.push('mkclean');
+  mkclean(pages: Int32Array, count: number): void {
+    this.mkcleaned.push(...pages.subarray(0, count));
   }
 
   shutdown(): void {
