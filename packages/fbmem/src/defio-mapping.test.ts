@@ -7,9 +7,11 @@ import { errnoOf, FakeProcessMapping, makeFb } from './test-support.js';
 const vma = { pgoff: 3, length: 8192, prot: 3, flags: 1 };
 
 describe('mappingAttacherFor', () => {
-  it("uses the port adapter for today's FbDeferredIo", () => {
+  it('uses the port adapter for an FbDeferredIo without mmapExternal', () => {
     const { device } = makeFb(queueScheduler);
-    expect(mappingAttacherFor(device.helper.defio)).to.be.instanceOf(PortMappingAttacher);
+    const defio = device.helper.defio as FbDeferredIoApi & { mmapExternal?: unknown };
+    const expected = typeof defio.mmapExternal === 'function' ? ExternalMappingAttacher : PortMappingAttacher;
+    expect(mappingAttacherFor(defio)).to.be.instanceOf(expected);
   });
 
   it('uses mmapExternal when the core has it: attach maps with the vma, detach closes once', () => {
