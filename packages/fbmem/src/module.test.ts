@@ -58,4 +58,23 @@ describe('fbmemModule', () => {
     }
     expect(factory.create({ width: 8, height: 8 }).chrdev.minor).to.equal(0);
   });
+
+  it('ENXIO past FB_MAX framebuffers, ENODEV to unregister a free minor', () => {
+    const c = container();
+    const factory = c.get<FbmemFactoryApi>(FBMEM_FACTORY);
+    const nodes = Array.from({ length: 32 }, () => factory.create({ width: 8, height: 8 }));
+    expect(nodes.at(-1)!.chrdev.path).to.equal('/dev/fb31');
+    expect(() => factory.create({ width: 8, height: 8 })).to.throw(/ENXIO/);
+    const registry = c.get<FbRegistry>(FB_REGISTRY);
+    registry.unregister(5);
+    expect(nodes[5].device.live).to.equal(false);
+    expect(() => registry.unregister(5)).to.throw(/ENODEV/);
+    expect(() => registry.register(nodes[6].device)).to.throw(/EBUSY/);
+    expect(factory.create({ width: 8, height: 8 }).chrdev.minor).to.equal(5);
+  });
+
+  it('ENOMEM when the allocator hands back less than the framebuffer needs', () => {
+    const c = container((bytes) => ({ buffer: new SharedArrayBuffer(bytes - 4096), fd: 3 }));
+    expect(() => c.get<FbmemFactoryApi>(FBMEM_FACTORY).create({ width: 64, height: 64 })).to.throw(/ENOMEM/);
+  });
 });
