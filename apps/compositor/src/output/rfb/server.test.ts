@@ -101,6 +101,10 @@ describe('RfbServer over TCP', () => {
       client.requestUpdate(false, 30, 20, 100, 100);
       const again = await client.readUpdate();
       expect(again.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([[30, 20, 10, 10]]);
+      // inside the frame, (x, y, w, h) means the rect [x, x+w) × [y, y+h), not the corners (x, y)-(w, h)
+      client.requestUpdate(false, 12, 5, 9, 20);
+      const inside = await client.readUpdate();
+      expect(inside.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([[12, 5, 9, 20]]);
       client.close();
     });
 
