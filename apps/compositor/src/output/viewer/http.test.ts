@@ -11,9 +11,13 @@ import type { ViewerServer } from './http.js';
 import { startViewer } from './test-support.js';
 
 /** A raw GET (no client-side path normalisation, so traversal attempts reach the server as typed). */
-function get(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -101,6 +105,38 @@ describe('ViewerServer', () => {
       ws.on('error', () => resolve(-1));
     });
     expect(status).to.equal(403);
+  });
+
+  /** The status a WebSocket upgrade gets (-1: no HTTP answer), with the given Host and Origin. */
+  function upgradeStatus(host: string, origin: string): Promise<number> {
+    const ws = new WebSocket(`ws://127.0.0.1:${viewer.port}/websockify`, { origin, headers: { host } });
+    return new Promise<number>((resolve) => {
+      ws.on('upgrade', (res) => resolve(res.statusCode ?? 0));
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    }).finally(() => ws.terminate());
+  }
+
+  it('refuses a DNS-rebound name in Host (page and WebSocket alike), accepts loopback names', async () => {
+    const rebound = `rebind.example:${viewer.port}`;
+    expect((await get(viewer.port, '/', { host: rebound })).status).to.equal(403);
+    expect((await get(viewer.port, '/novnc/core/rfb.js', { host: rebound })).status).to.equal(403);
+    expect(await upgradeStatus(rebound, `http://${rebound}`)).to.equal(403);
+    for (const host of [`localhost:${viewer.port}`, `127.0.0.1:${viewer.port}`, `[::1]:${viewer.port}`]) {
+      expect((await get(viewer.port, '/', { host })).status, host).to.equal(200);
+      expect(await upgradeStatus(host, `http://${host}`), host).to.equal(101);
+    }
+  });
+
+  it('accepts a name listed in allowedHosts', async () => {
+    const named = await startViewer(rfb, { allowedHosts: ['Desk.example'] });
+    try {
+      const host = `desk.example:${named.port}`;
+      expect((await get(named.port, '/', { host })).status).to.equal(200);
+      expect((await get(named.port, '/', { host: `rebind.example:${named.port}` })).status).to.equal(403);
+    } finally {
+      await named.close();
+    }
   });
 
   it('refuses to listen beyond loopback unless allowed (EACCES)', async () => {

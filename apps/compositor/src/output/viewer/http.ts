@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { check } from '@fbemu/gem-shmem';
 import { inject, injectable } from 'inversify';
 import { WebSocketServer } from 'ws';
-import { checkBindAllowed } from '../loopback.js';
+import { checkBindAllowed, isLoopbackHost } from '../loopback.js';
 import type { RfbServer } from '../rfb/server.js';
 import { RFB_SERVER, VIEWER_OPTIONS } from '../tokens.js';
 import { viewerPage } from './page.js';
@@ -17,6 +17,12 @@ export interface ViewerOptions {
   allowNonLoopback: boolean;
   /** page title */
   title: string;
+  /**
+   * Host names (without port) accepted in the `Host` header besides loopback names and addresses
+   * and the listen address itself: e.g. a machine name used with `allowNonLoopback`. Anything
+   * else is refused (403), so a DNS-rebound name cannot reach the page or the session.
+   */
+  allowedHosts: readonly string[];
 }
 
 export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
@@ -24,6 +30,7 @@ export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
   port: 6080,
   allowNonLoopback: false,
   title: 'fbemu',
+  allowedHosts: [],
 });
 
 /** Where noVNC's WebSocket connects (websockify's conventional path). */
@@ -31,6 +38,17 @@ export const WEBSOCKET_PATH = '/websockify';
 const NOVNC_PREFIX = '/novnc/';
 /** A client message is at most a capped ClientCutText; bigger frames are refused by ws itself. */
 const MAX_WS_PAYLOAD = 2 << 20;
+
+/** The host name of a `Host` header value (port and IPv6 brackets removed, lower case), or undefined. */
+function hostName(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  try {
+    const { hostname } = new URL(`http://${header}/`);
+    return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A browser's WebSocket may come from any page the user has open, and WebSockets bypass CORS:
@@ -46,6 +64,10 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 /**
  * The browser viewer: one HTTP port serving the page at `/`, noVNC's modules under `/novnc/`, and
  * RFB over WebSocket at `/websockify`, handed to the same `RfbServer` TCP clients use.
@@ -55,12 +77,25 @@ export class ViewerServer {
   private http: Server | undefined;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   private readonly root = noVncRoot();
+  /** host names the `Host` header may carry besides loopback ones */
+  private readonly hosts: ReadonlySet<string>;
 
   constructor(
     @inject(VIEWER_OPTIONS) private readonly options: Readonly<ViewerOptions>,
     @inject(RFB_SERVER) private readonly rfb: RfbServer,
   ) {
     checkBindAllowed(options.host, options.allowNonLoopback, 'the viewer');
+    this.hosts = new Set([options.host, ...options.allowedHosts].map((h) => h.toLowerCase()));
+  }
+
+  /**
+   * DNS rebinding: a page from `evil.example` whose name later resolves to 127.0.0.1 talks to this
+   * server as same-origin, so the Origin check alone lets it in. The Host header still says
+   * `evil.example`: only loopback names and addresses, the listen address and `allowedHosts` pass.
+   */
+  private hostAllowed(req: IncomingMessage): boolean {
+    const name = hostName(req.headers.host);
+    return name !== undefined && (isLoopbackHost(name) || this.hosts.has(name));
   }
 
   get port(): number {
@@ -101,6 +136,7 @@ export class ViewerServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.hostAllowed(req)) return this.reply(res, 403, 'text/plain', 'host not allowed\n');
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return this.reply(res, 405, 'text/plain', 'method not allowed\n');
     const path = new URL(req.url ?? '/', 'http://viewer').pathname;
@@ -126,12 +162,8 @@ export class ViewerServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://viewer').pathname;
-    if (path !== WEBSOCKET_PATH || !sameOrigin(req)) {
-      socket.end(
-        `HTTP/1.1 ${path !== WEBSOCKET_PATH ? '404 Not Found' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`,
-      );
-      return;
-    }
+    if (path !== WEBSOCKET_PATH) return refuseUpgrade(socket, '404 Not Found');
+    if (!this.hostAllowed(req) || !sameOrigin(req)) return refuseUpgrade(socket, '403 Forbidden');
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.rfb.acceptWebSocket(ws, remote));
   }
