@@ -36,8 +36,12 @@ export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
 /** Where noVNC's WebSocket connects (websockify's conventional path). */
 export const WEBSOCKET_PATH = '/websockify';
 const NOVNC_PREFIX = '/novnc/';
-/** A client message is at most a capped ClientCutText; bigger frames are refused by ws itself. */
-const MAX_WS_PAYLOAD = 2 << 20;
+/**
+ * RFB is a byte stream: a WebSocket message may carry any slice of it, and noVNC sends at most
+ * ~10 KiB per message (its send queue), long clipboard text included. ws refuses (1009) a larger
+ * message, fragmented or not, so an open WebSocket holds at most this much in ws's buffers.
+ */
+export const MAX_WS_PAYLOAD = 64 * 1024;
 
 /** The host name of a `Host` header value (port and IPv6 brackets removed, lower case), or undefined. */
 function hostName(header: string | undefined): string | undefined {
@@ -75,7 +79,11 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 @injectable()
 export class ViewerServer {
   private http: Server | undefined;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WS_PAYLOAD,
+    perMessageDeflate: false,
+  });
   private readonly root = noVncRoot();
   /** host names the `Host` header may carry besides loopback ones */
   private readonly hosts: ReadonlySet<string>;
@@ -162,9 +170,21 @@ export class ViewerServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://viewer').pathname;
-    if (path !== WEBSOCKET_PATH) return refuseUpgrade(socket, '404 Not Found');
-    if (!this.hostAllowed(req) || !sameOrigin(req)) return refuseUpgrade(socket, '403 Forbidden');
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.rfb.acceptWebSocket(ws, remote));
+    const refusal =
+      path !== WEBSOCKET_PATH
+        ? '404 Not Found'
+        : !this.hostAllowed(req) || !sameOrigin(req)
+          ? '403 Forbidden'
+          : !this.rfb.hasRoom
+            ? '503 Service Unavailable'
+            : undefined;
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+    const { remoteAddress = 'unknown', remotePort } = req.socket;
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.rfb.acceptWebSocket(ws, remoteAddress, remotePort),
+    );
   }
 }
