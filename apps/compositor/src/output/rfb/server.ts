@@ -185,9 +185,12 @@ export class RfbServer implements Output, SessionHost {
 
   /** Serves RFB over any byte stream: a session if there is room (evicting if need be), else a refusal. */
   accept(transport: ByteTransport): void {
-    if (!this.hasRoom) return this.refuse(transport, `${2 * this.options.maxClients} connections open`, true);
-    const refusal = this.admit(transport.address);
-    if (refusal !== undefined) return this.refuse(transport, refusal, false);
+    const room = this.hasRoom;
+    const refusal = room ? this.admit(transport.address) : `${2 * this.options.maxClients} connections open`;
+    if (refusal !== undefined) {
+      this.refuse(transport, refusal, !room);
+      return;
+    }
     const session = new RfbSession(this.nextId++, transport, this);
     this.sessions.add(session);
     this.handshakeTimers.set(
@@ -307,7 +310,10 @@ export class RfbServer implements Output, SessionHost {
       reason,
       dropped,
     });
-    if (dropped) return transport.destroy();
+    if (dropped) {
+      transport.destroy();
+      return;
+    }
     const session = new RfbSession(0, transport, this, reason);
     this.refusing.add(session);
     // It has until the close grace to send its version and read the answer.
