@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Rect } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
+import { VirtualTimeScheduler } from 'rxjs';
 import { WebSocket } from 'ws';
 import { Encoding } from '../rfb/protocol.js';
 import type { RfbServer } from '../rfb/server.js';
 import { RfbTestClient } from '../rfb/test-client.js';
-import { fillRect, makeFrame, packed, startServer, type TestFrame } from '../rfb/test-support.js';
-import type { ViewerServer } from './http.js';
+import { fillRect, makeFrame, nextEvent, packed, startServer, type TestFrame } from '../rfb/test-support.js';
+import { MAX_WS_PAYLOAD, type ViewerServer } from './http.js';
 import { startViewer } from './test-support.js';
 
 /** A raw GET (no client-side path normalisation, so traversal attempts reach the server as typed). */
@@ -31,6 +33,53 @@ function get(
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * A hand-made WebSocket client that answers nothing (not even a close): resolves with the upgrade
+ * status, then collects the server's frames (unmasked, short: opcode and payload).
+ */
+async function rawWebSocket(port: number): Promise<{
+  status: number;
+  socket: Socket;
+  frames: { opcode: number; payload: Buffer }[];
+  closed: Promise<void>;
+  send(payload: Buffer): void;
+}> {
+  const socket = connect(port, '127.0.0.1');
+  const frames: { opcode: number; payload: Buffer }[] = [];
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('error', () => {});
+  socket.write(
+    `GET /websockify HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  let buf = Buffer.alloc(0);
+  let status = 0;
+  const upgraded = new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (status === 0) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        status = Number(buf.subarray(9, 12).toString());
+        buf = buf.subarray(end + 4);
+        resolve();
+      }
+      while (buf.length >= 2 && buf.length >= 2 + (buf[1] & 0x7f)) {
+        frames.push({ opcode: buf[0] & 0x0f, payload: buf.subarray(2, 2 + (buf[1] & 0x7f)) });
+        buf = buf.subarray(2 + (buf[1] & 0x7f));
+      }
+    });
+    socket.on('close', () => resolve());
+  });
+  await upgraded;
+  const send = (payload: Buffer) => {
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const masked = payload.map((b, i) => b ^ mask[i % 4]);
+    socket.write(Buffer.concat([Buffer.from([0x82, 0x80 | payload.length]), mask, masked]));
+  };
+  return { status, socket, frames, closed, send };
 }
 
 describe('ViewerServer', () => {
@@ -136,6 +185,45 @@ describe('ViewerServer', () => {
       expect((await get(named.port, '/', { host: `rebind.example:${named.port}` })).status).to.equal(403);
     } finally {
       await named.close();
+    }
+  });
+
+  it('refuses (1009) a WebSocket message above MAX_WS_PAYLOAD, even sent as unfinished fragments', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${viewer.port}/websockify`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const code = new Promise<number>((resolve) => ws.once('close', (c: number) => resolve(c)));
+    const fragment = Buffer.alloc(16 * 1024);
+    for (let sent = 0; sent <= MAX_WS_PAYLOAD; sent += fragment.length) ws.send(fragment, { fin: false });
+    expect(await code).to.equal(1009);
+  });
+
+  it('a refused WebSocket that ignores the close is dropped after closeGraceMs; beyond 2×maxClients open, 503 before the upgrade', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    const small = await startServer(makeFrame(8, 8), { listenTcp: false, maxClients: 1 }, scheduler);
+    const smallViewer = await startViewer(small);
+    try {
+      const first = await RfbTestClient.webSocket(`ws://127.0.0.1:${smallViewer.port}/websockify`);
+      await first.handshake();
+      const refused = nextEvent(small.events$, 'refused');
+      const ignoring = await rawWebSocket(smallViewer.port);
+      expect(ignoring.status).to.equal(101);
+      expect((await refused).reason).to.match(/too many viewers/);
+      ignoring.send(Buffer.from('RFB 003.008\n'));
+      expect((await rawWebSocket(smallViewer.port)).status).to.equal(503);
+      await new Promise<void>((resolve) => {
+        const seen = () => ignoring.frames.some((f) => f.opcode === 8) && resolve();
+        ignoring.socket.on('data', seen);
+        seen();
+      });
+      const reason = ignoring.frames.map((f) => f.payload.toString('latin1')).join('');
+      expect(reason).to.include('too many viewers (max 1) and none idle');
+      scheduler.flush(); // the close grace passes in virtual time; the peer still has not answered
+      await ignoring.closed;
+      expect(small.hasRoom).to.equal(true);
+      first.close();
+    } finally {
+      await smallViewer.close();
+      await small.close();
     }
   });
 
