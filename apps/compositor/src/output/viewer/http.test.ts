@@ -97,13 +97,30 @@ describe('ViewerServer', () => {
     await rfb.close();
   });
 
-  it('serves the page at / importing noVNC from /novnc/ and connecting to /websockify', async () => {
+  it('serves the page at / with one script, /viewer.js, holding every module noVNC needs, and a favicon', async () => {
     const page = await get(viewer.port, '/');
     expect(page.status).to.equal(200);
     expect(page.type).to.match(/text\/html/);
-    expect(page.body).to.include("from '/novnc/core/rfb.js'");
-    expect(page.body).to.include('"/websockify"');
+    expect([...page.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).to.deep.equal([
+      '<script type="module" src="/viewer.js">',
+    ]);
+    expect(page.body).to.include('data-ws-path="/websockify"');
     expect(viewer.url).to.equal(`http://127.0.0.1:${viewer.port}/`);
+
+    const script = await get(viewer.port, '/viewer.js');
+    expect([script.status, script.type]).to.deep.equal([200, 'text/javascript; charset=utf-8']);
+    const modules = JSON.parse(/^const modules = (.*);$/m.exec(script.body)![1]) as { path: string }[];
+    expect(modules.at(-1)!.path).to.equal('core/rfb.js');
+    for (const path of [
+      'core/websock.js',
+      'core/display.js',
+      'core/util/browser.js',
+      'vendor/pako/lib/zlib/inflate.js',
+    ])
+      expect(modules.map((m) => m.path)).to.include(path);
+
+    for (const icon of ['/favicon.ico', '/favicon.svg'])
+      expect(await get(viewer.port, icon)).to.include({ status: 200, type: 'image/svg+xml' });
   });
 
   it("serves noVNC's ES modules, including the relative imports of rfb.js", async () => {
@@ -121,6 +138,8 @@ describe('ViewerServer', () => {
     '/novnc/%2e%2e/%2e%2e/package.json',
     '/novnc/..%2f..%2f..%2fpackage.json',
     '/novnc/core/%00rfb.js',
+    '/novnc/core%2frfb.js',
+    '/novnc/core%2Frfb.js',
     '/novnc/core/..%5c..%5cpackage.json',
     '/novnc/core/',
     '/novnc/LICENSE.txt',

@@ -6,7 +6,8 @@ import { WebSocketServer } from 'ws';
 import { checkBindAllowed, isLoopbackHost } from '../loopback.js';
 import type { RfbServer } from '../rfb/server.js';
 import { RFB_SERVER, VIEWER_OPTIONS } from '../tokens.js';
-import { viewerPage } from './page.js';
+import { bundleScript, moduleGraph } from './bundle.js';
+import { FAVICON_SVG, SCRIPT_PATH, VIEWER_MAIN, viewerPage } from './page.js';
 import { noVncRoot, readStatic } from './static-files.js';
 
 export interface ViewerOptions {
@@ -73,8 +74,10 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 }
 
 /**
- * The browser viewer: one HTTP port serving the page at `/`, noVNC's modules under `/novnc/`, and
- * RFB over WebSocket at `/websockify`, handed to the same `RfbServer` TCP clients use.
+ * The browser viewer: one HTTP port serving the page at `/`, its one script at `/viewer.js` (the
+ * page code with noVNC's modules bundled, built at `start`), a favicon, noVNC's files under
+ * `/novnc/` (for pages of your own), and RFB over WebSocket at `/websockify`, handed to the same
+ * `RfbServer` TCP clients use.
  */
 @injectable()
 export class ViewerServer {
@@ -85,6 +88,8 @@ export class ViewerServer {
     perMessageDeflate: false,
   });
   private readonly root = noVncRoot();
+  /** the page's one script, built at `start` */
+  private script = '';
   /** host names the `Host` header may carry besides loopback ones */
   private readonly hosts: ReadonlySet<string>;
 
@@ -120,6 +125,8 @@ export class ViewerServer {
 
   async start(): Promise<void> {
     if (this.http) return;
+    const modules = await moduleGraph(this.root, 'core/rfb.js');
+    this.script = bundleScript(modules, NOVNC_PREFIX, VIEWER_MAIN);
     const server = createServer((req, res) => {
       this.serve(req, res).catch(() => res.destroy());
     });
@@ -151,6 +158,9 @@ export class ViewerServer {
     if (path === '/' || path === '/index.html') {
       return this.reply(res, 200, 'text/html; charset=utf-8', viewerPage(WEBSOCKET_PATH, this.options.title));
     }
+    if (path === SCRIPT_PATH) return this.reply(res, 200, 'text/javascript; charset=utf-8', this.script);
+    if (path === '/favicon.svg' || path === '/favicon.ico')
+      return this.reply(res, 200, 'image/svg+xml', FAVICON_SVG);
     const file = path.startsWith(NOVNC_PREFIX)
       ? await readStatic(this.root, path.slice(NOVNC_PREFIX.length - 1))
       : undefined;
