@@ -69,8 +69,9 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** Answers an upgrade that will not happen, then drops the socket (a peer ignoring the answer holds nothing). */
 function refuseUpgrade(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
 }
 
 /**
