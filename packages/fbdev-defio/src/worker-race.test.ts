@@ -16,10 +16,12 @@ const ROUNDS = 7000;
 
 function startRacer(): { worker: Worker; round: (job: RaceRound) => Promise<RaceResult> } {
   const worker = new Worker(new URL('./race-writer.js', import.meta.url));
+  let answer: { resolve: (r: RaceResult) => void; reject: (e: Error) => void } | undefined;
+  worker.on('message', (r: RaceResult) => answer?.resolve(r));
+  worker.on('error', (e) => answer?.reject(e));
   const round = (job: RaceRound) =>
     new Promise<RaceResult>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+      answer = { resolve, reject };
       worker.postMessage(job);
     });
   return { worker, round };
