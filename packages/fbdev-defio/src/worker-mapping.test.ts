@@ -95,11 +95,11 @@ describe('worker mapping protocol', () => {
   it('a store whose value conversion unmaps the mapping throws EFAULT and does not land', () => {
     const { defio, batches, map, worker } = setup();
     // valueOf is user code inside the store call: it must run before the store is admitted
-    const valueOf = () => {
+    const unmapThenGive = () => {
       map.close();
       return 0x55;
     };
-    const value = { valueOf } as unknown as number;
+    const value = { valueOf: unmapThenGive } as unknown as number;
     expect(outcome(() => worker.setUint32(4096, value))).to.equal('EFAULT');
     defio.fsync();
     expect(new DataView(defio.memory.memory).getUint32(4096, true)).to.equal(0);
