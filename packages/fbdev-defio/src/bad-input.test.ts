@@ -230,7 +230,7 @@ describe('bad input', () => {
         { ...desc, validStart: 1 },
         { ...desc, validEnd: desc.validEnd - 2 },
         // 32-bit stores index a Uint32Array: the mapping must start 4-byte aligned
-        { ...desc, byteOffset: desc.byteOffset + 2 },
+        { ...desc, byteOffset: desc.byteOffset - 2 },
       ];
       for (const d of descs) expectCode('EINVAL', () => attachFbMapping(d as WorkerMappingDescriptor));
     });

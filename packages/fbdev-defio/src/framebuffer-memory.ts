@@ -70,7 +70,6 @@ export class FramebufferMemory {
 export function ownBufferPages(geometry: PageGeometry, smemLen: number, buffer?: SharedArrayBuffer): GetPage {
   const count = geometry.pages(smemLen);
   check(count <= MAX_PAGEREFS, 'ENOMEM', `cannot allocate ${count} pages`);
-  check(count * geometry.size <= MEMORY_LIMIT, 'ENOMEM', `framebuffer of ${smemLen} bytes is over 2 GiB`);
   const memory = buffer ?? allocate(count * geometry.size);
   check(memory.byteLength >= count * geometry.size, 'EINVAL', 'screen buffer is shorter than smem_len');
   const pages: Page[] = [];
