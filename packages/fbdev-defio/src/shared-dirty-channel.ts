@@ -11,6 +11,13 @@ import {
 } from './layout.js';
 import type { DirtyChannel } from './port.js';
 
+/**
+ * A store in flight takes nanoseconds; one that stays in flight this long had its thread
+ * terminated inside it (`worker.terminate()` may stop a thread at any call). munmap/cleanup then
+ * give it up instead of blocking forever: such a store never returned, so nothing was promised.
+ */
+export const STORE_STALL_LIMIT_MS = 1000;
+
 type WaitAsync = (
   array: Int32Array,
   index: number,
@@ -41,6 +48,8 @@ export class SharedDirtyChannel implements DirtyChannel {
     /** framebuffer page of mapping page 0 */
     private readonly first: number,
     pages: number,
+    /** how long shutdown waits for one store in flight before giving it up (see STORE_STALL_LIMIT_MS) */
+    private readonly stallLimitMs = STORE_STALL_LIMIT_MS,
   ) {
     const total = channelStateWords(pages);
     this.state = new SharedArrayBuffer(total * 4);
@@ -83,12 +92,16 @@ export class SharedDirtyChannel implements DirtyChannel {
   shutdown(liveness: number): void {
     Atomics.store(this.words, LIVENESS, liveness);
     for (let w = BITMAP; w < this.words.length; w++) Atomics.or(this.words, w, DEAD);
-    for (let w = BITMAP; w < this.words.length; w++) {
-      for (let v = Atomics.load(this.words, w); (v & IN_FLIGHT_MASK) !== 0; v = Atomics.load(this.words, w))
-        Atomics.wait(this.words, w, v);
-    }
+    for (let w = BITMAP; w < this.words.length; w++) this.drain(w);
     Atomics.add(this.words, DOORBELL, 1);
     Atomics.notify(this.words, DOORBELL);
+  }
+
+  /** Waits until no store is in flight on page word `w`, or gives up after a stall of stallLimitMs. */
+  private drain(w: number): void {
+    for (let v = Atomics.load(this.words, w); (v & IN_FLIGHT_MASK) !== 0; v = Atomics.load(this.words, w)) {
+      if (Atomics.wait(this.words, w, v, this.stallLimitMs) === 'timed-out') return;
+    }
   }
 
   private forEachBit(word: number, bits: number, enlist: (page: number) => void): void {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isKernelError } from './gem.js';
+import { BITMAP, IN_FLIGHT, LIVE_UNMAPPED } from './layout.js';
 import { SharedDirtyChannel } from './shared-dirty-channel.js';
 import { framebuffer, pagesOf } from './test-fixtures.js';
 import type { FbStoreApi } from './tokens.js';
@@ -141,7 +142,7 @@ describe('worker mapping protocol', () => {
       channel.collect((page) => enlisted.push(page));
     });
     expect([rings, enlisted]).to.deep.equal([2, [2]]);
-    channel.shutdown(1);
+    channel.shutdown(LIVE_UNMAPPED);
   });
 
   it('single-value stores before the framebuffer start (pgoff < fileBase) are SIGBUS and land nowhere', () => {
@@ -196,5 +197,23 @@ describe('worker mapping protocol', () => {
       before.defio.fsync();
       expect(before.batches).to.deep.equal([]);
     });
+  });
+
+  it('shutdown gives up a store whose thread died inside it instead of blocking forever', () => {
+    const channel = new SharedDirtyChannel(0, 4, 1);
+    const memory = new SharedArrayBuffer(4 * 4096);
+    const desc = {
+      memory,
+      byteOffset: 0,
+      length: 4 * 4096,
+      pageSize: 4096,
+      validStart: 0,
+      validEnd: 4 * 4096,
+    };
+    const worker = attachFbMapping({ ...desc, state: channel.state });
+    // what a worker terminated between announce and leave leaves behind: one store in flight
+    Atomics.add(new Int32Array(channel.state), BITMAP, IN_FLIGHT);
+    channel.shutdown(LIVE_UNMAPPED);
+    expect(outcome(() => worker.setUint8(0, 1))).to.equal('EFAULT');
   });
 });
