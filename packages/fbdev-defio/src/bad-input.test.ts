@@ -56,6 +56,8 @@ describe('bad input', () => {
       { delay: -1 },
       { delay: Number.NaN },
       { delay: Number.POSITIVE_INFINITY },
+      // a timer of 2^31 ms or more would fire after 1 ms in Node
+      { delay: 2 ** 31 },
       { sortPagereflist: 1 },
       { getPage: 3 },
       { deferredIo: 'x' },
@@ -219,6 +221,16 @@ describe('bad input', () => {
         { ...desc, validStart: desc.validEnd + 4096 },
         { ...desc, byteOffset: 1.5 },
         { ...desc, byteOffset: desc.memory.byteLength },
+        // a state buffer too small for the mapping's page words, or not whole Int32 words
+        { ...desc, state: new SharedArrayBuffer(16 * 4) },
+        { ...desc, state: new SharedArrayBuffer(17 * 4 + 1) },
+        // lengths and valid ranges that are not whole pages, an empty mapping
+        { ...desc, length: desc.length - 1 },
+        { ...desc, length: 0, validStart: 0, validEnd: 0 },
+        { ...desc, validStart: 1 },
+        { ...desc, validEnd: desc.validEnd - 2 },
+        // 32-bit stores index a Uint32Array: the mapping must start 4-byte aligned
+        { ...desc, byteOffset: desc.byteOffset - 2 },
       ];
       for (const d of descs) expectCode('EINVAL', () => attachFbMapping(d as WorkerMappingDescriptor));
     });

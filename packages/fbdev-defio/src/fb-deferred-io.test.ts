@@ -7,6 +7,7 @@ import { isKernelError, Page, PageGeometry } from './gem.js';
 import { fbdevDefioModule } from './module.js';
 import { fbInfo, framebuffer, pagesOf } from './test-fixtures.js';
 import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from './tokens.js';
+import { MAX_DELAY_MS } from './validate.js';
 import { attachFbMapping } from './worker-mapping.js';
 
 function throwsCode(fn: () => unknown, code: string): void {
@@ -56,6 +57,34 @@ describe('FbDeferredIo init (fb_deferred_io_init)', () => {
     expect(new FbDeferredIo(fbInfo(4096), { delay: 0 }, vts()).delay).to.equal(DEFAULT_DELAY_MS);
     expect(new FbDeferredIo(fbInfo(4096), {}, vts()).delay).to.equal(1000);
     expect(new FbDeferredIo(fbInfo(4096), { delay: 50 }, vts()).delay).to.equal(50);
+  });
+
+  it('accepts delays up to 2^31 − 1 ms and fires them then (virtual time); 2^31 and more are EINVAL', () => {
+    const scheduler = vts();
+    const { defio, batches } = framebuffer(1, { delay: MAX_DELAY_MS }, scheduler);
+    defio.mmap(defio.open(), { length: 4096 }).setUint8(0, 1);
+    scheduler.flush();
+    expect(batches.map((b) => b.flushedAt)).to.deep.equal([2 ** 31 - 1]);
+    for (const delay of [2 ** 31, 2 ** 32 + 5, 1e12])
+      throwsCode(() => new FbDeferredIo(fbInfo(4096), { delay }, vts()), 'EINVAL');
+  });
+
+  it('refuses framebuffer memory that ends past 2 GiB of its buffer with ENOMEM; up to 2 GiB it works', () => {
+    // SharedArrayBuffers are zero pages until touched: these cost address space, not memory
+    throwsCode(() => new FbDeferredIo(fbInfo(2 ** 31 + 4096), {}, vts()), 'ENOMEM');
+    const big = new SharedArrayBuffer(2 ** 31 + 8192);
+    const pagesAt = (base: number) => {
+      const pages = [0, 1].map((i) => new Page(big, base + i * 4096, 4096, i));
+      return (offset: number) => pages[offset / 4096];
+    };
+    throwsCode(() => new FbDeferredIo(fbInfo(8192), { getPage: pagesAt(2 ** 31) }, vts()), 'ENOMEM');
+    throwsCode(() => new FbDeferredIo(fbInfo(8192), { getPage: pagesAt(2 ** 31 - 4096) }, vts()), 'ENOMEM');
+    const defio = new FbDeferredIo(fbInfo(8192), { getPage: pagesAt(2 ** 31 - 8192) }, vts());
+    const map = defio.mmap(defio.open(), { length: 8192 });
+    map.setUint32(8188, 0x01020304);
+    map.setUint16(4096, 0x0506);
+    expect([map.getUint32(8188), map.getUint16(4096)]).to.deep.equal([0x01020304, 0x0506]);
+    expect(new DataView(big).getUint32(2 ** 31 - 4, true)).to.equal(0x01020304);
   });
 
   it('uses a caller-supplied screen buffer as the framebuffer memory', () => {
@@ -120,6 +149,25 @@ describe('FbDeferredIo faults and write tracking', () => {
     a.setUint8(8, 1);
     defio.fsync();
     expect(batches.map((x) => pagesOf(x))).to.deep.equal([[0], [0], [0]]);
+  });
+
+  it('write-protects before it emits: a consumer storing into a page of its batch gets a second batch', () => {
+    const { defio, batches } = framebuffer(2, { delay: 10 });
+    const map = defio.mmap(defio.open(), { length: 8192 });
+    let stored = false;
+    defio.pagerefs$.subscribe(() => {
+      if (stored) return;
+      stored = true;
+      map.setUint8(4096 + 9, 7); // the page is being flushed: this store must enlist it again
+    });
+    map.setUint8(4096, 1);
+    defio.fsync();
+    expect(defio.pending).to.equal(true);
+    defio.fsync();
+    expect(batches.map((x) => [x.cycle, pagesOf(x)])).to.deep.equal([
+      [1, [1]],
+      [2, [1]],
+    ]);
   });
 
   it('sorted lists are ascending, unsorted lists keep first-dirtied order', () => {

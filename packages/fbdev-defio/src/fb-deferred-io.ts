@@ -103,12 +103,15 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
     this.flush();
   }
 
-  /** fb_deferred_io_cleanup: flush, then detach; later faults are SIGBUS, no batch follows. */
+  /**
+   * fb_deferred_io_cleanup: stop the workers' stores (a store in flight finishes first), flush,
+   * then detach; later faults are SIGBUS, no batch follows.
+   */
   cleanup(): void {
     if (this.detached) return;
+    for (const channel of this.channels) channel.shutdown(LIVE_DETACHED);
     this.flush();
     this.detached = true;
-    for (const channel of this.channels) channel.shutdown(LIVE_DETACHED);
     this.channels.clear();
     this.batches.complete();
   }
@@ -166,6 +169,7 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
   }
 
   unmap(mapping: Mkclean, channel: DirtyChannel | undefined, file: FbFile): void {
+    // shutdown returns once no worker store is in flight, so this collect is the final look
     if (channel && this.channels.delete(channel)) {
       channel.shutdown(LIVE_UNMAPPED);
       channel.collect(this.enlist);

@@ -1,5 +1,5 @@
 import { checkBody, checkBytes, checkFillByte, inRange, rangeError } from './access-check.js';
-import { check } from './gem.js';
+import { check, KernelError } from './gem.js';
 import { PTE_ABSENT, PTE_READONLY, PTE_WRITABLE } from './layout.js';
 import type { DefioPort, Mkclean } from './port.js';
 import { SharedDirtyChannel } from './shared-dirty-channel.js';
@@ -196,7 +196,9 @@ export class FbMapping implements FbMappingApi, Mkclean {
     return size === 2 ? this.dv.getUint16(at, true) : this.dv.getUint32(at, true);
   }
 
+  /** After munmap every access is EFAULT, an empty one too (as in a worker mapping). */
   private checkRange(offset: number, length: number): void {
+    if (this.size === 0) throw new KernelError('EFAULT', 'the mapping was closed');
     if (!inRange(offset, length, this.size)) throw rangeError(offset, length, this.size);
   }
 

@@ -1,4 +1,5 @@
 import { check, KernelError, Page, type PageGeometry } from './gem.js';
+import { MEMORY_LIMIT } from './layout.js';
 import type { GetPage, Pageref } from './tokens.js';
 
 /** Largest pageref table fbemu sets up (4 GiB of 4 KiB pages); beyond it init fails with ENOMEM. */
@@ -33,6 +34,8 @@ export class FramebufferMemory {
     this.memory = table[0].page.memory;
     this.base = table[0].page.byteOffset;
     check(this.base % 4 === 0, 'EINVAL', 'framebuffer memory must be 4-byte aligned for 32-bit stores');
+    const end = this.base + count * geometry.size;
+    check(end <= MEMORY_LIMIT, 'ENOMEM', `framebuffer memory ends at byte ${end} of its buffer, past 2 GiB`);
   }
 
   get count(): number {

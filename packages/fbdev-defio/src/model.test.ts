@@ -158,9 +158,11 @@ class Model {
     return this.workers.push(m) - 1;
   }
 
-  /** a worker-side store of `length` ≥ 1 bytes: data, then the page bits */
+  /** a worker-side store: data, then the page bits; an empty one touches no page (as on the main thread) */
   workerStore(w: number, offset: number, length: number, byte: number): string | undefined {
     const map = this.maps[this.workers[w]];
+    if (length === 0)
+      return map.channel?.state === 'unmapped' || offset > map.pages * PS ? 'EFAULT' : undefined;
     const refused = this.workerRefusal(map, offset, length, true);
     if (refused) return refused;
     const at = map.first * PS + offset;
@@ -321,7 +323,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       op: fc.constant('wstore' as const),
       worker: small,
       offset,
-      length: fc.oneof(fc.constant(1), fc.constant(4), fc.integer({ min: 1, max: 2 * PS })),
+      length: fc.oneof(fc.constant(1), fc.constant(4), fc.nat({ max: 2 * PS })),
       byte: fc.nat({ max: 255 }),
     }),
   },

@@ -13,9 +13,12 @@ export interface DirtyChannel {
   start(onRing: () => void): void;
   /** Enlists pages whose dirty bit rose since the last look (the bits stay set). */
   collect(enlist: (page: number) => void): void;
-  /** Takes every bit (Atomics.exchange: the acquire that pairs with the writers' Atomics.or). */
+  /** Takes every bit (Atomics.and: the acquire that pairs with the writers' compare-exchange). */
   take(enlist: (page: number) => void): void;
-  /** Stops listening; `liveness` tells the writers why. */
+  /**
+   * Stops listening; `liveness` tells the writers why. Returns once no writer store is in flight:
+   * every store that landed has set its bit, every later one is refused before it lands.
+   */
   shutdown(liveness: number): void;
 }
 

@@ -54,7 +54,7 @@ function perPixel(): BenchSuite {
         },
       },
       {
-        name: 'WorkerFbMapping.setUint32 (one Atomics.or per store; no goal)',
+        name: 'WorkerFbMapping.setUint32 (announce + compare-exchange per store; no goal)',
         fn: () => {
           v++;
           for (let i = 0; i < PIXELS; i++) worker.setUint32(i << 2, i + v);
