@@ -232,6 +232,23 @@ describe('GemDevice', () => {
     expect(state(d)).to.equal(before);
   });
 
+  it('allocates backing stores through options.allocateBacking; a short or failed one is ENOMEM', () => {
+    const sizes: number[] = [];
+    const d = new GemDevice({
+      allocateBacking: (bytes) => (sizes.push(bytes), new SharedArrayBuffer(bytes)),
+    });
+    const f = d.open();
+    const { handle } = d.dumbCreate(f, { width: 64, height: 64, bpp: 32 });
+    const m = d.mmap(f, d.mapDumb(f, handle), 16384);
+    expect(sizes).to.deep.equal([16384]);
+    expect(m.fault(0).memory).to.equal(d.lookup(f, handle).memory);
+    const short = new GemDevice({ allocateBacking: () => new SharedArrayBuffer(4096) });
+    const g = short.open();
+    const h = short.dumbCreate(g, { width: 64, height: 64, bpp: 32 }).handle;
+    expect(codeOf(() => short.mmap(g, short.mapDumb(g, h), 16384))).to.equal('ENOMEM');
+    expect(short.lookup(g, h).pagesUseCount).to.equal(0);
+  });
+
   it('supports 16 KiB pages end to end', () => {
     const d = new GemDevice({ pageSize: 16384 });
     const f = d.open();

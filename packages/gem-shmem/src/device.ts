@@ -15,6 +15,11 @@ export interface GemDeviceOptions {
   pageSize?: number;
   /** fake-offset window in pages; default: the 64-bit kernel's (starting at 4 GiB with 4 KiB pages) */
   offsetWindow?: OffsetWindow;
+  /**
+   * Allocates an object's backing store (default `new SharedArrayBuffer`); e.g. memory a real
+   * process can map (a memfd), so dumb buffers live where programs can `mmap` them.
+   */
+  allocateBacking?: (bytes: number) => SharedArrayBuffer;
 }
 
 /** An open file of the DRM device (`drm_file`): its handle table and the mappings it may make. */
@@ -75,9 +80,11 @@ export class GemDevice {
   readonly offsets: VmaOffsetManager<GemShmemObject>;
   private readonly nodes = new Map<GemShmemObject, OffsetNode<GemShmemObject>>();
   private unplugged = false;
+  private readonly allocateBacking: ((bytes: number) => SharedArrayBuffer) | undefined;
 
   constructor(options: GemDeviceOptions = {}) {
     this.geometry = new PageGeometry(options.pageSize);
+    this.allocateBacking = options.allocateBacking;
     this.offsets = new VmaOffsetManager(options.offsetWindow ?? kernelOffsetWindow(this.geometry));
   }
 
@@ -105,7 +112,12 @@ export class GemDevice {
       'EINVAL',
       `object size must be a positive integer, got ${size}`,
     );
-    const object = new GemShmemObject(this.geometry.align(size), this.geometry, (o) => this.releaseOffset(o));
+    const object = new GemShmemObject(
+      this.geometry.align(size),
+      this.geometry,
+      (o) => this.releaseOffset(o),
+      this.allocateBacking,
+    );
     this.nodes.set(object, this.offsets.add(object, object.pageCount, this.toPage(offset)));
     return object;
   }

@@ -33,6 +33,9 @@ export class GemShmemObject {
     readonly size: number,
     readonly geometry: PageGeometry,
     private readonly onFree: GemFreeHook = () => {},
+    /** backing-store allocator (default: a plain SharedArrayBuffer) */
+    private readonly allocateBacking: (bytes: number) => SharedArrayBuffer = (bytes) =>
+      new SharedArrayBuffer(bytes),
   ) {
     this.pageCount = size / geometry.size;
   }
@@ -178,11 +181,15 @@ export class GemShmemObject {
 
   private buildPages(): Page[] {
     if (!this.backing) {
+      let backing: SharedArrayBuffer | undefined;
       try {
-        this.backing = new SharedArrayBuffer(this.size);
+        backing = this.allocateBacking(this.size);
       } catch {
-        throw new KernelError('ENOMEM', `cannot allocate ${this.size} bytes of backing store`);
+        // leaves `backing` undefined: reported below
       }
+      if (!(backing instanceof SharedArrayBuffer && backing.byteLength >= this.size))
+        throw new KernelError('ENOMEM', `cannot allocate ${this.size} bytes of backing store`);
+      this.backing = backing;
     }
     const pages = new Array<Page>(this.pageCount);
     const { size } = this.geometry;
