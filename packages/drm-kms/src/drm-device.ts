@@ -1,0 +1,378 @@
+import type {
+  CharDevice,
+  ChrdevFile,
+  FileOperations,
+  MmapTarget,
+  ProcessMapping,
+  UserMemory,
+  VmArea,
+} from '@fbemu/chrdev';
+import { PagerefDamage, type PixelFormat, Region } from '@fbemu/drm-fb-helper';
+import type { PagerefBatch } from '@fbemu/fbdev-defio';
+import { check, type GemDevice, type GemMapping, type GemShmemObject, KernelError } from '@fbemu/gem-shmem';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { BufferWriteTracker } from './buffer-tracking.js';
+import type { DisplayMode } from './display-mode.js';
+import { DrmFramebuffer } from './framebuffer.js';
+import { IOCTL_TABLE } from './ioctl-table.js';
+import { KData } from './kdata.js';
+import { KmsFile } from './kms-file.js';
+import { type DrmCrtc, KmsModeConfig, type KmsOutputOptions } from './mode-config.js';
+import type { ModeObject } from './mode-object.js';
+import { KmsScanout, type ScanoutFrame } from './scanout.js';
+import type { SharedMemoryLookup } from './shared-memory-pool.js';
+import { DRM_IOCTL_BASE, IOC_READ, IOC_WRITE, iocDir, iocNr, iocSize, iocType } from './uapi.js';
+
+/** DRM's character-device major (`DRM_MAJOR`). */
+export const DRM_MAJOR = 226;
+
+export interface DrmKmsOptions extends KmsOutputOptions {
+  /** device node path (default /dev/dri/card0) and minor (default 0) */
+  path?: string;
+  minor?: number;
+  /** callers have CAP_SYS_ADMIN (SET/DROP_MASTER for anyone, GETFB handles); default false */
+  privileged?: boolean;
+  /** deferred-I/O delay for tracked stores into a scanned-out buffer, ms (default 50, the DRM helpers' HZ/20) */
+  writebackDelay?: number;
+  /** rect cap of one frame's damage (default 16); above it the damage is its bounding box */
+  maxDamageRects?: number;
+  /** DRM_CAP_DUMB_PREFERRED_DEPTH (default 24) */
+  preferredDepth?: number;
+}
+
+/** What DRM_IOCTL_VERSION answers. */
+export interface DriverInfo {
+  readonly name: string;
+  readonly desc: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly patchlevel: number;
+}
+
+/**
+ * The DRM device behind /dev/dri/cardN for dumb-buffer programs: the ioctl dispatcher
+ * (`drm_ioctl`), master handling (`drm_auth.c`), framebuffers, the legacy modeset of one CRTC,
+ * page flips, DIRTYFB, and mmap of dumb buffers at their GEM fake offsets. What the CRTC shows
+ * comes out of `scanout$`; the compositor calls `flipDone()` after showing a frame.
+ */
+export class DrmKmsDevice implements CharDevice {
+  readonly path: string;
+  readonly major = DRM_MAJOR;
+  readonly minor: number;
+  readonly fops: FileOperations;
+  readonly config: KmsModeConfig;
+  readonly scanout: KmsScanout;
+  readonly driver: DriverInfo = Object.freeze({
+    name: 'fbemu',
+    desc: 'fbemu virtual KMS over GEM shmem',
+    major: 1,
+    minor: 0,
+    patchlevel: 0,
+  });
+  readonly caps: { readonly preferredDepth: number; readonly preferShadow: number };
+  readonly privileged: boolean;
+  private readonly files = new Set<KmsFile>();
+  private readonly trackers = new Map<GemShmemObject, BufferWriteTracker>();
+  private readonly fbDamage = new WeakMap<DrmFramebuffer, PagerefDamage>();
+  private readonly writebackDelay: number;
+  private master: KmsFile | undefined;
+
+  constructor(
+    readonly gem: GemDevice,
+    private readonly scheduler: SchedulerLike,
+    private readonly sharedMemory: SharedMemoryLookup,
+    options: DrmKmsOptions = {},
+  ) {
+    this.path = options.path ?? '/dev/dri/card0';
+    this.minor = options.minor ?? 0;
+    this.privileged = options.privileged === true;
+    this.writebackDelay = options.writebackDelay ?? 50;
+    check(
+      Number.isFinite(this.writebackDelay) && this.writebackDelay > 0,
+      'EINVAL',
+      'writebackDelay must be > 0',
+    );
+    this.caps = Object.freeze({ preferredDepth: options.preferredDepth ?? 24, preferShadow: 0 });
+    this.config = new KmsModeConfig(options);
+    this.scanout = new KmsScanout(this.config.crtc, scheduler, options.maxDamageRects);
+    this.fops = {
+      open: (f) => this.open(f),
+      release: (f) => this.release(f),
+      ioctl: (f, cmd, arg, mem) => this.ioctl(f, cmd, arg, mem),
+      mmap: (f, vma) => this.mmap(f, vma),
+    };
+  }
+
+  /** Every change of what the CRTC shows, with its damage. */
+  get scanout$(): Observable<ScanoutFrame> {
+    return this.scanout.frames$;
+  }
+
+  /** The compositor has shown the current frame: pending page flips complete (events are queued). */
+  flipDone(): void {
+    this.scanout.flipDone();
+  }
+
+  /** Number of open files. */
+  get openFiles(): number {
+    return this.files.size;
+  }
+
+  // --- file operations ---
+
+  /** `drm_open` + `drm_master_open`: the first opener while there is no master becomes master. */
+  open(chr: ChrdevFile): void {
+    check(!this.gem.isUnplugged, 'ENODEV', 'device is unplugged');
+    const file = new KmsFile(this.gem.open(), chr);
+    file.authenticated = this.privileged;
+    if (!this.master) this.becomeMaster(file);
+    this.files.add(file);
+    chr.privateData = file;
+  }
+
+  /**
+   * `drm_release`: pending flip events of the file are dropped, its framebuffers removed (a
+   * scanned-out one turns the CRTC off), master dropped, and every GEM handle closed.
+   */
+  release(chr: ChrdevFile): void {
+    const file = this.fileOf(chr);
+    this.scanout.forgetFile(file);
+    for (const fb of [...file.fbs]) this.removeFramebuffer(fb);
+    if (this.isCurrentMaster(file)) this.master = undefined;
+    this.gem.closeFile(file.gem);
+    file.closed = true;
+    this.files.delete(file);
+    chr.privateData = undefined;
+  }
+
+  /**
+   * `drm_ioctl`: ENOTTY for a foreign type byte, EINVAL for a nr without a handler. The argument
+   * is copied in (user's size if both sides read it), zero-extended to the kernel's size, and
+   * copied back with the user's size after the handler — also when the handler failed, as the
+   * kernel does; EFAULT if either copy faults.
+   */
+  ioctl(chr: ChrdevFile, cmd: number, arg: number, mem: UserMemory): number {
+    const file = this.fileOf(chr);
+    check(!this.gem.isUnplugged, 'ENODEV', 'device is unplugged');
+    if (iocType(cmd) !== DRM_IOCTL_BASE)
+      throw new KernelError('ENOTTY', `not a DRM ioctl: 0x${cmd.toString(16)}`);
+    const desc = IOCTL_TABLE.get(iocNr(cmd));
+    if (!desc) throw new KernelError('EINVAL', `DRM ioctl nr 0x${iocNr(cmd).toString(16)} is not supported`);
+    const both = iocDir(cmd) & iocDir(desc.cmd);
+    const inSize = both & IOC_WRITE ? iocSize(cmd) : 0;
+    const outSize = both & IOC_READ ? iocSize(cmd) : 0;
+    const k = new KData(Math.max(inSize, outSize, iocSize(desc.cmd)));
+    if (inSize > 0) k.bytes.set(mem.read(arg, inSize));
+    let error: unknown;
+    try {
+      check(!desc.master || this.isCurrentMaster(file), 'EACCES', `${desc.name} needs DRM master`);
+      desc.fn({ dev: this, file, mem, k });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      error = e;
+    }
+    if (outSize > 0) {
+      try {
+        mem.write(arg, k.bytes.subarray(0, outSize));
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        error = new KernelError('EFAULT', 'cannot copy the ioctl result back');
+      }
+    }
+    if (error) throw error;
+    return 0;
+  }
+
+  /**
+   * `drm_gem_mmap` on a dumb buffer's fake offset: EINVAL unless the range starts exactly at an
+   * object and fits it, EACCES without a handle in this file. The target is the object's memory;
+   * a tracked mapping (attach) makes the process's stores damage the scanout when the object is
+   * shown.
+   */
+  mmap(chr: ChrdevFile, vma: VmArea): MmapTarget {
+    const file = this.fileOf(chr);
+    const pageSize = this.gem.geometry.size;
+    check(Number.isSafeInteger(vma.pgoff) && vma.pgoff >= 0, 'EINVAL', `bad pgoff ${vma.pgoff}`);
+    const mapping = this.gem.mmap(file.gem, vma.pgoff * pageSize, vma.length);
+    const { object } = mapping;
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      mapping.close();
+    };
+    return {
+      memory: this.sharedMemory.lookup(object.memory),
+      byteOffset: 0,
+      length: object.size,
+      attach: (pm) => this.attachMapping(mapping, pm),
+      detach: (pm) => {
+        this.detachMapping(object, pm);
+        close();
+      },
+    };
+  }
+
+  // --- master (drm_auth.c) ---
+
+  isCurrentMaster(file: KmsFile): boolean {
+    return file.isMaster && this.master === file;
+  }
+
+  /** `drm_setmaster_ioctl` */
+  setMaster(file: KmsFile): void {
+    this.checkMasterPerm(file);
+    if (this.isCurrentMaster(file)) return;
+    check(this.master === undefined, 'EBUSY', 'another file is master');
+    this.becomeMaster(file);
+  }
+
+  /** `drm_dropmaster_ioctl` */
+  dropMaster(file: KmsFile): void {
+    this.checkMasterPerm(file);
+    check(this.isCurrentMaster(file), 'EINVAL', 'this file is not the current master');
+    this.master = undefined;
+  }
+
+  /** `drm_master_check_perm`: a file that was master (the kernel also wants the same process) or CAP_SYS_ADMIN. */
+  private checkMasterPerm(file: KmsFile): void {
+    if (file.wasMaster) return;
+    check(this.privileged, 'EACCES', 'SET/DROP_MASTER needs CAP_SYS_ADMIN or a former master');
+  }
+
+  private becomeMaster(file: KmsFile): void {
+    file.isMaster = true;
+    file.wasMaster = true;
+    file.authenticated = true;
+    this.master = file;
+  }
+
+  // --- objects ---
+
+  /** `drm_mode_object_find` for ioctls: ENOENT when there is no object of that id and type. */
+  find<T extends ModeObject>(id: number, type: number): T {
+    const obj = this.config.idr.find(id, type);
+    if (!obj) throw new KernelError('ENOENT', `no object ${id} of type 0x${type.toString(16)}`);
+    return obj as T;
+  }
+
+  /** ADDFB/ADDFB2 after validation: the fb joins the file's list (newest first) and gets an id. */
+  addFramebuffer(
+    file: KmsFile,
+    object: GemShmemObject,
+    width: number,
+    height: number,
+    format: PixelFormat,
+    pitch: number,
+    offset: number,
+  ): DrmFramebuffer {
+    const fb = new DrmFramebuffer(file, object, width, height, format, pitch, offset);
+    this.config.idr.add(fb);
+    file.fbs.unshift(fb);
+    return fb;
+  }
+
+  /** `drm_framebuffer_remove`: a scanned-out fb turns its CRTC off first, then the fb goes. */
+  removeFramebuffer(fb: DrmFramebuffer): void {
+    const { crtc } = this.config;
+    if (crtc.primary.fb === fb) this.crtcOff(crtc);
+    const list = fb.owner.fbs;
+    list.splice(list.indexOf(fb), 1);
+    this.config.idr.remove(fb);
+    fb.destroy();
+  }
+
+  // --- modeset ---
+
+  /** Legacy set_config with a mode: the CRTC scans out `fb` at (x, y); the whole screen is damaged. */
+  modeset(crtc: DrmCrtc, mode: DisplayMode, fb: DrmFramebuffer, x: number, y: number): void {
+    crtc.enabled = true;
+    crtc.mode = mode;
+    crtc.x = x;
+    crtc.y = y;
+    crtc.primary.fb = fb;
+    crtc.primary.crtc = crtc;
+    this.config.encoder.crtc = crtc;
+    this.scanout.showAll('modeset');
+  }
+
+  /** Legacy set_config without a mode: the CRTC is off; a pending flip completes now. */
+  crtcOff(crtc: DrmCrtc): void {
+    const wasOn = crtc.enabled || crtc.primary.fb !== undefined;
+    crtc.enabled = false;
+    crtc.mode = undefined;
+    crtc.primary.fb = undefined;
+    crtc.primary.crtc = undefined;
+    this.config.encoder.crtc = undefined;
+    this.scanout.completePending();
+    if (wasOn) this.scanout.showAll('off');
+  }
+
+  /** A validated page flip: the new fb is current at once; the event waits for `flipDone()`. */
+  pageFlip(file: KmsFile, crtc: DrmCrtc, fb: DrmFramebuffer, userData: bigint | undefined): void {
+    crtc.primary.fb = fb;
+    this.scanout.beginFlip(file, userData);
+    this.scanout.showAll('flip');
+  }
+
+  // --- tracked stores ---
+
+  private attachMapping(mapping: GemMapping, pm: ProcessMapping): void {
+    const { object } = mapping;
+    let tracker = this.trackers.get(object);
+    if (!tracker) {
+      tracker = new BufferWriteTracker(object, this.scheduler, this.writebackDelay, this.onWriteback);
+      this.trackers.set(object, tracker);
+    }
+    tracker.attach(pm);
+  }
+
+  private detachMapping(object: GemShmemObject, pm: ProcessMapping): void {
+    const tracker = this.trackers.get(object);
+    if (!tracker) return;
+    tracker.detach(pm);
+    if (tracker.mappings > 0) return;
+    this.trackers.delete(object);
+    tracker.dispose();
+  }
+
+  /**
+   * A writeback of stores into `object`: if the scanned-out fb lives in it, its pagerefs become
+   * damage through drm-fb-helper's `PagerefDamage` (fb offsets must be page aligned for that; an
+   * unaligned fb start damages the whole screen instead).
+   */
+  private readonly onWriteback = (object: GemShmemObject, batch: PagerefBatch): void => {
+    const fb = this.scanout.fb;
+    if (!fb || fb.object !== object || batch.pagerefs.length === 0) return;
+    const pageSize = object.geometry.size;
+    if (fb.offset % pageSize !== 0) {
+      this.scanout.damage(fb, undefined, 'write');
+      return;
+    }
+    let damage = this.fbDamage.get(fb);
+    if (!damage) {
+      const geometry = {
+        lineLength: fb.pitch,
+        bitsPerPixel: fb.format.bpp,
+        width: fb.width,
+        height: fb.height,
+        total: fb.pitch * fb.height,
+      };
+      damage = new PagerefDamage(geometry, pageSize);
+      this.fbDamage.set(fb, damage);
+    }
+    const refs =
+      fb.offset === 0
+        ? batch.pagerefs
+        : batch.pagerefs.filter((r) => r.offset >= fb.offset).map((r) => ({ offset: r.offset - fb.offset }));
+    const region = new Region(this.scanout.maxRects);
+    damage.damage(refs, batch.sorted, 'region', region);
+    if (!region.isEmpty()) this.scanout.damage(fb, region, 'write');
+  };
+
+  private fileOf(chr: ChrdevFile): KmsFile {
+    const file = chr.privateData;
+    check(file instanceof KmsFile && this.files.has(file), 'EBADF', 'not an open file of this device');
+    return file;
+  }
+}
