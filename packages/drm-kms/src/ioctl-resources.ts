@@ -73,7 +73,7 @@ export function getConnector(c: IoctlContext): void {
   const encoders = [connector.encoder.id];
   if (c.k.u32(C.count_encoders) >= encoders.length) {
     const ptr = c.k.ptr(C.encoders_ptr);
-    encoders.forEach((id, i) => putU32(c.mem, ptr, i, id));
+    for (let i = 0; i < encoders.length; i++) putU32(c.mem, ptr, i, encoders[i]);
   }
   c.k.setU32(C.count_encoders, encoders.length);
   c.k.setU32(C.connector_id, connector.id);
@@ -155,7 +155,7 @@ export function getPlane(c: IoctlContext): void {
   if (formats.length > 0 && c.k.u32(P.count_format_types) >= formats.length) {
     const bytes = new Uint8Array(formats.length * 4);
     const view = new DataView(bytes.buffer);
-    formats.forEach((f, i) => view.setUint32(i * 4, f, true));
+    for (let i = 0; i < formats.length; i++) view.setUint32(i * 4, formats[i], true);
     copyToUser(c.mem, c.k.ptr(P.format_type_ptr), bytes);
   }
   c.k.setU32(P.count_format_types, formats.length);
