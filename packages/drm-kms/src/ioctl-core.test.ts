@@ -72,7 +72,9 @@ describe('DRM_IOCTL_VERSION', () => {
     const { a } = twoClients();
     const v = a.struct('drm_version');
     expect(a.ioctl('DRM_IOCTL_VERSION', v)).to.equal('OK');
-    expect([v.u32('version_major'), v.u32('version_minor'), v.u32('version_patchlevel')]).to.deep.equal([1, 0, 0]);
+    expect([v.u32('version_major'), v.u32('version_minor'), v.u32('version_patchlevel')]).to.deep.equal([
+      1, 0, 0,
+    ]);
     const nameLen = Number(v.u64('name_len'));
     const descLen = Number(v.u64('desc_len'));
     expect(nameLen).to.equal('fbemu'.length);
@@ -133,7 +135,11 @@ describe('DRM_IOCTL_GET_CAP', () => {
 describe('DRM_IOCTL_SET_CLIENT_CAP', () => {
   it('UNIVERSAL_PLANES, STEREO_3D and ASPECT_RATIO take 0 or 1; >1 is EINVAL', () => {
     const { a } = twoClients();
-    for (const cap of [DRM_CLIENT_CAP_UNIVERSAL_PLANES, DRM_CLIENT_CAP_STEREO_3D, DRM_CLIENT_CAP_ASPECT_RATIO]) {
+    for (const cap of [
+      DRM_CLIENT_CAP_UNIVERSAL_PLANES,
+      DRM_CLIENT_CAP_STEREO_3D,
+      DRM_CLIENT_CAP_ASPECT_RATIO,
+    ]) {
       const s = a.struct('drm_set_client_cap').set64('capability', cap).set64('value', 1);
       expect(a.ioctl('DRM_IOCTL_SET_CLIENT_CAP', s)).to.equal('OK');
       s.set64('value', 2);
@@ -146,10 +152,16 @@ describe('DRM_IOCTL_SET_CLIENT_CAP', () => {
   it('ATOMIC is EOPNOTSUPP (no atomic driver) for every value; WRITEBACK is EINVAL; unknown EINVAL', () => {
     const { a } = twoClients();
     for (const value of [0, 1, 2, 3]) {
-      const s = a.struct('drm_set_client_cap').set64('capability', DRM_CLIENT_CAP_ATOMIC).set64('value', value);
+      const s = a
+        .struct('drm_set_client_cap')
+        .set64('capability', DRM_CLIENT_CAP_ATOMIC)
+        .set64('value', value);
       expect(a.ioctl('DRM_IOCTL_SET_CLIENT_CAP', s)).to.equal('EOPNOTSUPP');
     }
-    const w = a.struct('drm_set_client_cap').set64('capability', DRM_CLIENT_CAP_WRITEBACK_CONNECTORS).set64('value', 1);
+    const w = a
+      .struct('drm_set_client_cap')
+      .set64('capability', DRM_CLIENT_CAP_WRITEBACK_CONNECTORS)
+      .set64('value', 1);
     expect(a.ioctl('DRM_IOCTL_SET_CLIENT_CAP', w)).to.equal('EINVAL');
     const u = a.struct('drm_set_client_cap').set64('capability', 99).set64('value', 1);
     expect(a.ioctl('DRM_IOCTL_SET_CLIENT_CAP', u)).to.equal('EINVAL');
@@ -210,4 +222,3 @@ describe('DRM_IOCTL_GEM_CLOSE', () => {
     expect(a.ioctl('DRM_IOCTL_GEM_CLOSE', t)).to.equal('EINVAL');
   });
 });
-
