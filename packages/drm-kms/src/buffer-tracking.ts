@@ -58,10 +58,15 @@ export class BufferWriteTracker {
     if (this.attached.has(mapping)) return;
     // the core shuts a channel down *before* its final collect; the mapping is shut down by
     // detach/dispose once that collect has run
+    const pages = this.object.pageCount;
+    // pages come from the front door: one past the object would corrupt the core's dirty list
+    const inside = (enlist: (page: number) => void) => (page: number) => {
+      if (Number.isInteger(page) && page >= 0 && page < pages) enlist(page);
+    };
     const channel: DirtyChannel = {
       start: (onRing) => mapping.start(onRing),
-      collect: (enlist) => mapping.collect(enlist),
-      take: (enlist) => mapping.take(enlist),
+      collect: (enlist) => mapping.collect(inside(enlist)),
+      take: (enlist) => mapping.take(inside(enlist)),
       shutdown: () => {},
     };
     const file = this.defio.open();
