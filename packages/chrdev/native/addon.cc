@@ -67,13 +67,19 @@ static uint8_t *bytes(napi_env env, napi_value v, size_t *len) {
   return static_cast<uint8_t *>(data);
 }
 
-// A SharedArrayBuffer over `len` bytes of fd mapped MAP_SHARED; unmapped when V8 frees it.
-static napi_value shared_buffer(napi_env, int fd, size_t len) {
+// A SharedArrayBuffer over `len` bytes of fd mapped MAP_SHARED; unmapped when V8 frees it
+// (and the fd closed then when `owns_fd`: the buffer is the memfd's lifetime).
+static napi_value shared_buffer(napi_env, int fd, size_t len, bool owns_fd) {
   void *p = mmap(nullptr, len ? len : 1, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return nullptr;
   v8::Isolate *isolate = v8::Isolate::GetCurrent();
   std::shared_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(
-      p, len, [](void *data, size_t length, void *) { munmap(data, length ? length : 1); }, nullptr);
+      p, len,
+      [](void *data, size_t length, void *owned) {
+        munmap(data, length ? length : 1);
+        if (owned) close((int)(reinterpret_cast<intptr_t>(owned) - 1));
+      },
+      owns_fd ? reinterpret_cast<void *>(static_cast<intptr_t>(fd) + 1) : nullptr);
   v8::Local<v8::SharedArrayBuffer> sab = v8::SharedArrayBuffer::New(isolate, store);
   v8::Local<v8::Value> value = sab;
   napi_value r;
@@ -94,7 +100,7 @@ static napi_value MemfdAlloc(napi_env env, napi_callback_info info) {
     close(fd);
     return num(env, -e);
   }
-  napi_value buf = shared_buffer(env, fd, (size_t)len);
+  napi_value buf = shared_buffer(env, fd, (size_t)len, true);
   if (!buf) {
     close(fd);
     return num(env, -ENOMEM);
@@ -113,7 +119,7 @@ static napi_value MapShared(napi_env env, napi_callback_info info) {
   struct stat st;
   int fd = (int)i64(env, argv[0]);
   if (!(len >= 0 && len <= (1 << 24)) || fstat(fd, &st) < 0 || st.st_size < len) return num(env, -EINVAL);
-  napi_value buf = shared_buffer(env, fd, (size_t)len);
+  napi_value buf = shared_buffer(env, fd, (size_t)len, false);
   return buf ? buf : num(env, -ENOMEM);
 }
 
