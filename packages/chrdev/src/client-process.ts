@@ -172,7 +172,7 @@ export class ClientProcess {
     const flags = Number.isFinite(req.a[0]) ? req.a[0] >>> 0 : 0;
     const file = new OpenChrdevFile(this.nextId++, device, flags, this.info, this.ctx.native, pair[0]);
     try {
-      device.fops.open?.(file);
+      if (device.fops.open) device.fops.open(file);
     } catch (e) {
       this.ctx.native.close(pair[0]);
       this.ctx.native.close(pair[1]);
@@ -196,7 +196,7 @@ export class ClientProcess {
     this.files.delete(file.id);
     this.ctx.native.close(file.socket);
     try {
-      file.device.fops.release?.(file);
+      if (file.device.fops.release) file.device.fops.release(file);
     } catch (e) {
       this.ctx.log(`chrdev: release of ${file.device.path} failed: ${(e as Error).message}`);
     }
@@ -204,52 +204,53 @@ export class ClientProcess {
 
   private ioctl(req: Request): number {
     const file = this.file(req.handle);
-    const { ioctl } = file.device.fops;
-    check(ioctl !== undefined, 'ENOTTY', 'no ioctl');
+    const { fops } = file.device;
+    check(fops.ioctl !== undefined, 'ENOTTY', 'no ioctl');
     const arg = Number.isFinite(req.a[1]) ? req.a[1] : Number(req.raw[1]);
-    return result(ioctl(file, req.a[0] >>> 0, arg, this.memory));
+    return result(fops.ioctl(file, req.a[0] >>> 0, arg, this.memory));
   }
 
   private readWrite(req: Request): number {
     const file = this.file(req.handle);
-    const op = req.op === Op.READ ? file.device.fops.read : file.device.fops.write;
+    const { fops } = file.device;
+    const op = req.op === Op.READ ? fops.read : fops.write;
     check(op !== undefined, 'EINVAL', 'no read/write');
     const [buf, count] = [req.a[0], req.a[1]];
     check(Number.isSafeInteger(count) && count <= 0x7ffff000, 'EINVAL', 'bad count');
     check(Number.isSafeInteger(buf), 'EFAULT', 'bad buffer');
     const ppos = req.isMinusOne(2) ? file.fpos : { pos: req.a[2] };
     check(Number.isSafeInteger(ppos.pos), 'EINVAL', 'bad position');
-    return result(op.call(file.device.fops, file, buf, count, ppos, this.memory));
+    return result(op.call(fops, file, buf, count, ppos, this.memory));
   }
 
   private llseek(req: Request): number {
     const file = this.file(req.handle);
-    const { llseek } = file.device.fops;
-    check(llseek !== undefined, 'ESPIPE', 'not seekable');
+    const { fops } = file.device;
+    check(fops.llseek !== undefined, 'ESPIPE', 'not seekable');
     const offset = req.signed(0);
     check(Number.isSafeInteger(offset), 'EINVAL', 'bad offset');
-    return result(llseek(file, offset, req.a[1] >>> 0));
+    return result(fops.llseek(file, offset, req.a[1] >>> 0));
   }
 
   private fsync(req: Request): number {
     const file = this.file(req.handle);
-    const { fsync } = file.device.fops;
-    check(fsync !== undefined, 'EINVAL', 'no fsync');
-    fsync(file);
+    const { fops } = file.device;
+    check(fops.fsync !== undefined, 'EINVAL', 'no fsync');
+    fops.fsync(file);
     return 0;
   }
 
   private mmap(req: Request, _fds: number[]): number {
     const file = this.file(req.handle);
-    const { mmap } = file.device.fops;
-    check(mmap !== undefined, 'ENODEV', 'device has no mmap');
+    const { fops } = file.device;
+    check(fops.mmap !== undefined, 'ENODEV', 'device has no mmap');
     const [length, prot, flags, pgoff] = req.a;
     const lengthOk = Number.isSafeInteger(length) && length > 0 && length % PAGE_SIZE === 0;
     check(lengthOk && length <= MAX_VMA_BYTES, 'ENOMEM', `cannot map ${req.raw[0]} bytes`);
     check(Number.isSafeInteger(pgoff) && pgoff <= 2 ** 40, 'EINVAL', 'bad offset');
     check(this.maps.size < MAX_MAPS, 'ENOMEM', 'too many mappings');
     const vma: VmArea = Object.freeze({ pgoff, length, prot: prot >>> 0, flags: flags >>> 0 });
-    const target = mmap.call(file.device.fops, file, vma);
+    const target = fops.mmap(file, vma);
     const { memory, byteOffset, length: span } = target;
     if (memory.fd < 0) {
       this.ctx.log(`chrdev: ${file.device.path}: mmap refused, device memory is not process-mappable (native addon missing)`);
@@ -293,7 +294,7 @@ export class ClientProcess {
     check(fds.length === 1, 'EINVAL', 'tracking state missing');
     const state = native.mapShared(fds[0], stateBytes(record.validPages));
     check(typeof state !== 'number', 'EINVAL', 'tracking state cannot be mapped');
-    return new BitsProcessMapping(record.vma, this.info, tracker, addr, record.validPages, state, native);
+    return new BitsProcessMapping(record.vma, this.info, tracker, addr, record.validPages, state, native, scheduler);
   }
 
   private setTracker(req: Request, fds: number[]): number {

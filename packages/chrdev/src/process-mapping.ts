@@ -147,7 +147,12 @@ export class AsyncProcessMapping extends TrackedMapping {
     let start = this.addr;
     while (start < end) {
       const n = this.native.pagemapScan(this.tracker.pagemap, start, end, take, 0, this.out);
-      if (n < 0) throw new KernelError('EIO', `PAGEMAP_SCAN of pid ${this.process.pid}: errno ${-n}`);
+      if (n < 0) {
+        // the process is going (its page tables with it): every page counts as written once
+        this.processExited();
+        this.collect(enlist);
+        return;
+      }
       for (let i = 0; i < n; i++) {
         const last = (this.out[2 + 2 * i] - this.addr) / PAGE_SIZE;
         for (let p = (this.out[1 + 2 * i] - this.addr) / PAGE_SIZE; p < last; p++) enlist(p);
@@ -168,6 +173,8 @@ export class BitsProcessMapping extends TrackedMapping {
   private readonly words: Int32Array;
   /** bits already enlisted this cycle */
   private readonly seen: Int32Array;
+  /** a failed mkclean's pages are reported again from a fresh task (not inside the writeback) */
+  private retry: Subscription | undefined;
 
   constructor(
     vma: VmArea,
@@ -177,6 +184,7 @@ export class BitsProcessMapping extends TrackedMapping {
     pages: number,
     state: SharedArrayBuffer,
     private readonly native: NativeAddon,
+    private readonly scheduler: SchedulerLike,
   ) {
     super(vma, process, tracker, addr, pages);
     const n = (pages + 31) >>> 5;
@@ -195,16 +203,35 @@ export class BitsProcessMapping extends TrackedMapping {
     if (!this.stopped && Atomics.load(this.words, STATE_REPORTED) !== 0) this.onWrite();
   }
 
+  /**
+   * Write-protects the pages again. When the process cannot be reached (it is dying, or stopped
+   * past the tracker's timeout) the pages' bits are set again: they count as written in the next
+   * cycle, whose writeback tries again, so no store behind an unprotected page goes unseen.
+   */
   mkclean(pages: Int32Array, count: number): void {
     if (this.exited || this.stopped || count === 0) return;
-    if (this.tracker.uffd < 0) {
-      this.tracker.protect(this.addr, pages, count, PAGE_SIZE);
-      return;
+    const ok =
+      this.tracker.uffd < 0
+        ? this.tracker.protect(this.addr, pages, count, PAGE_SIZE)
+        : this.writeProtect(pages, count);
+    if (ok) return;
+    for (let i = 0; i < count; i++) {
+      if (pages[i] < this.pages) Atomics.or(this.words, STATE_BITMAP + (pages[i] >>> 5), 1 << (pages[i] & 31));
     }
+    Atomics.store(this.words, STATE_REPORTED, 1);
+    this.retry ??= this.scheduler.schedule(() => {
+      this.retry = undefined;
+      this.ring();
+    });
+  }
+
+  private writeProtect(pages: Int32Array, count: number): boolean {
+    let ok = true;
     forEachRun(pages, count, (first, n) => {
       const r = this.native.writeProtect(this.tracker.uffd, this.addr + first * PAGE_SIZE, n * PAGE_SIZE, true);
-      if (r < 0) throw new KernelError('EIO', `UFFDIO_WRITEPROTECT in pid ${this.process.pid}: errno ${-r}`);
+      ok &&= r === 0;
     });
+    return ok;
   }
 
   protected collectWritten(enlist: (page: number) => void): void {

@@ -1,4 +1,3 @@
-import { KernelError } from '@fbemu/gem-shmem';
 import type { NativeAddon } from './native.js';
 import { TRK_MKCLEAN, TRK_REVOKE } from './protocol.js';
 
@@ -33,14 +32,19 @@ export class ProcessTracker {
     });
   }
 
-  /** mprotect mode's mkclean: the program's tracker thread write-protects the ranges, then answers. */
-  protect(addr: number, pages: Int32Array, count: number, pageSize: number): void {
+  /**
+   * mprotect mode's mkclean: the program's tracker thread write-protects the ranges, then
+   * answers. false when it did not answer in time (dying or stopped).
+   */
+  protect(addr: number, pages: Int32Array, count: number, pageSize: number): boolean {
     this.ranges = 0;
+    let ok = true;
     forEachRun(pages, count, (first, n) => {
-      if (this.ranges === MAX_RANGES) this.flush(TRK_MKCLEAN);
+      if (this.ranges === MAX_RANGES) ok &&= this.flush(TRK_MKCLEAN);
       this.addRange(addr + first * pageSize, n * pageSize);
     });
-    if (this.ranges > 0) this.flush(TRK_MKCLEAN);
+    if (this.ranges > 0) ok &&= this.flush(TRK_MKCLEAN);
+    return ok;
   }
 
   /** The device is gone: the program's mapping becomes SIGBUS memory (fire and forget). */
@@ -67,11 +71,11 @@ export class ProcessTracker {
     this.view.setUint32(4, this.ranges, true);
   }
 
-  private flush(op: number): void {
+  private flush(op: number): boolean {
     this.header(op);
     const r = this.native.request(this.socket, this.message, 8 + 16 * this.ranges, TRACKER_TIMEOUT_MS);
     this.ranges = 0;
-    if (r < 0) throw new KernelError('EIO', `the program's tracker did not answer a mkclean (errno ${-r})`);
+    return r === 0;
   }
 }
 
