@@ -8,7 +8,7 @@ import type {
   VmArea,
 } from '@fbemu/chrdev';
 import { PagerefDamage, type PixelFormat, Region } from '@fbemu/drm-fb-helper';
-import type { PagerefBatch } from '@fbemu/fbdev-defio';
+import type { FbDeferredIoFactory, PagerefBatch } from '@fbemu/fbdev-defio';
 import { check, type GemDevice, type GemMapping, type GemShmemObject, KernelError } from '@fbemu/gem-shmem';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { BufferWriteTracker } from './buffer-tracking.js';
@@ -79,7 +79,8 @@ export class DrmKmsDevice implements CharDevice {
 
   constructor(
     readonly gem: GemDevice,
-    private readonly scheduler: SchedulerLike,
+    scheduler: SchedulerLike,
+    private readonly createDefio: FbDeferredIoFactory,
     private readonly sharedMemory: SharedMemoryLookup,
     options: DrmKmsOptions = {},
   ) {
@@ -321,7 +322,7 @@ export class DrmKmsDevice implements CharDevice {
     const { object } = mapping;
     let tracker = this.trackers.get(object);
     if (!tracker) {
-      tracker = new BufferWriteTracker(object, this.scheduler, this.writebackDelay, this.onWriteback);
+      tracker = new BufferWriteTracker(object, this.createDefio, this.writebackDelay, this.onWriteback);
       this.trackers.set(object, tracker);
     }
     tracker.attach(pm);

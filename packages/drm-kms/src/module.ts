@@ -1,20 +1,15 @@
-import type { SharedMemoryAllocator } from '@fbemu/chrdev';
-import { SCHEDULER } from '@fbemu/fbdev-defio';
+import { SHARED_MEMORY_ALLOCATOR, type SharedMemoryAllocator } from '@fbemu/chrdev';
+import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
 import { GEM_DEVICE, type GemDevice } from '@fbemu/gem-shmem';
 import { ContainerModule } from 'inversify';
 import type { SchedulerLike } from 'rxjs';
 import { DrmKmsDevice, type DrmKmsOptions } from './drm-device.js';
 import { SharedMemoryPool } from './shared-memory-pool.js';
-import {
-  DRM_KMS_DEVICE,
-  DRM_KMS_OPTIONS,
-  DRM_SHARED_MEMORY_POOL,
-  SHARED_MEMORY_ALLOCATOR,
-} from './tokens.js';
+import { DRM_KMS_DEVICE, DRM_KMS_OPTIONS, DRM_SHARED_MEMORY_POOL } from './tokens.js';
 
 /**
- * Binds the DRM device and the shared-memory pool. Needs `GEM_DEVICE` (gemShmemModule) and
- * `SCHEDULER`; `DRM_KMS_OPTIONS` and `SHARED_MEMORY_ALLOCATOR` are optional. For dumb buffers a
+ * Binds the DRM device and the shared-memory pool. Needs `GEM_DEVICE` (gemShmemModule),
+ * `FB_DEFERRED_IO_FACTORY` (fbdevDefioModule) and `SCHEDULER`; `DRM_KMS_OPTIONS` and chrdev's `SHARED_MEMORY_ALLOCATOR` are optional. For dumb buffers a
  * process can map, bind `GEM_DEVICE_OPTIONS` with `allocateBacking: pool.allocate`.
  */
 export const drmKmsModule = new ContainerModule(({ bind }) => {
@@ -30,6 +25,7 @@ export const drmKmsModule = new ContainerModule(({ bind }) => {
         new DrmKmsDevice(
           ctx.get<GemDevice>(GEM_DEVICE),
           ctx.get<SchedulerLike>(SCHEDULER),
+          ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY),
           ctx.get<SharedMemoryPool>(DRM_SHARED_MEMORY_POOL),
           ctx.get<DrmKmsOptions>(DRM_KMS_OPTIONS, { optional: true }) ?? {},
         ),

@@ -1,4 +1,5 @@
 import type { ChrdevFile, ProcessInfo, UserMemory } from '@fbemu/chrdev';
+import { FbDeferredIo, type FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { GemDevice, KernelError } from '@fbemu/gem-shmem';
 import { type SchedulerLike, VirtualTimeScheduler } from 'rxjs';
 import { DrmKmsDevice, type DrmKmsOptions } from './drm-device.js';
@@ -263,5 +264,6 @@ export function makeDevice(
 ): { dev: DrmKmsDevice; gem: GemDevice } {
   const pool = new SharedMemoryPool();
   const gem = new GemDevice({ allocateBacking: pool.allocate });
-  return { dev: new DrmKmsDevice(gem, scheduler, pool, { width: 640, height: 480, ...options }), gem };
+  const defio: FbDeferredIoFactory = (info, config) => new FbDeferredIo(info, config ?? {}, scheduler);
+  return { dev: new DrmKmsDevice(gem, scheduler, defio, pool, { width: 640, height: 480, ...options }), gem };
 }

@@ -1,4 +1,3 @@
-import type { SharedMemoryAllocator } from '@fbemu/chrdev';
 import type { DrmKmsDevice, DrmKmsOptions } from './drm-device.js';
 import type { SharedMemoryPool } from './shared-memory-pool.js';
 
@@ -8,7 +7,5 @@ export const DRM_KMS_DEVICE: unique symbol = Symbol.for('fbemu.DrmKmsDevice');
 export const DRM_KMS_OPTIONS: unique symbol = Symbol.for('fbemu.DrmKmsOptions');
 /** The pool of process-mappable GEM backing stores (its `allocate` is the GEM device's `allocateBacking`). */
 export const DRM_SHARED_MEMORY_POOL: unique symbol = Symbol.for('fbemu.DrmSharedMemoryPool');
-/** Optional: the front door's `SharedMemoryAllocator` (memfd + MAP_SHARED). */
-export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
 
-export type { DrmKmsDevice, DrmKmsOptions, SharedMemoryAllocator, SharedMemoryPool };
+export type { DrmKmsDevice, DrmKmsOptions, SharedMemoryPool };
