@@ -349,3 +349,19 @@ describe('lifetime', () => {
     expect(dev.config.crtc.enabled).to.equal(false);
   });
 });
+
+describe('GETGAMMA / SETGAMMA', () => {
+  it('no gamma table: GET with size 0 is OK, any other size EINVAL; SET is ENOSYS; unknown CRTC ENOENT', () => {
+    const { a, b, dev } = setup();
+    const lut = a.struct('drm_mode_crtc_lut').set32('crtc_id', dev.config.crtc.id);
+    expect(a.ioctl('DRM_IOCTL_MODE_GETGAMMA', lut)).to.equal('OK');
+    lut.set32('gamma_size', 256);
+    expect(a.ioctl('DRM_IOCTL_MODE_GETGAMMA', lut)).to.equal('EINVAL');
+    expect(a.ioctl('DRM_IOCTL_MODE_SETGAMMA', lut)).to.equal('ENOSYS');
+    const blut = b.struct('drm_mode_crtc_lut').set32('crtc_id', dev.config.crtc.id);
+    expect(b.ioctl('DRM_IOCTL_MODE_SETGAMMA', blut)).to.equal('EACCES');
+    lut.set32('crtc_id', 999);
+    expect(a.ioctl('DRM_IOCTL_MODE_GETGAMMA', lut)).to.equal('ENOENT');
+    expect(a.ioctl('DRM_IOCTL_MODE_SETGAMMA', lut)).to.equal('ENOENT');
+  });
+});

@@ -130,3 +130,17 @@ export function cursor(c: IoctlContext): void {
   if (flags & DRM_MODE_CURSOR_BO) throw new KernelError('ENXIO', 'no hardware cursor');
   if (flags & DRM_MODE_CURSOR_MOVE) throw new KernelError('EFAULT', 'no hardware cursor to move');
 }
+
+const LUT = STRUCTS.drm_mode_crtc_lut.fields;
+
+/** DRM_IOCTL_MODE_GETGAMMA: the CRTC has no gamma table (gamma_size 0): any other size is EINVAL. */
+export function getGamma(c: IoctlContext): void {
+  const crtc = c.dev.find<DrmCrtc>(c.k.u32(LUT.crtc_id), DRM_MODE_OBJECT_CRTC);
+  check(c.k.u32(LUT.gamma_size) === crtc.gammaSize, 'EINVAL', 'gamma_size does not match the CRTC');
+}
+
+/** DRM_IOCTL_MODE_SETGAMMA: ENOSYS, the CRTC has no legacy gamma (modetest takes that as "no gamma"). */
+export function setGamma(c: IoctlContext): void {
+  c.dev.find<DrmCrtc>(c.k.u32(LUT.crtc_id), DRM_MODE_OBJECT_CRTC);
+  throw new KernelError('ENOSYS', 'the CRTC has no gamma table');
+}

@@ -114,7 +114,7 @@ const CR = STRUCTS.drm_mode_crtc.fields;
 /** DRM_IOCTL_MODE_GETCRTC (`drm_mode_getcrtc`, legacy state): mode only when enabled. */
 export function getCrtc(c: IoctlContext): void {
   const crtc = c.dev.find<DrmCrtc>(c.k.u32(CR.crtc_id), DRM_MODE_OBJECT_CRTC);
-  c.k.setU32(CR.gamma_size, 0);
+  c.k.setU32(CR.gamma_size, crtc.gammaSize);
   c.k.setU32(CR.fb_id, crtc.primary.fb?.id ?? 0);
   c.k.setU32(CR.x, crtc.x);
   c.k.setU32(CR.y, crtc.y);

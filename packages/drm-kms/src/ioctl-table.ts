@@ -19,6 +19,8 @@ const entries: [IoctlName, IoctlHandler, boolean][] = [
   ['DRM_IOCTL_MODE_GETCRTC', resources.getCrtc, false],
   ['DRM_IOCTL_MODE_SETCRTC', modeset.setCrtc, true],
   ['DRM_IOCTL_MODE_CURSOR', modeset.cursor, true],
+  ['DRM_IOCTL_MODE_GETGAMMA', modeset.getGamma, false],
+  ['DRM_IOCTL_MODE_SETGAMMA', modeset.setGamma, true],
   ['DRM_IOCTL_MODE_GETENCODER', resources.getEncoder, false],
   ['DRM_IOCTL_MODE_GETCONNECTOR', resources.getConnector, false],
   ['DRM_IOCTL_MODE_GETPROPERTY', properties.getProperty, false],
@@ -43,7 +45,7 @@ const entries: [IoctlName, IoctlHandler, boolean][] = [
 
 /**
  * The core ioctl table (`drm_ioctls[]`), indexed by ioctl nr. Numbers fbemu does not serve
- * (legacy, PRIME, syncobj, leases, GEM flink, gamma, SETPLANE, blobs from user space…) have no
+ * (legacy, PRIME, syncobj, leases, GEM flink, SETPLANE, blobs from user space…) have no
  * entry and answer EINVAL, as the kernel's dispatcher does for a nr without a function.
  */
 export const IOCTL_TABLE: ReadonlyMap<number, IoctlDesc> = new Map(

@@ -59,6 +59,8 @@ export class DrmCrtc implements ModeObject {
   id = 0;
   /** drm_crtc_index: bit in possible_crtcs masks */
   readonly index = 0;
+  /** no legacy gamma table */
+  readonly gammaSize = 0;
   readonly properties = new ObjectProperties();
   enabled = false;
   mode: DisplayMode | undefined;

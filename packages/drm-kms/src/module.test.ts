@@ -16,11 +16,9 @@ describe('drmKmsModule', () => {
     container
       .bind(DRM_KMS_OPTIONS)
       .toConstantValue({ width: 320, height: 200, path: '/dev/dri/card1', minor: 1 });
-    container
-      .bind(GEM_DEVICE_OPTIONS)
-      .toDynamicValue((ctx) => ({
-        allocateBacking: ctx.get<SharedMemoryPool>(DRM_SHARED_MEMORY_POOL).allocate,
-      }));
+    container.bind(GEM_DEVICE_OPTIONS).toDynamicValue((ctx) => ({
+      allocateBacking: ctx.get<SharedMemoryPool>(DRM_SHARED_MEMORY_POOL).allocate,
+    }));
     container.load(gemShmemModule, fbdevDefioModule, drmKmsModule);
     const dev = container.get<DrmKmsDevice>(DRM_KMS_DEVICE);
     expect(container.get(DRM_KMS_DEVICE)).to.equal(dev);

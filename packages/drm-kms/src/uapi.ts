@@ -164,6 +164,7 @@ export const STRUCTS = {
     hot_x: 28,
     hot_y: 32,
   }),
+  drm_mode_crtc_lut: layout(32, { crtc_id: 0, gamma_size: 4, red: 8, green: 16, blue: 24 }),
   drm_event: layout(8, { type: 0, length: 4 }),
   drm_event_vblank: layout(32, { base: 0, user_data: 8, tv_sec: 16, tv_usec: 20, sequence: 24, crtc_id: 28 }),
 } as const;
@@ -205,6 +206,8 @@ export const IOCTLS = {
   DRM_IOCTL_MODE_GETCRTC: drmIoc(RW, 0xa1, STRUCTS.drm_mode_crtc.sizeof),
   DRM_IOCTL_MODE_SETCRTC: drmIoc(RW, 0xa2, STRUCTS.drm_mode_crtc.sizeof),
   DRM_IOCTL_MODE_CURSOR: drmIoc(RW, 0xa3, STRUCTS.drm_mode_cursor.sizeof),
+  DRM_IOCTL_MODE_GETGAMMA: drmIoc(RW, 0xa4, STRUCTS.drm_mode_crtc_lut.sizeof),
+  DRM_IOCTL_MODE_SETGAMMA: drmIoc(RW, 0xa5, STRUCTS.drm_mode_crtc_lut.sizeof),
   DRM_IOCTL_MODE_GETENCODER: drmIoc(RW, 0xa6, STRUCTS.drm_mode_get_encoder.sizeof),
   DRM_IOCTL_MODE_GETCONNECTOR: drmIoc(RW, 0xa7, STRUCTS.drm_mode_get_connector.sizeof),
   DRM_IOCTL_MODE_GETPROPERTY: drmIoc(RW, 0xaa, STRUCTS.drm_mode_get_property.sizeof),

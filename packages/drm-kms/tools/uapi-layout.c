@@ -97,6 +97,8 @@ int main(void) {
   S(drm_mode_cursor2); F(drm_mode_cursor2, flags); F(drm_mode_cursor2, crtc_id); F(drm_mode_cursor2, x); F(drm_mode_cursor2, y);
   F(drm_mode_cursor2, width); F(drm_mode_cursor2, height); F(drm_mode_cursor2, handle); F(drm_mode_cursor2, hot_x);
   F(drm_mode_cursor2, hot_y); end();
+  S(drm_mode_crtc_lut); F(drm_mode_crtc_lut, crtc_id); F(drm_mode_crtc_lut, gamma_size); F(drm_mode_crtc_lut, red);
+  F(drm_mode_crtc_lut, green); F(drm_mode_crtc_lut, blue); end();
   S(drm_event); F(drm_event, type); F(drm_event, length); end();
   S(drm_event_vblank); F(drm_event_vblank, base); F(drm_event_vblank, user_data); F(drm_event_vblank, tv_sec);
   F(drm_event_vblank, tv_usec); F(drm_event_vblank, sequence); F(drm_event_vblank, crtc_id); end();
@@ -109,7 +111,7 @@ int main(void) {
   I(DRM_IOCTL_MODE_MAP_DUMB); I(DRM_IOCTL_MODE_DESTROY_DUMB); I(DRM_IOCTL_MODE_GETPLANERESOURCES);
   I(DRM_IOCTL_MODE_GETPLANE); I(DRM_IOCTL_MODE_ADDFB2); I(DRM_IOCTL_MODE_OBJ_GETPROPERTIES);
   I(DRM_IOCTL_MODE_OBJ_SETPROPERTY); I(DRM_IOCTL_MODE_CURSOR2); I(DRM_IOCTL_MODE_ATOMIC);
-  I(DRM_IOCTL_MODE_GETFB);
+  I(DRM_IOCTL_MODE_GETFB); I(DRM_IOCTL_MODE_GETGAMMA); I(DRM_IOCTL_MODE_SETGAMMA);
   printf("\n  }\n}\n");
   return 0;
 }
