@@ -1,7 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CHRDEV_REGISTRY,
   type ChrdevRegistryApi,
@@ -29,11 +30,9 @@ function serve() {
   const container = new Container();
   container.bind(SCHEDULER).toConstantValue(asyncScheduler);
   container.bind(DRM_KMS_OPTIONS).toConstantValue({ width: 640, height: 480, privileged: true });
-  container
-    .bind(GEM_DEVICE_OPTIONS)
-    .toDynamicValue((ctx) => ({
-      allocateBacking: ctx.get<SharedMemoryPool>(DRM_SHARED_MEMORY_POOL).allocate,
-    }));
+  container.bind(GEM_DEVICE_OPTIONS).toDynamicValue((ctx) => ({
+    allocateBacking: ctx.get<SharedMemoryPool>(DRM_SHARED_MEMORY_POOL).allocate,
+  }));
   container.load(gemShmemModule, fbdevDefioModule, chrdevModule, drmKmsModule);
   const card = container.get<DrmKmsDevice>(DRM_KMS_DEVICE);
   container.get<ChrdevRegistryApi>(CHRDEV_REGISTRY).register(card);
@@ -133,5 +132,70 @@ describe('modetest on /dev/dri/card0 (end to end)', function () {
     expect(new Set(flips.map((f) => f.buffer?.fbId)).size).to.equal(2);
     expect(flips.every((f) => f.damage.length === 1 && f.damage[0].width === 640)).to.equal(true);
     expect(card.scanout.vblankCount).to.be.greaterThan(30);
+  });
+});
+
+/** Builds tools/draw-client.c (plain stores, no DIRTYFB) into dist/, once per run. */
+function buildDrawClient(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const binary = join(here, 'draw-client');
+  execFileSync('cc', [
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-O2',
+    '-o',
+    binary,
+    join(here, '../tools/draw-client.c'),
+  ]);
+  return binary;
+}
+
+describe('a program storing into its scanned-out dumb buffer (end to end)', function () {
+  this.timeout(30000);
+  let served: ReturnType<typeof serve>;
+
+  before(() => {
+    if (!existsSync('/dev/dri')) mkdirSync('/dev/dri');
+    served = serve();
+  });
+  after(() => served.door.close());
+
+  it('each row it fills is damaged and shown without DIRTYFB, again after every writeback', async () => {
+    const { card, door, frames, frameWhere } = served;
+    const client = spawn(
+      buildDrawClient(),
+      ['/dev/dri/card0', `${card.config.connector.id}`, `${card.config.crtc.id}`],
+      {
+        env: { ...process.env, ...door.env() },
+      },
+    );
+    const lines: string[] = [];
+    const waiters: (() => void)[] = [];
+    client.stdout.on('data', (d: Buffer) => {
+      lines.push(...d.toString().trim().split('\n'));
+      for (const w of waiters.splice(0)) w();
+    });
+    const line = (text: string) =>
+      new Promise<void>((done) => {
+        const check = () => (lines.includes(text) ? done() : waiters.push(check));
+        check();
+      });
+    const exited = new Promise<number | null>((done) => client.on('close', done));
+    await line('ready');
+    const from = frames.length;
+    const rowShown = (y: number) => (f: ScanoutFrame) =>
+      frames.indexOf(f) >= from &&
+      f.reason === 'write' &&
+      f.damage.some((r) => r.y1 <= y && y < r.y2 && r.x1 === 0 && r.x2 === 640);
+    for (const y of [200, 300, 200]) {
+      client.stdin.write(`${y}\n`);
+      await frameWhere(rowShown(y));
+      const shown = card.scanout.current();
+      expect(shown?.surface.u32?.[y * 640 + 639]).to.equal(0x00ff0000);
+      frames.splice(from); // the next store of the same row must be seen again
+    }
+    client.stdin.end();
+    expect(await exited).to.equal(0);
   });
 });
