@@ -75,6 +75,8 @@ export class DrmKmsDevice implements CharDevice {
   private readonly trackers = new Map<GemShmemObject, BufferWriteTracker>();
   private readonly fbDamage = new WeakMap<DrmFramebuffer, PagerefDamage>();
   private readonly writebackDelay: number;
+  /** damage of one writeback batch (reused: one per device) */
+  private readonly writeDamage: Region;
   private master: KmsFile | undefined;
 
   constructor(
@@ -96,6 +98,7 @@ export class DrmKmsDevice implements CharDevice {
     this.caps = Object.freeze({ preferredDepth: options.preferredDepth ?? 24, preferShadow: 0 });
     this.config = new KmsModeConfig(options);
     this.scanout = new KmsScanout(this.config.crtc, scheduler, options.maxDamageRects);
+    this.writeDamage = new Region(this.scanout.maxRects);
     this.fops = {
       open: (f) => this.open(f),
       release: (f) => this.release(f),
@@ -125,7 +128,6 @@ export class DrmKmsDevice implements CharDevice {
   open(chr: ChrdevFile): void {
     check(!this.gem.isUnplugged, 'ENODEV', 'device is unplugged');
     const file = new KmsFile(this.gem.open(), chr);
-    file.authenticated = this.privileged;
     if (!this.master) this.becomeMaster(file);
     this.files.add(file);
     chr.privateData = file;
@@ -244,7 +246,6 @@ export class DrmKmsDevice implements CharDevice {
   private becomeMaster(file: KmsFile): void {
     file.isMaster = true;
     file.wasMaster = true;
-    file.authenticated = true;
     this.master = file;
   }
 
@@ -366,7 +367,7 @@ export class DrmKmsDevice implements CharDevice {
       fb.offset === 0
         ? batch.pagerefs
         : batch.pagerefs.filter((r) => r.offset >= fb.offset).map((r) => ({ offset: r.offset - fb.offset }));
-    const region = new Region(this.scanout.maxRects);
+    const region = this.writeDamage.clear();
     damage.damage(refs, batch.sorted, 'region', region);
     if (!region.isEmpty()) this.scanout.damage(fb, region, 'write');
   };

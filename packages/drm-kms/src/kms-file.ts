@@ -12,7 +12,6 @@ export class KmsFile implements FramebufferOwner {
   isMaster = false;
   /** was master at some point (`was_master`): may SET/DROP_MASTER again without CAP_SYS_ADMIN */
   wasMaster = false;
-  authenticated = false;
   universalPlanes = false;
   stereoAllowed = false;
   aspectRatioAllowed = false;
@@ -22,10 +21,6 @@ export class KmsFile implements FramebufferOwner {
     readonly gem: DrmFile,
     readonly chrdev: ChrdevFile,
   ) {}
-
-  get pid(): number {
-    return this.chrdev.process.pid;
-  }
 
   /** drm_event delivery: one record the process reads from its descriptor. */
   queueEvent(bytes: Uint8Array): void {

@@ -57,8 +57,6 @@ export class DrmPlane implements ModeObject {
 export class DrmCrtc implements ModeObject {
   readonly type = DRM_MODE_OBJECT_CRTC;
   id = 0;
-  /** drm_crtc_index: bit in possible_crtcs masks */
-  readonly index = 0;
   /** no legacy gamma table */
   readonly gammaSize = 0;
   readonly properties = new ObjectProperties();

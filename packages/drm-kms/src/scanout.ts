@@ -136,10 +136,6 @@ export class KmsScanout {
     if (this.pending) this.flipDone();
   }
 
-  dispose(): void {
-    this.frames.complete();
-  }
-
   private flipEvent(userData: bigint): Uint8Array {
     const bytes = new Uint8Array(EV.sizeof);
     const v = new DataView(bytes.buffer);
