@@ -51,12 +51,12 @@ export class DrmFramebuffer implements ModeObject {
   ) {
     const bytes = object.vmap();
     try {
+      this.surface = new FbSurface(bytes.subarray(offset), width, height, pitch, format);
       object.get();
     } catch (e) {
       object.vunmap();
       throw e;
     }
-    this.surface = new FbSurface(bytes.subarray(offset), width, height, pitch, format);
   }
 
   get alive(): boolean {

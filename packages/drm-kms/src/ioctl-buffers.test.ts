@@ -175,3 +175,19 @@ describe('ADDFB2 / ADDFB / RMFB / GETFB', () => {
     expect(a.ioctl('DRM_IOCTL_MODE_GETFB', none)).to.equal('ENOENT');
   });
 });
+
+describe('DrmFramebuffer', () => {
+  it('a layout its object cannot hold is EINVAL and leaves no vmap or reference behind', async () => {
+    const { a, gem } = setup();
+    const { handle } = a.createDumb(64, 64);
+    const object = gem.lookup((a.chr.privateData as KmsFile).gem, handle);
+    const { DrmFramebuffer } = await import('./framebuffer.js');
+    const owner = { fbs: [] };
+    expect(() => new DrmFramebuffer(owner, object, 64, 65, XRGB8888, 256, 0)).to.throw('EINVAL');
+    expect([object.vmapUseCount, object.refs]).to.deep.equal([0, 1]);
+    const fb = new DrmFramebuffer(owner, object, 64, 64, XRGB8888, 256, 0);
+    expect([object.vmapUseCount, object.refs]).to.deep.equal([1, 2]);
+    fb.destroy();
+    expect([object.vmapUseCount, object.refs]).to.deep.equal([0, 1]);
+  });
+});

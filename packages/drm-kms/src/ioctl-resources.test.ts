@@ -74,7 +74,6 @@ describe('DRM_IOCTL_MODE_GETRESOURCES', () => {
   });
 });
 
-const CONN = STRUCTS.drm_mode_get_connector.fields;
 const MI = STRUCTS.drm_mode_modeinfo;
 
 describe('DRM_IOCTL_MODE_GETCONNECTOR', () => {

@@ -26,7 +26,11 @@ class FakeProcessMapping implements ProcessMapping {
     this.onWrite?.();
   }
   collect(enlist: (page: number) => void): void {
-    for (const p of this.written) if (!this.seen.has(p)) this.seen.add(p), enlist(p);
+    for (const p of this.written) {
+      if (this.seen.has(p)) continue;
+      this.seen.add(p);
+      enlist(p);
+    }
   }
   take(enlist: (page: number) => void): void {
     for (const p of this.written) enlist(p);
