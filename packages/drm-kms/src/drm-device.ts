@@ -23,6 +23,11 @@ import { KmsScanout, type ScanoutFrame } from './scanout.js';
 import type { SharedMemoryLookup } from './shared-memory-pool.js';
 import { DRM_IOCTL_BASE, IOC_READ, IOC_WRITE, iocDir, iocNr, iocSize, iocType } from './uapi.js';
 
+const MAP_SHARED = 0x01;
+const PROT_WRITE = 0x02;
+const O_ACCMODE = 0x03;
+const O_RDONLY = 0x00;
+
 /** DRM's character-device major (`DRM_MAJOR`). */
 export const DRM_MAJOR = 226;
 
@@ -188,30 +193,38 @@ export class DrmKmsDevice implements CharDevice {
 
   /**
    * `drm_gem_mmap` on a dumb buffer's fake offset: EINVAL unless the range starts exactly at an
-   * object and fits it, EACCES without a handle in this file. The target is the object's memory;
-   * a tracked mapping (attach) makes the process's stores damage the scanout when the object is
-   * shown.
+   * object and fits it, EACCES without a handle in this file, EINVAL for a private mapping of a
+   * file opened for writing (copy-on-write, refused by newer GEM-shmem). The target is the
+   * object's memory. A shared writable mapping is tracked (attach) and holds the object until
+   * it is detached; any other mapping is not tracked and the front door never reports its end,
+   * so it holds nothing: the process keeps the memory mapped, the object may go before it.
    */
   mmap(chr: ChrdevFile, vma: VmArea): MmapTarget {
     const file = this.fileOf(chr);
     const pageSize = this.gem.geometry.size;
     check(Number.isSafeInteger(vma.pgoff) && vma.pgoff >= 0, 'EINVAL', `bad pgoff ${vma.pgoff}`);
+    const shared = (vma.flags & MAP_SHARED) !== 0;
+    check(
+      shared || (chr.flags & O_ACCMODE) === O_RDONLY,
+      'EINVAL',
+      'private writable (copy-on-write) GEM mapping',
+    );
     const mapping = this.gem.mmap(file.gem, vma.pgoff * pageSize, vma.length);
     const { object } = mapping;
-    let closed = false;
-    const close = (): void => {
-      if (closed) return;
-      closed = true;
+    const target = { memory: this.sharedMemory.lookup(object.memory), byteOffset: 0, length: object.size };
+    if (!(shared && vma.prot & PROT_WRITE)) {
       mapping.close();
-    };
+      return target;
+    }
+    let closed = false;
     return {
-      memory: this.sharedMemory.lookup(object.memory),
-      byteOffset: 0,
-      length: object.size,
+      ...target,
       attach: (pm) => this.attachMapping(mapping, pm),
       detach: (pm) => {
         this.detachMapping(object, pm);
-        close();
+        if (closed) return;
+        closed = true;
+        mapping.close();
       },
     };
   }

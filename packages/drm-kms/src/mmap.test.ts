@@ -97,6 +97,28 @@ describe('mmap of dumb buffers', () => {
     t?.detach?.(new FakeProcessMapping(vma(off, size)));
   });
 
+  it('read-only or private mappings are untracked and hold nothing; private on a writable file is EINVAL', () => {
+    const { dev, gem } = setup();
+    const rw = new Client(dev, 3);
+    const ro = new Client(dev, 4, 0);
+    for (const c of [rw, ro]) {
+      const { handle, size } = c.createDumb(64, 64);
+      const off = c.mapDumb(handle);
+      const object = gem.lookup((c.chr.privateData as { gem: never }).gem, handle);
+      const readOnly = dev.fops.mmap?.(c.chr, { pgoff: off / 4096, length: size, prot: 1, flags: 1 });
+      expect(readOnly?.attach).to.equal(undefined);
+      expect(readOnly?.memory.buffer.byteLength).to.equal(size);
+      expect([object.pagesUseCount, object.refs]).to.deep.equal([0, 1]);
+      const priv = () => dev.fops.mmap?.(c.chr, { pgoff: off / 4096, length: size, prot: 1, flags: 2 });
+      expect(codeOf(priv)).to.equal(c === rw ? 'EINVAL' : 'OK');
+      const shared = dev.fops.mmap?.(c.chr, vma(off, size));
+      expect(shared?.attach).to.be.a('function');
+      expect([object.pagesUseCount, object.refs]).to.deep.equal([1, 2]);
+      shared?.detach?.(new FakeProcessMapping(vma(off, size)));
+      expect([object.pagesUseCount, object.refs]).to.deep.equal([0, 1]);
+    }
+  });
+
   it('uses the front door’s memfd-backed memory when an allocator is given', () => {
     const pool = new SharedMemoryPool((bytes: number) => ({ buffer: new SharedArrayBuffer(bytes), fd: 42 }));
     const buffer = pool.allocate(4096);

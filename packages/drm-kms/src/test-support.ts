@@ -128,12 +128,15 @@ let nextFileId = 1;
 export class FakeChrdevFile implements ChrdevFile {
   readonly id = nextFileId++;
   readonly minor = 0;
-  readonly flags = 2;
   readonly fpos = { pos: 0 };
   privateData: unknown;
   readonly events: Uint8Array[] = [];
 
-  constructor(readonly process: ProcessInfo) {}
+  constructor(
+    readonly process: ProcessInfo,
+    /** open(2) flags: O_RDWR by default */
+    readonly flags = 2,
+  ) {}
 
   queueRead(bytes: Uint8Array): void {
     this.events.push(bytes.slice());
@@ -148,8 +151,9 @@ export class Client {
   constructor(
     readonly dev: DrmKmsDevice,
     pid: number,
+    flags?: number,
   ) {
-    this.chr = new FakeChrdevFile({ pid, comm: `client${pid}` });
+    this.chr = new FakeChrdevFile({ pid, comm: `client${pid}` }, flags);
     dev.fops.open?.(this.chr);
   }
 
