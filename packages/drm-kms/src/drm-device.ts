@@ -7,12 +7,13 @@ import type {
   UserMemory,
   VmArea,
 } from '@fbemu/chrdev';
-import { PagerefDamage, type PixelFormat, Region } from '@fbemu/drm-fb-helper';
+import type { PixelFormat } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoFactory, PagerefBatch } from '@fbemu/fbdev-defio';
 import { check, type GemDevice, type GemMapping, type GemShmemObject, KernelError } from '@fbemu/gem-shmem';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { BufferWriteTracker } from './buffer-tracking.js';
 import type { DisplayMode } from './display-mode.js';
+import { DrmMaster } from './drm-master.js';
 import { DrmFramebuffer } from './framebuffer.js';
 import { IOCTL_TABLE } from './ioctl-table.js';
 import { KData } from './kdata.js';
@@ -22,6 +23,7 @@ import type { ModeObject } from './mode-object.js';
 import { KmsScanout, type ScanoutFrame } from './scanout.js';
 import type { SharedMemoryLookup } from './shared-memory-pool.js';
 import { DRM_IOCTL_BASE, IOC_READ, IOC_WRITE, iocDir, iocNr, iocSize, iocType } from './uapi.js';
+import { WriteDamage } from './write-damage.js';
 
 const MAP_SHARED = 0x01;
 const PROT_WRITE = 0x02;
@@ -78,11 +80,9 @@ export class DrmKmsDevice implements CharDevice {
   readonly privileged: boolean;
   private readonly files = new Set<KmsFile>();
   private readonly trackers = new Map<GemShmemObject, BufferWriteTracker>();
-  private readonly fbDamage = new WeakMap<DrmFramebuffer, PagerefDamage>();
   private readonly writebackDelay: number;
-  /** damage of one writeback batch (reused: one per device) */
-  private readonly writeDamage: Region;
-  private master: KmsFile | undefined;
+  private readonly writeDamage: WriteDamage;
+  private readonly master: DrmMaster;
 
   constructor(
     readonly gem: GemDevice,
@@ -94,6 +94,7 @@ export class DrmKmsDevice implements CharDevice {
     this.path = options.path ?? '/dev/dri/card0';
     this.minor = options.minor ?? 0;
     this.privileged = options.privileged === true;
+    this.master = new DrmMaster(this.privileged);
     this.writebackDelay = options.writebackDelay ?? 50;
     check(
       Number.isFinite(this.writebackDelay) && this.writebackDelay > 0,
@@ -103,7 +104,7 @@ export class DrmKmsDevice implements CharDevice {
     this.caps = Object.freeze({ preferredDepth: options.preferredDepth ?? 24, preferShadow: 0 });
     this.config = new KmsModeConfig(options);
     this.scanout = new KmsScanout(this.config.crtc, scheduler, options.maxDamageRects);
-    this.writeDamage = new Region(this.scanout.maxRects);
+    this.writeDamage = new WriteDamage(this.scanout.maxRects);
     this.fops = {
       open: (f) => this.open(f),
       release: (f) => this.release(f),
@@ -133,7 +134,7 @@ export class DrmKmsDevice implements CharDevice {
   open(chr: ChrdevFile): void {
     check(!this.gem.isUnplugged, 'ENODEV', 'device is unplugged');
     const file = new KmsFile(this.gem.open(), chr);
-    if (!this.master) this.becomeMaster(file);
+    this.master.open(file);
     this.files.add(file);
     chr.privateData = file;
   }
@@ -146,7 +147,7 @@ export class DrmKmsDevice implements CharDevice {
     const file = this.fileOf(chr);
     this.scanout.forgetFile(file);
     for (const fb of [...file.fbs]) this.removeFramebuffer(fb);
-    if (this.isCurrentMaster(file)) this.master = undefined;
+    this.master.release(file);
     this.gem.closeFile(file.gem);
     file.closed = true;
     this.files.delete(file);
@@ -232,34 +233,17 @@ export class DrmKmsDevice implements CharDevice {
   // --- master (drm_auth.c) ---
 
   isCurrentMaster(file: KmsFile): boolean {
-    return file.isMaster && this.master === file;
+    return this.master.isCurrent(file);
   }
 
-  /** `drm_setmaster_ioctl` */
+  /** DRM_IOCTL_SET_MASTER */
   setMaster(file: KmsFile): void {
-    this.checkMasterPerm(file);
-    if (this.isCurrentMaster(file)) return;
-    check(this.master === undefined, 'EBUSY', 'another file is master');
-    this.becomeMaster(file);
+    this.master.set(file);
   }
 
-  /** `drm_dropmaster_ioctl` */
+  /** DRM_IOCTL_DROP_MASTER */
   dropMaster(file: KmsFile): void {
-    this.checkMasterPerm(file);
-    check(this.isCurrentMaster(file), 'EINVAL', 'this file is not the current master');
-    this.master = undefined;
-  }
-
-  /** `drm_master_check_perm`: a file that was master (the kernel also wants the same process) or CAP_SYS_ADMIN. */
-  private checkMasterPerm(file: KmsFile): void {
-    if (file.wasMaster) return;
-    check(this.privileged, 'EACCES', 'SET/DROP_MASTER needs CAP_SYS_ADMIN or a former master');
-  }
-
-  private becomeMaster(file: KmsFile): void {
-    file.isMaster = true;
-    file.wasMaster = true;
-    this.master = file;
+    this.master.drop(file);
   }
 
   // --- objects ---
@@ -351,38 +335,12 @@ export class DrmKmsDevice implements CharDevice {
     tracker.dispose();
   }
 
-  /**
-   * A writeback of stores into `object`: if the scanned-out fb lives in it, its pagerefs become
-   * damage through drm-fb-helper's `PagerefDamage` (fb offsets must be page aligned for that; an
-   * unaligned fb start damages the whole screen instead).
-   */
+  /** A writeback of stores into `object`: damage if the shown fb lives in it. */
   private readonly onWriteback = (object: GemShmemObject, batch: PagerefBatch): void => {
     const fb = this.scanout.fb;
     if (!fb || fb.object !== object || batch.pagerefs.length === 0) return;
-    const pageSize = object.geometry.size;
-    if (fb.offset % pageSize !== 0) {
-      this.scanout.damage(fb, undefined, 'write');
-      return;
-    }
-    let damage = this.fbDamage.get(fb);
-    if (!damage) {
-      const geometry = {
-        lineLength: fb.pitch,
-        bitsPerPixel: fb.format.bpp,
-        width: fb.width,
-        height: fb.height,
-        total: fb.pitch * fb.height,
-      };
-      damage = new PagerefDamage(geometry, pageSize);
-      this.fbDamage.set(fb, damage);
-    }
-    const refs =
-      fb.offset === 0
-        ? batch.pagerefs
-        : batch.pagerefs.filter((r) => r.offset >= fb.offset).map((r) => ({ offset: r.offset - fb.offset }));
-    const region = this.writeDamage.clear();
-    damage.damage(refs, batch.sorted, 'region', region);
-    if (!region.isEmpty()) this.scanout.damage(fb, region, 'write');
+    const region = this.writeDamage.of(fb, batch);
+    if (!region?.isEmpty()) this.scanout.damage(fb, region, 'write');
   };
 
   private fileOf(chr: ChrdevFile): KmsFile {
