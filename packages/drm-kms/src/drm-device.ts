@@ -7,13 +7,14 @@ import type {
   UserMemory,
   VmArea,
 } from '@fbemu/chrdev';
-import type { PixelFormat } from '@fbemu/drm-fb-helper';
+import type { DrmFbHelper, PixelFormat } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoFactory, PagerefBatch } from '@fbemu/fbdev-defio';
 import { check, type GemDevice, type GemMapping, type GemShmemObject, KernelError } from '@fbemu/gem-shmem';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { BufferWriteTracker } from './buffer-tracking.js';
 import type { DisplayMode } from './display-mode.js';
 import { DrmMaster } from './drm-master.js';
+import { FbdevClient } from './fbdev-client.js';
 import { DrmFramebuffer } from './framebuffer.js';
 import { IOCTL_TABLE } from './ioctl-table.js';
 import { KData } from './kdata.js';
@@ -82,6 +83,7 @@ export class DrmKmsDevice implements CharDevice {
   private readonly trackers = new Map<GemShmemObject, BufferWriteTracker>();
   private readonly writebackDelay: number;
   private readonly writeDamage: WriteDamage;
+  private fbdev: FbdevClient | undefined;
   private readonly master: DrmMaster;
 
   constructor(
@@ -152,6 +154,29 @@ export class DrmKmsDevice implements CharDevice {
     file.closed = true;
     this.files.delete(file);
     chr.privateData = undefined;
+    if (this.files.size === 0) this.fbdev?.restore(); // drm_lastclose: the fbdev client comes back
+  }
+
+  /**
+   * Makes the fbdev emulation `helper` (from drm-fb-helper's factory, over `object` of this
+   * device's GEM device) the device's in-kernel client: it is shown now if the CRTC is off, and
+   * again after the last file closes. EBUSY if one is attached. Returns its framebuffer.
+   */
+  attachFbdev(helper: DrmFbHelper, object: GemShmemObject): DrmFramebuffer {
+    check(this.fbdev === undefined, 'EBUSY', 'an fbdev emulation is attached');
+    const fbdev = new FbdevClient(this, helper, object);
+    this.fbdev = fbdev;
+    if (!this.config.crtc.enabled) fbdev.restore();
+    return fbdev.fb;
+  }
+
+  /** Detaches the fbdev client (turning the CRTC off if it shows it). */
+  detachFbdev(): void {
+    const fbdev = this.fbdev;
+    if (!fbdev) return;
+    if (fbdev.shown) this.crtcOff(this.config.crtc);
+    this.fbdev = undefined;
+    fbdev.detach();
   }
 
   /**

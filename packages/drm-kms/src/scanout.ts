@@ -7,7 +7,7 @@ import type { DrmCrtc } from './mode-config.js';
 import { DRM_EVENT_FLIP_COMPLETE, STRUCTS } from './uapi.js';
 
 /** Why a frame was emitted. */
-export type ScanoutReason = 'modeset' | 'flip' | 'dirtyfb' | 'write' | 'off';
+export type ScanoutReason = 'modeset' | 'flip' | 'dirtyfb' | 'write' | 'fbdev' | 'off';
 
 /** What a CRTC scans out: a framebuffer's memory and the part of it the mode shows. */
 export interface ScanoutBuffer {
