@@ -597,12 +597,13 @@ static void tracker_request(void) {
     uintptr_t a = r[2 * i], l = r[2 * i + 1];
     pthread_mutex_lock(&maps_lock);
     struct map *m = map_at(a);
-    int ok = m && a + l <= m->addr + m->valid && l <= m->valid;
+    /* mkclean: pages inside the mapping; revoke: the whole mapping, SIGBUS tail included */
+    int ok = m && (h->op == FBEMU_TRK_REVOKE ? a == m->addr && l <= m->len : a + l <= m->addr + m->valid);
     if (ok && h->op == FBEMU_TRK_MKCLEAN) mprotect((void *)a, l, PROT_READ);
     if (ok && h->op == FBEMU_TRK_REVOKE) sigbus_range(a, l);
     pthread_mutex_unlock(&maps_lock);
   }
-  if (h->op == FBEMU_TRK_MKCLEAN) send(trk_sock, buf, 8, MSG_NOSIGNAL);
+  send(trk_sock, buf, 8, MSG_NOSIGNAL); /* done: the server waits for it */
 }
 
 static void *tracker_thread(void *arg) {

@@ -9,11 +9,14 @@
  *   absurd DEV               mmap with absurd lengths and offsets
  *   exit DEV STEP            exits (_exit) at step STEP of open, ioctl, mmap, store
  *   garbage SOCKET           speaks nonsense on the server socket, then checks it still answers
+ *   events DEV               an ioctl queues two records; poll + read them natively
+ *   hold DEV                 map, store, wait for stdin to close, store again (SIGBUS once revoked)
  *   bench DEV N ROUNDS       ns per first store to a tracked page vs an anonymous minor fault
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -270,6 +273,33 @@ static int cmd_garbage(const char *path) {
   return 0;
 }
 
+static int cmd_events(const char *dev) {
+  int fd = open(dev, O_RDWR);
+  say_errno("open", fd);
+  say_errno("queue", ioctl(fd, _IO('T', 3), 0));
+  struct pollfd p = {fd, POLLIN, 0};
+  say_errno("poll", poll(&p, 1, -1));
+  char a[64] = {0}, b[64] = {0};
+  say_errno("read1", read(fd, a, sizeof a));
+  say_errno("read2", read(fd, b, sizeof b));
+  printf("rec1=%s rec2=%s\n", a, b);
+  say_errno("close", close(fd));
+  return 0;
+}
+
+static int cmd_hold(const char *dev) {
+  int fd = open(dev, O_RDWR);
+  volatile uint32_t *p = map_dev(fd, 4);
+  p[0] = 1;
+  printf("mapped=1\n");
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  p[1] = 2;
+  printf("stored_after=1\n");
+  return 0;
+}
+
 static uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -306,6 +336,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "absurd")) return cmd_absurd(dev);
   if (!strcmp(cmd, "exit") && argc >= 4) return cmd_exit(dev, atoi(argv[3]));
   if (!strcmp(cmd, "garbage")) return cmd_garbage(dev);
+  if (!strcmp(cmd, "events")) return cmd_events(dev);
+  if (!strcmp(cmd, "hold")) return cmd_hold(dev);
   if (!strcmp(cmd, "bench") && argc >= 5) return cmd_bench(dev, strtoul(argv[3], NULL, 0), atoi(argv[4]));
   return 64;
 }
