@@ -48,7 +48,10 @@ describe('front door: a real program on a registered device node', function () {
     expect(out.unknown).to.equal('-1:25');
     expect([out.pwrite, out.lseek, out.read, out.readback]).to.deep.equal(['7:0', '100:0', '7:0', 'ABCDEFG']);
     expect(out.read_bad).to.equal(`-1:${EFAULT}`);
-    expect([out.get_dup, out.dupfd, out.fsync]).to.deep.equal(['0:0', '50:0', '0:0'], 'dups share the open file');
+    expect([out.get_dup, out.dupfd, out.fsync]).to.deep.equal(
+      ['0:0', '50:0', '0:0'],
+      'dups share the open file',
+    );
     expect(out.get_closed).to.equal('-1:9');
     expect([out.fopen, out.fileno_get]).to.deep.equal(['1', '0:0']);
     expect(s.device.pagesWritten()).to.deep.equal([0], 'the pwrite at 100 dirtied page 0, flushed by fsync');
@@ -66,18 +69,32 @@ describe('front door: a real program on a registered device node', function () {
     describe(`store tracking: ${mode}`, () => {
       it('delivers exactly the pages written through the mapping (loads never enlist)', async () => {
         s = serve(mode);
-        const { out } = await finished(s, runClient(s.door.env(), ['pages', s.path, '16', '1', '3', '3', '9', '15']));
+        const { out } = await finished(
+          s,
+          runClient(s.door.env(), ['pages', s.path, '16', '1', '3', '3', '9', '15']),
+        );
         expect(out.fsync).to.equal('0:0');
         expect(s.device.pagesWritten().sort((a, b) => a - b)).to.deep.equal([1, 3, 9, 15]);
         expect(differingPages(s)).to.deep.equal([]);
-        expect(s.logs.filter((l) => !l.includes('front door on'))).to.deep.equal([], 'the mode asked for was used');
+        expect(s.logs.filter((l) => !l.includes('front door on'))).to.deep.equal(
+          [],
+          'the mode asked for was used',
+        );
       });
 
       const cycles = mode === 'mprotect' ? 30 : 80;
       for (const seed of [3, 1234567]) {
         it(`4 writer threads + write/pwrite/fsync/remap/reopen at random (seed ${seed}): 0 bytes lost`, async () => {
           s = serve(mode, 64, 5);
-          const run = runClient(s.door.env(), ['stress', s.path, '64', String(seed), '4', String(cycles), '0']);
+          const run = runClient(s.door.env(), [
+            'stress',
+            s.path,
+            '64',
+            String(seed),
+            '4',
+            String(cycles),
+            '0',
+          ]);
           const { out, code } = await finished(s, run);
           expect([code, out.done]).to.deep.equal([0, '1']);
           expect(s.device.batches.length).to.be.greaterThan(1);
@@ -87,7 +104,15 @@ describe('front door: a real program on a registered device node', function () {
 
       it('the same with the program SIGKILLed mid-run: its written pages are collected at exit', async () => {
         s = serve(mode, 64, 5);
-        const run = runClient(s.door.env(), ['stress', s.path, '64', '77', '4', String(cycles), String(cycles / 2)]);
+        const run = runClient(s.door.env(), [
+          'stress',
+          s.path,
+          '64',
+          '77',
+          '4',
+          String(cycles),
+          String(cycles / 2),
+        ]);
         const { signal } = await finished(s, run);
         expect(signal).to.equal('SIGKILL');
         expect(differingPages(s)).to.deep.equal([]);
@@ -109,7 +134,7 @@ describe('front door: a real program on a registered device node', function () {
         });
       }
 
-      it('device cleanup revokes the mapping: the program\'s next store is SIGBUS', async () => {
+      it("device cleanup revokes the mapping: the program's next store is SIGBUS", async () => {
         s = serve(mode);
         const run = await runClient(s.door.env(), ['hold', s.path], (line, stdin) => {
           if (line !== 'mapped=1') return;

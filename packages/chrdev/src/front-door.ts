@@ -4,7 +4,7 @@ import { inject, injectable } from 'inversify';
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { ClientProcess, type ProcessContext } from './client-process.js';
 import { loadNative, type NativeAddon, nativeMissing, PRELOAD_LIBRARY } from './native.js';
-import { Mode, MODE_NAMES } from './protocol.js';
+import { MODE_NAMES, Mode } from './protocol.js';
 import {
   CHRDEV_REGISTRY,
   type ChrdevRegistryApi,

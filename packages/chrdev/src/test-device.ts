@@ -10,7 +10,16 @@ import { FrontDoor } from './front-door.js';
 import { loadNative } from './native.js';
 import { ChrdevRegistry } from './registry.js';
 import { sharedMemoryAllocator } from './shared-memory.js';
-import type { ChrdevFile, FileOperations, FilePos, MmapTarget, ProcessMapping, TrackingMode, UserMemory, VmArea } from './tokens.js';
+import type {
+  ChrdevFile,
+  FileOperations,
+  FilePos,
+  MmapTarget,
+  ProcessMapping,
+  TrackingMode,
+  UserMemory,
+  VmArea,
+} from './tokens.js';
 
 /** Test-only (not exported): a memory-backed device with two ioctls, over fbdev-defio's core. */
 export const TESTDEV_GET = 0x80085401; // _IOR('T', 1, struct { u32 size, value })
@@ -27,11 +36,22 @@ export class TestDevice implements FileOperations {
   private readonly handles = new Map<ProcessMapping, { close(): void }>();
   private readonly idle: (() => void)[] = [];
 
-  constructor(readonly size: number, delay = 20) {
+  constructor(
+    readonly size: number,
+    delay = 20,
+  ) {
     this.memory = sharedMemoryAllocator(loadNative())(size);
     const info = {
       fix: { smemLen: size, lineLength: 4096 },
-      var: { xres: 1024, yres: size / 4096, xresVirtual: 1024, yresVirtual: size / 4096, xoffset: 0, yoffset: 0, bitsPerPixel: 32 },
+      var: {
+        xres: 1024,
+        yres: size / 4096,
+        xresVirtual: 1024,
+        yresVirtual: size / 4096,
+        xoffset: 0,
+        yoffset: 0,
+        bitsPerPixel: 32,
+      },
       screenBuffer: this.memory.buffer,
     };
     this.defio = new FbDeferredIo(info, { delay }, asyncScheduler);
@@ -114,7 +134,10 @@ export class TestDevice implements FileOperations {
       byteOffset: offset,
       length: this.size - offset,
       attach: (mapping) => {
-        this.handles.set(mapping, this.defio.mmapExternal(fbFile, { pgoff: vma.pgoff, length: vma.length }, mapping));
+        this.handles.set(
+          mapping,
+          this.defio.mmapExternal(fbFile, { pgoff: vma.pgoff, length: vma.length }, mapping),
+        );
       },
       detach: (mapping) => {
         this.handles.get(mapping)?.close();
@@ -183,7 +206,10 @@ export function runClient(
   onLine?: (line: string, stdin: NodeJS.WritableStream) => void,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(clientBinary, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(clientBinary, args, {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     if (onLine === undefined) child.stdin.end();
     let stdout = '';
     child.stdout.on('data', (d) => {

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChrdevRegistry, FrontDoor, loadNative, sharedMemoryAllocator } from '@fbemu/chrdev';
 import type { TrackingMode } from '@fbemu/chrdev';
+import { ChrdevRegistry, FrontDoor, loadNative, sharedMemoryAllocator } from '@fbemu/chrdev';
 import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
 import { expect } from 'chai';
 import { Container } from 'inversify';
@@ -36,7 +36,9 @@ describe('ffmpeg -f fbdev /dev/fb0 under the front door', function () {
       container.bind(SCHEDULER).toConstantValue(asyncScheduler);
       container.bind(SHARED_MEMORY_ALLOCATOR).toConstantValue(sharedMemoryAllocator(loadNative()));
       container.load(fbdevDefioModule, fbmemModule);
-      const { device, chrdev } = container.get<FbmemFactoryApi>(FBMEM_FACTORY).create({ width: W, height: H });
+      const { device, chrdev } = container
+        .get<FbmemFactoryApi>(FBMEM_FACTORY)
+        .create({ width: W, height: H });
       const registry = new ChrdevRegistry();
       registry.register(chrdev);
       const door = new FrontDoor(registry, asyncScheduler);
