@@ -7,6 +7,8 @@
 #include <linux/userfaultfd.h>
 #include <node_api.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -382,6 +384,154 @@ static napi_value Unwatch(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// --- the async mode's "anything written?" poll, off the JS thread ---
+// A thread per mapping scans with max_pages = 1 (a few µs) at a period that doubles from min to
+// max while nothing is written; the first hit wakes JS once and disarms until JS re-arms it
+// after its take. A static screen thus costs a thread wake per period, and Node sleeps.
+
+struct Poller {
+  uv_async_t async;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int fd;
+  uint64_t start, end;
+  int min_ms, max_ms, period;
+  bool armed, stop;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+};
+
+static bool anything_written(Poller *p) {
+  page_region_ region;
+  pm_scan_arg_ arg = {};
+  arg.size = sizeof arg;
+  arg.start = p->start;
+  arg.end = p->end;
+  arg.vec = (uint64_t)(uintptr_t)&region;
+  arg.vec_len = 1;
+  arg.max_pages = 1;
+  arg.category_mask = PAGE_IS_WRITTEN_;
+  arg.return_mask = PAGE_IS_WRITTEN_;
+  return ioctl(p->fd, PAGEMAP_SCAN_, &arg) != 0;  // a failure also wakes JS, whose scan reports it
+}
+
+static void *poll_thread(void *data) {
+  Poller *p = static_cast<Poller *>(data);
+  pthread_mutex_lock(&p->mu);
+  while (!p->stop) {
+    if (!p->armed) {
+      pthread_cond_wait(&p->cv, &p->mu);
+      continue;
+    }
+    struct timespec at;
+    clock_gettime(CLOCK_MONOTONIC, &at);
+    at.tv_nsec += (long)p->period * 1000000L;
+    at.tv_sec += at.tv_nsec / 1000000000L;
+    at.tv_nsec %= 1000000000L;
+    if (pthread_cond_timedwait(&p->cv, &p->mu, &at) == 0) continue;  // re-armed or stopped
+    if (p->stop || !p->armed) continue;
+    pthread_mutex_unlock(&p->mu);
+    bool hit = anything_written(p);
+    pthread_mutex_lock(&p->mu);
+    if (hit && p->armed) {
+      p->armed = false;
+      uv_async_send(&p->async);
+    } else if (!hit) {
+      p->period = p->period * 2 < p->max_ms ? p->period * 2 : p->max_ms;
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  return nullptr;
+}
+
+static void on_written(uv_async_t *handle) {
+  Poller *p = static_cast<Poller *>(handle->data);
+  if (!p->env) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(p->env, &scope);
+  napi_value cb, global, result;
+  napi_get_reference_value(p->env, p->callback, &cb);
+  napi_get_global(p->env, &global);
+  if (napi_make_callback(p->env, p->context, global, cb, 0, nullptr, &result) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(p->env, &e);
+    napi_fatal_exception(p->env, e);
+  }
+  napi_close_handle_scope(p->env, scope);
+}
+
+// pollerStart(pagemapFd, start, end, minMs, maxMs, onWritten) → handle (armed)
+static napi_value PollerStart(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  uv_loop_t *loop;
+  CALL(napi_get_uv_event_loop(env, &loop));
+  Poller *p = new Poller();
+  p->env = env;
+  p->fd = (int)i64(env, argv[0]);
+  p->start = (uint64_t)dbl(env, argv[1]);
+  p->end = (uint64_t)dbl(env, argv[2]);
+  p->min_ms = (int)i64(env, argv[3]);
+  p->max_ms = (int)i64(env, argv[4]);
+  if (p->min_ms < 1) p->min_ms = 1;
+  if (p->max_ms < p->min_ms) p->max_ms = p->min_ms;
+  p->period = p->min_ms;
+  p->armed = true;
+  napi_create_reference(env, argv[5], 1, &p->callback);
+  napi_value name;
+  napi_create_string_utf8(env, "fbemu.poller", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, nullptr, name, &p->context);
+  pthread_mutex_init(&p->mu, nullptr);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&p->cv, &ca);
+  uv_async_init(loop, &p->async, on_written);
+  p->async.data = p;
+  pthread_create(&p->thread, nullptr, poll_thread, p);
+  napi_value ext;
+  napi_create_external(env, p, nullptr, nullptr, &ext);
+  return ext;
+}
+
+static Poller *poller(napi_env env, napi_value v) {
+  void *data = nullptr;
+  if (napi_get_value_external(env, v, &data) != napi_ok || !data) return nullptr;
+  Poller *p = static_cast<Poller *>(data);
+  return p->env ? p : nullptr;
+}
+
+// pollerArm(handle): polls again from the shortest period (after a take)
+static napi_value PollerArm(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Poller *p = poller(env, argv[0]);
+  if (!p) return nullptr;
+  pthread_mutex_lock(&p->mu);
+  p->armed = true;
+  p->period = p->min_ms;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return nullptr;
+}
+
+// pollerStop(handle): ends the thread; idempotent
+static napi_value PollerStop(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Poller *p = poller(env, argv[0]);
+  if (!p) return nullptr;
+  pthread_mutex_lock(&p->mu);
+  p->stop = true;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->thread, nullptr);
+  napi_delete_reference(env, p->callback);
+  napi_async_destroy(env, p->context);
+  p->env = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t *>(&p->async), [](uv_handle_t *) {});
+  return nullptr;
+}
+
 #define EXPORT_FN(name, fn)                                 \
   {                                                         \
     napi_value f;                                           \
@@ -404,5 +554,8 @@ NAPI_MODULE_INIT() {
   EXPORT_FN("writeProtect", WriteProtect);
   EXPORT_FN("watch", WatchFd);
   EXPORT_FN("unwatch", Unwatch);
+  EXPORT_FN("pollerStart", PollerStart);
+  EXPORT_FN("pollerArm", PollerArm);
+  EXPORT_FN("pollerStop", PollerStop);
   return exports;
 }

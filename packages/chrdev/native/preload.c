@@ -71,7 +71,9 @@ static int uffd = -1, evfd = -1, sigbus_fd = -1, trk_sock = -1;
 static struct sigaction prev_segv;
 static int segv_installed;
 
-#define REAL(name) real_##name
+/* resolved on first use too: other libraries' constructors may call in before ours ran */
+#define REAL(name) (real_##name ? real_##name : (resolve_all(), real_##name))
+static void resolve_all(void);
 #define DECLARE_REAL(ret, name, ...) static ret (*real_##name)(__VA_ARGS__)
 DECLARE_REAL(int, open, const char *, int, ...);
 DECLARE_REAL(int, openat, int, const char *, int, ...);
@@ -107,6 +109,7 @@ DECLARE_REAL(int, sigaction, int, const struct sigaction *, struct sigaction *);
 #define RESOLVE(name) real_##name = dlsym(RTLD_NEXT, #name)
 
 static void resolve_all(void) {
+  if (real_sigaction) return;
   RESOLVE(open); RESOLVE(openat); RESOLVE(fopen); RESOLVE(close); RESOLVE(ioctl);
   RESOLVE(mmap); RESOLVE(munmap); RESOLVE(read); RESOLVE(write); RESOLVE(pread);
   RESOLVE(pwrite); RESOLVE(lseek); RESOLVE(fsync); RESOLVE(fdatasync); RESOLVE(dup);
@@ -142,7 +145,9 @@ static void parse_devices(const char *spec) {
 
 static void collect_pages_at_exit(void);
 
-__attribute__((constructor)) static void fbemu_init(void) {
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void fbemu_init_once(void) {
   resolve_all();
   parse_devices(getenv("FBEMU_DEVICES"));
   const char *m = getenv("FBEMU_TRACKING");
@@ -155,10 +160,14 @@ __attribute__((constructor)) static void fbemu_init(void) {
   atexit(collect_pages_at_exit);
 }
 
+/* constructor, or the first call that needs the device list, whichever comes first */
+__attribute__((constructor)) static void fbemu_init(void) { pthread_once(&init_once, fbemu_init_once); }
+
 /* callers' nonnull attributes must not let the compiler drop this test: programs pass NULL */
 __attribute__((noinline)) static int is_empty(const char *path) { return !path || !*path; }
 
 static int dev_of_path(const char *path) {
+  fbemu_init();
   if (!ndevs || is_empty(path)) return -1;
   for (int i = 0; i < ndevs; i++)
     if (!strcmp(path, devs[i].path)) return i;
@@ -597,12 +606,13 @@ static void tracker_request(void) {
     uintptr_t a = r[2 * i], l = r[2 * i + 1];
     pthread_mutex_lock(&maps_lock);
     struct map *m = map_at(a);
-    int ok = m && a + l <= m->addr + m->valid && l <= m->valid;
+    /* mkclean: pages inside the mapping; revoke: the whole mapping, SIGBUS tail included */
+    int ok = m && (h->op == FBEMU_TRK_REVOKE ? a == m->addr && l <= m->len : a + l <= m->addr + m->valid);
     if (ok && h->op == FBEMU_TRK_MKCLEAN) mprotect((void *)a, l, PROT_READ);
     if (ok && h->op == FBEMU_TRK_REVOKE) sigbus_range(a, l);
     pthread_mutex_unlock(&maps_lock);
   }
-  if (h->op == FBEMU_TRK_MKCLEAN) send(trk_sock, buf, 8, MSG_NOSIGNAL);
+  send(trk_sock, buf, 8, MSG_NOSIGNAL); /* done: the server waits for it */
 }
 
 static void *tracker_thread(void *arg) {

@@ -1,6 +1,6 @@
 import { KernelError } from '@fbemu/gem-shmem';
 import type { NativeAddon } from './native.js';
-import type { ChrdevFile, CharDevice, FilePos, ProcessInfo } from './tokens.js';
+import type { CharDevice, ChrdevFile, FilePos, ProcessInfo } from './tokens.js';
 
 /**
  * struct file for one open of a device node by a process. `socket` is the server's end of the

@@ -4,7 +4,17 @@ import type { SchedulerLike } from 'rxjs';
 import { OpenChrdevFile } from './chrdev-file.js';
 import type { NativeAddon } from './native.js';
 import { AsyncProcessMapping, BitsProcessMapping, PAGE_SIZE } from './process-mapping.js';
-import { encodeReply, MAX_MESSAGE, Mode, MODE_NAMES, OPEN_NATIVE_READ, Op, REPLY_BYTES, Request, STATE_BITMAP } from './protocol.js';
+import {
+  encodeReply,
+  MAX_MESSAGE,
+  MODE_NAMES,
+  Mode,
+  OPEN_NATIVE_READ,
+  Op,
+  REPLY_BYTES,
+  Request,
+  STATE_BITMAP,
+} from './protocol.js';
 import type { ChrdevRegistryApi, MmapTarget, ProcessInfo, VmArea } from './tokens.js';
 import { ProcessTracker } from './tracker.js';
 import { ProcMemory } from './user-memory.js';
@@ -90,7 +100,7 @@ export class ClientProcess {
     for (let i = 0; i < 64 && !this.closed; i++) {
       const n = this.ctx.native.recv(this.socket, this.request.bytes, this.fdsIn);
       if (n === -11 /* EAGAIN */) return;
-      if (n === 0 || (n < 0 && n !== -90 /* EMSGSIZE: garbage, answered below */)) {
+      if (n === 0 || (n < 0 && n !== -90) /* EMSGSIZE: garbage, answered below */) {
         this.close();
         return;
       }
@@ -109,7 +119,9 @@ export class ClientProcess {
       return this.serve(req, fds);
     } catch (e) {
       if (isKernelError(e)) return e.code === 'SIGBUS' ? -14 : -e.errno;
-      this.ctx.log(`chrdev: pid ${this.info.pid} (${this.info.comm}) op ${req.op}: ${(e as Error).stack ?? e}`);
+      this.ctx.log(
+        `chrdev: pid ${this.info.pid} (${this.info.comm}) op ${req.op}: ${(e as Error).stack ?? e}`,
+      );
       return -ERR_EIO;
     }
   }
@@ -253,7 +265,9 @@ export class ClientProcess {
     const target = fops.mmap(file, vma);
     const { memory, byteOffset, length: span } = target;
     if (memory.fd < 0) {
-      this.ctx.log(`chrdev: ${file.device.path}: mmap refused, device memory is not process-mappable (native addon missing)`);
+      this.ctx.log(
+        `chrdev: ${file.device.path}: mmap refused, device memory is not process-mappable (native addon missing)`,
+      );
       throw new KernelError('ENODEV', 'device memory is not process-mappable');
     }
     const fits = byteOffset % PAGE_SIZE === 0 && span >= 0 && byteOffset + span <= memory.buffer.byteLength;
@@ -263,7 +277,11 @@ export class ClientProcess {
     this.maps.set(id, { file, target, vma, validPages });
     file.refs++;
     const tracked = target.attach !== undefined ? 1 : 0;
-    this.pendingReply = { values: [byteOffset, validPages * PAGE_SIZE, tracked], fd: memory.fd, closeAfter: false };
+    this.pendingReply = {
+      values: [byteOffset, validPages * PAGE_SIZE, tracked],
+      fd: memory.fd,
+      closeAfter: false,
+    };
     return id;
   }
 
@@ -274,7 +292,8 @@ export class ClientProcess {
     const addr = req.a[0];
     check(Number.isSafeInteger(addr) && addr % PAGE_SIZE === 0, 'EINVAL', 'bad address');
     const mode = req.a[1];
-    const wantsTracking = record.target.attach !== undefined && (record.vma.prot & 2) !== 0 && (record.vma.flags & 1) !== 0;
+    const wantsTracking =
+      record.target.attach !== undefined && (record.vma.prot & 2) !== 0 && (record.vma.flags & 1) !== 0;
     if (!wantsTracking) return 0;
     check(mode !== Mode.UNTRACKED, 'EIO', 'the program could not set up store tracking');
     const tracker = this.tracker;
@@ -289,12 +308,21 @@ export class ClientProcess {
     const { native, scheduler, pollMinMs, pollMaxMs } = this.ctx;
     if (tracker.mode === Mode.ASYNC) {
       const args = [record.vma, this.info, tracker, addr, record.validPages] as const;
-      return new AsyncProcessMapping(...args, native, scheduler, pollMinMs, pollMaxMs);
+      return new AsyncProcessMapping(...args, native, pollMinMs, pollMaxMs);
     }
     check(fds.length === 1, 'EINVAL', 'tracking state missing');
     const state = native.mapShared(fds[0], stateBytes(record.validPages));
     check(typeof state !== 'number', 'EINVAL', 'tracking state cannot be mapped');
-    return new BitsProcessMapping(record.vma, this.info, tracker, addr, record.validPages, state, native, scheduler);
+    return new BitsProcessMapping(
+      record.vma,
+      this.info,
+      tracker,
+      addr,
+      record.validPages,
+      state,
+      native,
+      scheduler,
+    );
   }
 
   private setTracker(req: Request, fds: number[]): number {
@@ -315,7 +343,8 @@ export class ClientProcess {
   }
 
   private readonly ring = (): void => {
-    for (const record of this.maps.values()) if (record.mapping instanceof BitsProcessMapping) record.mapping.ring();
+    for (const record of this.maps.values())
+      if (record.mapping instanceof BitsProcessMapping) record.mapping.ring();
   };
 
   /** munmap or exit: the device detaches the mapping (collecting its last pages), the file reference goes. */
@@ -326,7 +355,9 @@ export class ClientProcess {
     try {
       if (record.mapping !== undefined) record.target.detach?.(record.mapping);
     } catch (e) {
-      this.ctx.log(`chrdev: detach of a mapping of ${record.file.device.path} failed: ${(e as Error).message}`);
+      this.ctx.log(
+        `chrdev: detach of a mapping of ${record.file.device.path} failed: ${(e as Error).message}`,
+      );
     }
     record.mapping?.shutdown();
     this.put(record.file, 1);
@@ -335,7 +366,8 @@ export class ClientProcess {
 
 /** A file operation's return value as the program's syscall result. */
 function result(n: unknown): number {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new KernelError('EIO', `bad result ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new KernelError('EIO', `bad result ${String(n)}`);
   return n;
 }
 

@@ -1,15 +1,16 @@
 import { unlinkSync } from 'node:fs';
 import { check, KernelError } from '@fbemu/gem-shmem';
 import { inject, injectable } from 'inversify';
-import type { SchedulerLike } from 'rxjs';
+import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { ClientProcess, type ProcessContext } from './client-process.js';
 import { loadNative, type NativeAddon, nativeMissing, PRELOAD_LIBRARY } from './native.js';
-import { Mode, MODE_NAMES } from './protocol.js';
+import { MODE_NAMES, Mode } from './protocol.js';
 import {
   CHRDEV_REGISTRY,
   type ChrdevRegistryApi,
   type FrontDoorApi,
   type FrontDoorOptions,
+  type ProcessInfo,
   SCHEDULER,
   type TrackingMode,
 } from './tokens.js';
@@ -23,6 +24,8 @@ const MODES: Record<TrackingMode, number> = { async: Mode.ASYNC, sync: Mode.SYNC
 @injectable()
 export class FrontDoor implements FrontDoorApi {
   private readonly clients = new Set<ClientProcess>();
+  private readonly exits = new Subject<ProcessInfo>();
+  readonly exits$: Observable<ProcessInfo> = this.exits.asObservable();
   private native: NativeAddon | undefined;
   private listenFd = -1;
   private listenWatch: unknown;
@@ -62,7 +65,10 @@ export class FrontDoor implements FrontDoorApi {
       pollMinMs,
       pollMaxMs,
       log,
-      gone: (client) => this.clients.delete(client),
+      gone: (client) => {
+        this.clients.delete(client);
+        this.exits.next(client.info);
+      },
     };
     this.listenWatch = native.watch(fd, this.accept);
     log(`chrdev: front door on ${options.socketPath}, store tracking ${MODE_NAMES[MODES[tracking]]}`);

@@ -16,9 +16,28 @@ export interface NativeAddon {
   close(fd: number): number;
   drainEventfd(fd: number): number;
   /** regions found; out[0] = walk end, then (start, end) pairs */
-  pagemapScan(fd: number, start: number, end: number, take: boolean, maxPages: number, out: Float64Array): number;
+  pagemapScan(
+    fd: number,
+    start: number,
+    end: number,
+    take: boolean,
+    maxPages: number,
+    out: Float64Array,
+  ): number;
   writeProtect(uffd: number, addr: number, length: number, protect: boolean): number;
   watch(fd: number, onReadable: () => void): unknown;
+  /** a thread that scans for any written page, backing off from minMs to maxMs; armed at start */
+  pollerStart(
+    pagemapFd: number,
+    start: number,
+    end: number,
+    minMs: number,
+    maxMs: number,
+    onWritten: () => void,
+  ): unknown;
+  /** polls again from minMs (after a take) */
+  pollerArm(handle: unknown): void;
+  pollerStop(handle: unknown): void;
   unwatch(handle: unknown): void;
 }
 

@@ -68,15 +68,13 @@ abstract class TrackedMapping implements ProcessMapping {
 /**
  * Async mode: the kernel marks written pages (UFFD_FEATURE_WP_ASYNC) and PAGEMAP_SCAN lists
  * them; the take re-protects them in the same walk (mkclean + take, atomic). Nothing tells the
- * server of a first write, so it polls while no writeback is pending: from `pollMin` after a
- * take, doubling to `pollMax` while the screen is static (one cheap "anything written?" scan each).
+ * server of a first write, so a native thread polls ("anything written?", one page's worth of
+ * scan) while no writeback is pending: from `pollMin` after a take, doubling to `pollMax` while
+ * the screen is static. Node itself sleeps until a poll finds something.
  */
 export class AsyncProcessMapping extends TrackedMapping {
   private readonly out = new Float64Array(1 + 2 * 256);
-  private period: number;
-  private task: Subscription | undefined;
-  /** a poll found writes and told the core; no more polls until its writeback takes them */
-  private reported = false;
+  private poller: unknown;
 
   constructor(
     vma: VmArea,
@@ -85,17 +83,25 @@ export class AsyncProcessMapping extends TrackedMapping {
     addr: number,
     pages: number,
     private readonly native: NativeAddon,
-    private readonly scheduler: SchedulerLike,
     private readonly pollMin: number,
     private readonly pollMax: number,
   ) {
     super(vma, process, tracker, addr, pages);
-    this.period = pollMin;
   }
 
   override start(onWrite: () => void): void {
     super.start(onWrite);
-    this.schedulePoll();
+    const end = this.addr + this.pages * PAGE_SIZE;
+    this.poller = this.native.pollerStart(
+      this.tracker.pagemap,
+      this.addr,
+      end,
+      this.pollMin,
+      this.pollMax,
+      () => {
+        if (!this.stopped && !this.exited) this.onWrite();
+      },
+    );
   }
 
   /** The take already write-protected every page this mapping wrote; other pages never became writable. */
@@ -106,10 +112,8 @@ export class AsyncProcessMapping extends TrackedMapping {
   }
 
   protected takeWritten(enlist: (page: number) => void): void {
-    this.reported = false;
-    this.period = this.pollMin;
     this.walk(true, enlist);
-    this.schedulePoll();
+    if (this.poller !== undefined && !this.stopped) this.native.pollerArm(this.poller);
   }
 
   protected lostOnExit(): boolean {
@@ -117,29 +121,9 @@ export class AsyncProcessMapping extends TrackedMapping {
   }
 
   protected override stop(): void {
-    this.task?.unsubscribe();
-    this.task = undefined;
+    if (this.poller !== undefined) this.native.pollerStop(this.poller);
+    this.poller = undefined;
   }
-
-  private schedulePoll(): void {
-    if (this.task === undefined && !this.stopped && !this.reported)
-      this.task = this.scheduler.schedule(this.poll, this.period);
-  }
-
-  private readonly poll = (): void => {
-    this.task = undefined;
-    if (this.stopped || this.reported || this.exited) return;
-    const end = this.addr + this.pages * PAGE_SIZE;
-    const found = this.native.pagemapScan(this.tracker.pagemap, this.addr, end, false, 1, this.out);
-    if (found !== 0) {
-      // found < 0: the scan failed (process gone?); let the core collect, which reports it
-      this.reported = true;
-      this.onWrite();
-      return;
-    }
-    this.period = Math.min(this.period * 2, this.pollMax);
-    this.schedulePoll();
-  };
 
   /** PAGEMAP_SCAN over the mapping, in as many calls as the region vector needs. */
   private walk(take: boolean, enlist: (page: number) => void): void {
@@ -188,7 +172,8 @@ export class BitsProcessMapping extends TrackedMapping {
   ) {
     super(vma, process, tracker, addr, pages);
     const n = (pages + 31) >>> 5;
-    if (state.byteLength < (STATE_BITMAP + n) * 4) throw new KernelError('EINVAL', 'tracking state too small');
+    if (state.byteLength < (STATE_BITMAP + n) * 4)
+      throw new KernelError('EINVAL', 'tracking state too small');
     this.words = new Int32Array(state, 0, STATE_BITMAP + n);
     this.seen = new Int32Array(n);
   }
@@ -216,7 +201,8 @@ export class BitsProcessMapping extends TrackedMapping {
         : this.writeProtect(pages, count);
     if (ok) return;
     for (let i = 0; i < count; i++) {
-      if (pages[i] < this.pages) Atomics.or(this.words, STATE_BITMAP + (pages[i] >>> 5), 1 << (pages[i] & 31));
+      if (pages[i] < this.pages)
+        Atomics.or(this.words, STATE_BITMAP + (pages[i] >>> 5), 1 << (pages[i] & 31));
     }
     Atomics.store(this.words, STATE_REPORTED, 1);
     this.retry ??= this.scheduler.schedule(() => {
@@ -228,7 +214,12 @@ export class BitsProcessMapping extends TrackedMapping {
   private writeProtect(pages: Int32Array, count: number): boolean {
     let ok = true;
     forEachRun(pages, count, (first, n) => {
-      const r = this.native.writeProtect(this.tracker.uffd, this.addr + first * PAGE_SIZE, n * PAGE_SIZE, true);
+      const r = this.native.writeProtect(
+        this.tracker.uffd,
+        this.addr + first * PAGE_SIZE,
+        n * PAGE_SIZE,
+        true,
+      );
       ok &&= r === 0;
     });
     return ok;
@@ -257,7 +248,6 @@ export class BitsProcessMapping extends TrackedMapping {
   protected lostOnExit(): boolean {
     return false;
   }
-
 }
 
 function forEachBit(word: number, bits: number, enlist: (page: number) => void): void {

@@ -64,7 +64,9 @@ export class Request {
   /** argument i as a signed 64-bit value (lseek offsets), exact or NaN */
   signed(i: number): number {
     const v = BigInt.asIntN(64, this.raw[i]);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.NaN;
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : Number.NaN;
   }
 
   /** argument i is all ones (-1 from C): "no value" */
@@ -76,7 +78,11 @@ export class Request {
   path(): string | undefined {
     const end = this.bytes.indexOf(0, REQUEST_BYTES);
     if (end < 0 || end >= this.length) return undefined;
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + REQUEST_BYTES, end - REQUEST_BYTES).toString();
+    return Buffer.from(
+      this.bytes.buffer,
+      this.bytes.byteOffset + REQUEST_BYTES,
+      end - REQUEST_BYTES,
+    ).toString();
   }
 }
 

@@ -17,7 +17,11 @@ export class ChrdevRegistry implements ChrdevRegistryApi {
     // the path travels in FBEMU_DEVICES ("path=major:minor;…") and must match what programs pass
     const pathOk = typeof path === 'string' && /^\/[^;=\0]{1,254}$/.test(path);
     check(pathOk, 'EINVAL', `bad device path ${String(path)}`);
-    check(isDevNumber(major, 4095) && isDevNumber(minor, 1048575), 'EINVAL', `bad device number ${major}:${minor}`);
+    check(
+      isDevNumber(major, 4095) && isDevNumber(minor, 1048575),
+      'EINVAL',
+      `bad device number ${major}:${minor}`,
+    );
     check(typeof fops === 'object' && fops !== null, 'EINVAL', 'file operations missing');
     check(!this.byPath.has(path), 'EBUSY', `${path} is registered`);
     const taken = this.devices.some((d) => d.major === major && d.minor === minor);

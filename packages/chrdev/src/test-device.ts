@@ -10,7 +10,16 @@ import { FrontDoor } from './front-door.js';
 import { loadNative } from './native.js';
 import { ChrdevRegistry } from './registry.js';
 import { sharedMemoryAllocator } from './shared-memory.js';
-import type { ChrdevFile, FileOperations, FilePos, MmapTarget, ProcessMapping, TrackingMode, UserMemory, VmArea } from './tokens.js';
+import type {
+  ChrdevFile,
+  FileOperations,
+  FilePos,
+  MmapTarget,
+  ProcessMapping,
+  TrackingMode,
+  UserMemory,
+  VmArea,
+} from './tokens.js';
 
 /** Test-only (not exported): a memory-backed device with two ioctls, over fbdev-defio's core. */
 export const TESTDEV_GET = 0x80085401; // _IOR('T', 1, struct { u32 size, value })
@@ -27,11 +36,22 @@ export class TestDevice implements FileOperations {
   private readonly handles = new Map<ProcessMapping, { close(): void }>();
   private readonly idle: (() => void)[] = [];
 
-  constructor(readonly size: number, delay = 20) {
+  constructor(
+    readonly size: number,
+    delay = 20,
+  ) {
     this.memory = sharedMemoryAllocator(loadNative())(size);
     const info = {
       fix: { smemLen: size, lineLength: 4096 },
-      var: { xres: 1024, yres: size / 4096, xresVirtual: 1024, yresVirtual: size / 4096, xoffset: 0, yoffset: 0, bitsPerPixel: 32 },
+      var: {
+        xres: 1024,
+        yres: size / 4096,
+        xresVirtual: 1024,
+        yresVirtual: size / 4096,
+        xoffset: 0,
+        yoffset: 0,
+        bitsPerPixel: 32,
+      },
       screenBuffer: this.memory.buffer,
     };
     this.defio = new FbDeferredIo(info, { delay }, asyncScheduler);
@@ -114,7 +134,10 @@ export class TestDevice implements FileOperations {
       byteOffset: offset,
       length: this.size - offset,
       attach: (mapping) => {
-        this.handles.set(mapping, this.defio.mmapExternal(fbFile, { pgoff: vma.pgoff, length: vma.length }, mapping));
+        this.handles.set(
+          mapping,
+          this.defio.mmapExternal(fbFile, { pgoff: vma.pgoff, length: vma.length }, mapping),
+        );
       },
       detach: (mapping) => {
         this.handles.get(mapping)?.close();
@@ -123,6 +146,16 @@ export class TestDevice implements FileOperations {
     };
   }
 }
+
+/** Test-only: a device without read whose ioctl queues two records (as DRM queues events). */
+export const eventDevice: FileOperations = {
+  ioctl(file: ChrdevFile, cmd: number): number {
+    check(cmd === 0x5403, 'ENOTTY', 'unknown ioctl');
+    file.queueRead(new TextEncoder().encode('hello'));
+    file.queueRead(new TextEncoder().encode('world!'));
+    return 0;
+  },
+};
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const clientSource = join(here, '../native/test/client.c');
@@ -145,12 +178,13 @@ export interface Served {
   close(): void;
 }
 
-/** A front door serving one TestDevice at /dev/fbemu-test<N>. */
+/** A front door serving one TestDevice at /dev/fbemu-test0 and the event device at /dev/fbemu-events0. */
 export function serve(tracking: TrackingMode, pages = 64, delay = 20): Served {
   const registry = new ChrdevRegistry();
   const device = new TestDevice(pages * 4096, delay);
   const path = '/dev/fbemu-test0';
   registry.register({ path, major: 240, minor: 3, fops: device });
+  registry.register({ path: '/dev/fbemu-events0', major: 226, minor: 0, fops: eventDevice });
   const door = new FrontDoor(registry, asyncScheduler);
   const logs: string[] = [];
   const socketPath = join(mkdtempSync(join(tmpdir(), 'fbemu-')), 'door.sock');
@@ -166,12 +200,21 @@ export interface Run {
 }
 
 /** Runs the test client under the preload; resolves on its exit with its key=value output. */
-export function runClient(served: Served | undefined, env: Record<string, string>, args: string[]): Promise<Run> {
+export function runClient(
+  env: Record<string, string>,
+  args: string[],
+  onLine?: (line: string, stdin: NodeJS.WritableStream) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(clientBinary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(clientBinary, args, {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    if (onLine === undefined) child.stdin.end();
     let stdout = '';
     child.stdout.on('data', (d) => {
       stdout += d;
+      if (onLine) for (const line of String(d).split('\n')) if (line) onLine(line, child.stdin);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -179,6 +222,5 @@ export function runClient(served: Served | undefined, env: Record<string, string
       for (const m of stdout.matchAll(/(\w+)=(\S+)/g)) out[m[1]] = m[2];
       resolve({ code, signal, out, stdout });
     });
-    void served;
   });
 }

@@ -4,6 +4,7 @@
  * Errors are `KernelError`s from `@fbemu/gem-shmem` (errno name + number); the front door turns
  * them into `-errno` for the program. This file knows no fbdev and no DRM.
  */
+import type { Observable } from 'rxjs';
 
 /** The process on the other side of the front door. */
 export interface ProcessInfo {
@@ -171,6 +172,8 @@ export interface FrontDoorApi {
   env(): Record<string, string>;
   /** number of connected processes */
   readonly processes: number;
+  /** each process once it is gone and its files and mappings are released (exit, kill, close) */
+  readonly exits$: Observable<ProcessInfo>;
   /** stops listening and lets every process go (their files released, mappings detached) */
   close(): void;
 }

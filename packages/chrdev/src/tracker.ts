@@ -47,12 +47,11 @@ export class ProcessTracker {
     return ok;
   }
 
-  /** The device is gone: the program's mapping becomes SIGBUS memory (fire and forget). */
-  revoke(addr: number, length: number): void {
+  /** The device is gone: the program's mapping becomes SIGBUS memory before this returns. */
+  revoke(addr: number, length: number): boolean {
     this.ranges = 0;
     this.addRange(addr, length);
-    this.header(TRK_REVOKE);
-    this.native.send(this.socket, this.message, 8 + 16, -1);
+    return this.flush(TRK_REVOKE);
   }
 
   close(): void {

@@ -46,12 +46,12 @@ describe('FbDeferredIo.mmapExternal (a real process mapping)', () => {
     expect(defio.pagerefs[2].page.index).to.equal(2, 'page.index is the file page offset');
   });
 
-  it('drops pages past the framebuffer (those are SIGBUS for the process)', () => {
+  it('drops pages past the framebuffer (SIGBUS for the process) and page numbers that are not pages', () => {
     const vts = new VirtualTimeScheduler();
     const { defio, batches } = framebuffer(4, { delay: 10 }, vts);
     const ext = new FakeProcessMapping();
     defio.mmapExternal(defio.open(), { pgoff: 2, length: 4 * 4096 }, ext);
-    ext.store(1, 2, 3);
+    ext.store(1, 2, 3, -1, 0.5, Number.NaN, 2 ** 40);
     vts.flush();
     expect(batches.map((b) => pagesOf(b))).to.deep.equal([[3]]);
   });

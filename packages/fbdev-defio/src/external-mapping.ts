@@ -60,10 +60,14 @@ export class ExternalMappingAdapter implements DirtyChannel, Mkclean, ExternalMa
     this.core.unmap(this, this, this.file);
   }
 
-  /** Only framebuffer pages are handed on: a mapping may reach past the framebuffer (SIGBUS there). */
+  /**
+   * Only framebuffer pages are handed on: a mapping may reach past the framebuffer (SIGBUS there),
+   * and a page number from another party may be anything (`(page | 0) === page`: an int32).
+   */
   private readonly enlistMappingPage = (page: number): void => {
     const fbPage = this.first + page;
-    if (page >= 0 && page < this.pages && fbPage >= 0 && fbPage < this.core.memory.count) this.target(fbPage);
+    const ok = (page | 0) === page && page >= 0 && page < this.pages;
+    if (ok && fbPage >= 0 && fbPage < this.core.memory.count) this.target(fbPage);
   };
 }
 

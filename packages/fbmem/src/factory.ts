@@ -1,0 +1,36 @@
+import type { SharedMemoryAllocator } from '@fbemu/chrdev';
+import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
+import { inject, injectable } from 'inversify';
+import type { SchedulerLike } from 'rxjs';
+import { FbmemDevice } from './fb-device.js';
+import { createFbmemBackend } from './framebuffer.js';
+import { FbRegistry } from './registry.js';
+import {
+  FB_REGISTRY,
+  type FbmemFactoryApi,
+  type FbmemNode,
+  type FbmemOptions,
+  SHARED_MEMORY_ALLOCATOR,
+} from './tokens.js';
+
+/** Builds a framebuffer over allocator memory and registers it as the next /dev/fbN. */
+@injectable()
+export class FbmemFactory implements FbmemFactoryApi {
+  constructor(
+    @inject(SHARED_MEMORY_ALLOCATOR) private readonly allocate: SharedMemoryAllocator,
+    @inject(FB_DEFERRED_IO_FACTORY) private readonly defioFactory: FbDeferredIoFactory,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+    @inject(FB_REGISTRY) private readonly registry: FbRegistry,
+  ) {}
+
+  create(options: FbmemOptions): FbmemNode {
+    const backend = createFbmemBackend(options, this.allocate, this.defioFactory, this.scheduler);
+    const device = new FbmemDevice(backend, options);
+    try {
+      return { device, chrdev: this.registry.register(device) };
+    } catch (e) {
+      device.destroy();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { SharedMemory, SharedMemoryAllocator } from '@fbemu/chrdev';
+import {
+  type ClipMode,
+  type Damage,
+  DRM_FBDEV_DELAY_MS,
+  DrmFbHelper,
+  FbSurface,
+  formatForBpp,
+  type PixelFormat,
+} from '@fbemu/drm-fb-helper';
+import type { FbDeferredIoFactory, FbInfo } from '@fbemu/fbdev-defio';
+import { check, DEFAULT_PAGE_GEOMETRY, dumbLayout, KernelError } from '@fbemu/gem-shmem';
+import type { SchedulerLike } from 'rxjs';
+
+/** The mode of one /dev/fbN (what `drm_fbdev_*_driver_fbdev_probe` is asked for). */
+export interface FbmemModeOptions {
+  /** visible resolution: the display mode (xres × yres at creation) */
+  width: number;
+  height: number;
+  /** 16, 24 or 32 (default 32) */
+  bpp?: number;
+  /** 32 with bpp 32 gives ARGB8888, else XRGB8888 */
+  depth?: number;
+  /** the buffer (xres_virtual × yres_virtual) for panning; default the visible size */
+  virtualWidth?: number;
+  virtualHeight?: number;
+  /** defio delay in ms (default 50, the DRM helpers' HZ/20) */
+  delay?: number;
+  /** `region` (default) or the kernel's `bbox` */
+  clipMode?: ClipMode;
+  maxRects?: number;
+  /** `fb->funcs->dirty`, called per damage run */
+  dirty?: (damage: Damage) => void;
+}
+
+/** What the device is built on: process-mappable memory, defio and the DRM fbdev helper over it. */
+export interface FbmemBackend {
+  readonly memory: SharedMemory;
+  readonly helper: DrmFbHelper;
+  readonly format: PixelFormat;
+  /** the display mode size (what the CRTC scans out from the pan offset) */
+  readonly modeWidth: number;
+  readonly modeHeight: number;
+}
+
+function positive(n: number | undefined, what: string): number {
+  check(Number.isSafeInteger(n) && (n as number) > 0, 'EINVAL', `${what} must be a positive integer`);
+  return n as number;
+}
+
+/**
+ * Builds the framebuffer like `drm_fbdev_shmem` does (no shadow: /dev/fbN maps the buffer the
+ * display reads, damage needs no copy), but over memory from the injected allocator so a real
+ * process can map it: smem_len = pitch × yres_virtual (screen_size), pitch as a dumb buffer's.
+ */
+export function createFbmemBackend(
+  o: FbmemModeOptions,
+  allocate: SharedMemoryAllocator,
+  defioFactory: FbDeferredIoFactory,
+  scheduler: SchedulerLike,
+): FbmemBackend {
+  check(typeof o === 'object' && o !== null, 'EINVAL', 'mode options missing');
+  const xres = positive(o.width, 'width');
+  const yres = positive(o.height, 'height');
+  const vw = positive(o.virtualWidth ?? xres, 'virtualWidth');
+  const vh = positive(o.virtualHeight ?? yres, 'virtualHeight');
+  check(vw >= xres && vh >= yres, 'EINVAL', 'virtual resolution smaller than the visible one');
+  const clip = o.clipMode ?? 'region';
+  check(clip === 'region' || clip === 'bbox', 'EINVAL', `clipMode ${String(clip)}`);
+  check(o.dirty === undefined || typeof o.dirty === 'function', 'EINVAL', 'dirty must be a function');
+  const format = formatForBpp(o.bpp ?? 32, o.depth);
+  const geometry = DEFAULT_PAGE_GEOMETRY;
+  const { pitch } = dumbLayout({ width: vw, height: vh, bpp: format.bpp }, geometry);
+  const smemLen = pitch * vh;
+  const memory = allocate(geometry.align(smemLen));
+  check(
+    memory.buffer.byteLength >= geometry.align(smemLen),
+    'ENOMEM',
+    'allocator returned too little memory',
+  );
+  const info: FbInfo = {
+    fix: { smemLen, lineLength: pitch },
+    var: { xres, yres, xresVirtual: vw, yresVirtual: vh, xoffset: 0, yoffset: 0, bitsPerPixel: format.bpp },
+    screenBuffer: memory.buffer,
+  };
+  const defio = defioFactory(info, { delay: o.delay ?? DRM_FBDEV_DELAY_MS, pageGeometry: geometry });
+  try {
+    const surface = new FbSurface(new Uint8Array(memory.buffer), vw, vh, pitch, format);
+    const helper = new DrmFbHelper({
+      info,
+      defio,
+      screen: surface,
+      bo: surface,
+      scheduler,
+      mode: clip,
+      maxRects: o.maxRects,
+      pageSize: geometry.size,
+      dirty: o.dirty,
+      release: () => {},
+    });
+    return { memory, helper, format, modeWidth: xres, modeHeight: yres };
+  } catch (e) {
+    defio.cleanup();
+    throw e;
+  }
+}
+
+/** The default allocator: plain shared memory no process can map (fd −1), for tests and demos. */
+export const plainSharedMemory: SharedMemoryAllocator = (bytes) => {
+  try {
+    return { buffer: new SharedArrayBuffer(bytes), fd: -1 };
+  } catch {
+    throw new KernelError('ENOMEM', `cannot allocate ${bytes} bytes`);
+  }
+};

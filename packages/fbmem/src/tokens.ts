@@ -1,0 +1,32 @@
+import type { CharDevice, SharedMemoryAllocator } from '@fbemu/chrdev';
+import type { FbmemDevice, FbmemIdentity } from './fb-device.js';
+import type { FbmemModeOptions } from './framebuffer.js';
+
+/** Options of one /dev/fbN: its mode and what it reports about itself. */
+export type FbmemOptions = FbmemModeOptions & FbmemIdentity;
+
+/** A registered framebuffer: the device (state, memory, damage) and its node for the front door. */
+export interface FbmemNode {
+  readonly device: FbmemDevice;
+  readonly chrdev: CharDevice;
+}
+
+/** Creates and registers framebuffers (the DRM fbdev probe + register_framebuffer). */
+export interface FbmemFactoryApi {
+  create(options: FbmemOptions): FbmemNode;
+}
+
+/** Token of the `FbmemFactoryApi` (bound by `fbmemModule`). */
+export const FBMEM_FACTORY: unique symbol = Symbol.for('fbemu.FbmemFactory');
+/** Token of the `FbRegistry` (registered_fb + con2fb map), one per container. */
+export const FB_REGISTRY: unique symbol = Symbol.for('fbemu.FbRegistry');
+/**
+ * Token of the `SharedMemoryAllocator` framebuffers are allocated with (the front door binds a
+ * memfd allocator; `fbmemModule` binds plain shared memory unless one is bound already).
+ */
+export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
+
+/** Token of the `FakeVt` (virtual terminals for programs that insist on one), one per container. */
+export const FAKE_VT: unique symbol = Symbol.for('fbemu.FakeVt');
+
+export type { SharedMemoryAllocator };
