@@ -112,6 +112,19 @@ describe('ADDFB2 / ADDFB / RMFB / GETFB', () => {
     });
   }
 
+  it('ADDFB2 with another file’s handle is ENOENT: handles are per file', () => {
+    const { a, b } = setup();
+    const { handle, pitch } = a.createDumb(64, 64);
+    const s = b
+      .struct('drm_mode_fb_cmd2')
+      .set32('width', 64)
+      .set32('height', 64)
+      .set32('pixel_format', XRGB8888.code);
+    s.set32('handles', handle).set32('pitches', pitch);
+    expect(b.ioctl('DRM_IOCTL_MODE_ADDFB2', s)).to.equal('ENOENT');
+    expect((b.chr.privateData as KmsFile).fbs).to.have.length(0);
+  });
+
   it('ADDFB maps bpp/depth to formats and refuses pairs fbemu cannot scan out', () => {
     const { a, dev } = setup();
     const { handle, pitch } = a.createDumb(64, 64);
