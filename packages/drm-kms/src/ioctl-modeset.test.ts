@@ -34,6 +34,11 @@ describe('SETCRTC', () => {
     expect(frame.buffer?.viewport.toString()).to.equal('(100,50,740,530)');
     expect(rects(frame)).to.deep.equal(['(0,0,640,480)']);
     expect(frame.buffer?.surface.pitch).to.equal(f.pitch);
+    const screen = frame.buffer?.screen;
+    expect([screen?.width, screen?.height, screen?.pitch]).to.deep.equal([640, 480, f.pitch]);
+    const fbBytes = frame.buffer?.surface.bytes as Uint8Array;
+    fbBytes[50 * f.pitch + 100 * 4] = 0xab; // fb pixel (100, 50) = screen pixel (0, 0)
+    expect(screen?.bytes[0]).to.equal(0xab);
     expect(dev.scanout.current()?.fbId).to.equal(f.id);
   });
 

@@ -1,4 +1,4 @@
-import { type FbSurface, Rect, Region } from '@fbemu/drm-fb-helper';
+import { FbSurface, Rect, Region } from '@fbemu/drm-fb-helper';
 import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import type { DisplayMode } from './display-mode.js';
 import type { DrmFramebuffer } from './framebuffer.js';
@@ -16,6 +16,11 @@ export interface ScanoutBuffer {
   readonly surface: FbSurface;
   /** the shown part in framebuffer coordinates: (x, y) to (x + hdisplay, y + vdisplay) */
   readonly viewport: Rect;
+  /**
+   * The shown part as a surface of its own (hdisplay × vdisplay, the fb's pitch, pixel (0,0) at
+   * the viewport's top-left): what a compositor plane shows; `damage` is in its coordinates.
+   */
+  readonly screen: FbSurface;
   readonly mode: DisplayMode;
 }
 
@@ -52,6 +57,10 @@ export class KmsScanout {
   private readonly frames = new Subject<ScanoutFrame>();
   private readonly work: Region;
   private pending: PendingFlip | undefined;
+  /** the last ScanoutBuffer and what it was made from */
+  private shown:
+    | { fb: DrmFramebuffer; mode: DisplayMode; x: number; y: number; buffer: ScanoutBuffer }
+    | undefined;
   private seq = 0;
   /** vblank counter (drm_crtc_vblank_count): +1 per flipDone() */
   private vblanks = 0;
@@ -73,13 +82,27 @@ export class KmsScanout {
     return this.vblanks;
   }
 
-  /** What the CRTC shows now, or undefined when it is off. */
+  /** What the CRTC shows now, or undefined when it is off (the same object until that changes). */
   current(): ScanoutBuffer | undefined {
     const { crtc } = this;
     const fb = crtc.primary.fb;
     if (!crtc.enabled || !fb || !crtc.mode) return undefined;
-    const viewport = new Rect(crtc.x, crtc.y, crtc.x + crtc.mode.hdisplay, crtc.y + crtc.mode.vdisplay);
-    return Object.freeze({ fbId: fb.id, surface: fb.surface, viewport, mode: crtc.mode });
+    const last = this.shown;
+    if (last && last.fb === fb && last.mode === crtc.mode && last.x === crtc.x && last.y === crtc.y)
+      return last.buffer;
+    const { mode, x, y } = crtc;
+    const viewport = new Rect(x, y, x + mode.hdisplay, y + mode.vdisplay);
+    const s = fb.surface;
+    const screen = new FbSurface(
+      s.bytes.subarray(s.offsetOf(x, y)),
+      mode.hdisplay,
+      mode.vdisplay,
+      s.pitch,
+      s.format,
+    );
+    const buffer = Object.freeze({ fbId: fb.id, surface: s, viewport, screen, mode });
+    this.shown = { fb, mode, x, y, buffer };
+    return buffer;
   }
 
   /** The framebuffer being scanned out, if any. */
