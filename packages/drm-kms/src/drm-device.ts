@@ -103,7 +103,9 @@ export class DrmKmsDevice implements CharDevice {
       'EINVAL',
       'writebackDelay must be > 0',
     );
-    this.caps = Object.freeze({ preferredDepth: options.preferredDepth ?? 24, preferShadow: 0 });
+    const depth = options.preferredDepth ?? 24;
+    check([8, 15, 16, 24, 30, 32].includes(depth), 'EINVAL', `preferredDepth ${depth} is not a colour depth`);
+    this.caps = Object.freeze({ preferredDepth: depth, preferShadow: 0 });
     this.config = new KmsModeConfig(options);
     this.scanout = new KmsScanout(this.config.crtc, scheduler, options.maxDamageRects);
     this.writeDamage = new WriteDamage(this.scanout.maxRects);

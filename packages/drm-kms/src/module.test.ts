@@ -29,4 +29,19 @@ describe('drmKmsModule', () => {
     const { handle } = c.createDumb(320, 200);
     expect(c.mapDumb(handle)).to.be.at.least(2 ** 32);
   });
+
+  it('bad options are EINVAL', () => {
+    for (const options of [
+      { writebackDelay: 0 },
+      { preferredDepth: 23 },
+      { width: 0 },
+      { maxDamageRects: 0 },
+    ]) {
+      const container = new Container();
+      container.bind(SCHEDULER).toConstantValue(new VirtualTimeScheduler());
+      container.bind(DRM_KMS_OPTIONS).toConstantValue(options);
+      container.load(gemShmemModule, fbdevDefioModule, drmKmsModule);
+      expect(() => container.get(DRM_KMS_DEVICE), JSON.stringify(options)).to.throw('EINVAL');
+    }
+  });
 });
