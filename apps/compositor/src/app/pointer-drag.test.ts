@@ -3,12 +3,12 @@ import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { Compositor } from '../compose/compositor.js';
 import { Plane } from '../compose/plane.js';
-import { PointerDrag } from './pointer-drag.js';
+import { GRAB_MARGIN, PointerDrag } from './pointer-drag.js';
 
-function desk() {
+function desk(size = 20) {
   const c = new Compositor({ width: 100, height: 100, background: 0 }, new VirtualTimeScheduler());
   const surface = () =>
-    new FbSurface(new Uint8Array(new SharedArrayBuffer(20 * 20 * 4)), 20, 20, 80, XRGB8888);
+    new FbSurface(new Uint8Array(new SharedArrayBuffer(size * size * 4)), size, size, size * 4, XRGB8888);
   c.addPlane(new Plane('back', surface(), 10, 10, 0));
   c.addPlane(new Plane('front', surface(), 20, 20, 1));
   return { c, drag: new PointerDrag(c) };
@@ -49,5 +49,25 @@ describe('PointerDrag', () => {
     drag.handle({ session: 1, buttonMask: 1, x: 90, y: 90 }); // a new viewer 1 pressing on the background
     drag.handle({ session: 1, buttonMask: 1, x: 95, y: 95 });
     expect([c.plane('front').x, c.plane('front').y]).to.deep.equal([60, 60]);
+  });
+
+  it('clamps a drag so the plane stays grabbable (GRAB_MARGIN px inside, or all of a smaller plane)', () => {
+    const small = desk();
+    small.drag.handle({ session: 1, buttonMask: 1, x: 25, y: 25 }); // grabs 'front' at (5,5)
+    small.drag.handle({ session: 1, buttonMask: 1, x: 65530, y: 65530 }); // RFB's U16 far corner
+    expect([small.c.plane('front').x, small.c.plane('front').y]).to.deep.equal([80, 80]);
+    small.drag.handle({ session: 1, buttonMask: 0, x: 65530, y: 65530 });
+    small.drag.handle({ session: 1, buttonMask: 1, x: 99, y: 99 }); // still under a pointer: grab it back
+    small.drag.handle({ session: 1, buttonMask: 1, x: 0, y: 0 });
+    expect([small.c.plane('front').x, small.c.plane('front').y]).to.deep.equal([0, 0]);
+
+    const big = desk(60); // 60×60 planes: GRAB_MARGIN of them stays inside
+    big.drag.handle({ session: 1, buttonMask: 1, x: 75, y: 75 }); // grabs 'front' at (55,55)
+    big.drag.handle({ session: 1, buttonMask: 1, x: 65525, y: 0 });
+    expect([big.c.plane('front').x, big.c.plane('front').y]).to.deep.equal([
+      100 - GRAB_MARGIN,
+      GRAB_MARGIN - 60,
+    ]);
+    expect(big.c.planeAt(99, 0)?.id).to.equal('front');
   });
 });

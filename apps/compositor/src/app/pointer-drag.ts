@@ -8,6 +8,18 @@ export interface PointerEvent {
   readonly y: number;
 }
 
+/**
+ * A dragged plane keeps at least this many pixels (or its whole size, if smaller) inside the
+ * desktop on each axis, so some of it always stays under a pointer that can grab it back.
+ */
+export const GRAB_MARGIN = 32;
+
+/** The position closest to `p` that keeps `min(GRAB_MARGIN, size)` pixels of `size` inside `[0, limit)`. */
+function keepGrabbable(p: number, size: number, limit: number): number {
+  const margin = Math.min(GRAB_MARGIN, size, limit);
+  return Math.min(Math.max(p, margin - size), limit - margin);
+}
+
 interface Drag {
   readonly plane: string;
   /** grab point inside the plane */
@@ -18,7 +30,8 @@ interface Drag {
 /**
  * Window dragging from remote viewers: pressing button 1 over a plane raises it and grabs it,
  * moving with the button held moves it (a copy when it is on top, see `Compositor.movePlane`),
- * releasing drops it. Each viewer session drags on its own.
+ * releasing drops it. Each viewer session drags on its own. A drag never takes a plane out of
+ * reach: at least `GRAB_MARGIN` pixels of it stay inside the desktop on each axis.
  */
 export class PointerDrag {
   private readonly drags = new Map<number, Drag>();
@@ -32,7 +45,7 @@ export class PointerDrag {
     this.buttons.set(e.session, e.buttonMask);
     const drag = this.drags.get(e.session);
     if (held && !wasHeld) this.grab(e);
-    else if (held && drag) this.compositor.movePlane(drag.plane, e.x - drag.ox, e.y - drag.oy);
+    else if (held && drag) this.move(drag, e);
     else if (!held) this.drags.delete(e.session);
   }
 
@@ -40,6 +53,17 @@ export class PointerDrag {
   forget(session: number): void {
     this.drags.delete(session);
     this.buttons.delete(session);
+  }
+
+  /** Moves the grabbed plane by its grab point, clamped so that it stays grabbable (`GRAB_MARGIN`). */
+  private move(drag: Drag, e: PointerEvent): void {
+    const { width, height } = this.compositor;
+    const { surface } = this.compositor.plane(drag.plane);
+    this.compositor.movePlane(
+      drag.plane,
+      keepGrabbable(e.x - drag.ox, surface.width, width),
+      keepGrabbable(e.y - drag.oy, surface.height, height),
+    );
   }
 
   private grab(e: PointerEvent): void {

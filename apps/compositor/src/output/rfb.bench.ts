@@ -22,6 +22,7 @@ const H = 800;
 class CountingTransport implements ByteTransport {
   readonly kind = 'tcp';
   readonly remote = 'bench';
+  readonly address = 'bench';
   readonly bufferedBytes = 0;
   bytes = 0;
   sink!: TransportSink;
@@ -34,6 +35,8 @@ class CountingTransport implements ByteTransport {
   }
   close(): void {}
   destroy(): void {}
+  pause(): void {}
+  resume(): void {}
 }
 
 function request(incremental: boolean): Buffer {

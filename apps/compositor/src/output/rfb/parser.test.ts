@@ -172,16 +172,28 @@ describe('ClientMessageParser', () => {
     );
   });
 
-  it('fuzz: a valid stream with random bytes spliced in never throws', () => {
+  it('fuzz: a valid stream with random bytes spliced in: what came before the junk parses as without it, failures stick', () => {
     fc.assert(
       fc.property(
         fc.nat(SESSION.length),
         fc.uint8Array({ minLength: 1, maxLength: 16 }),
         fc.array(fc.nat(), { maxLength: 10 }),
         (at, junk, cuts) => {
+          const clean = recorder();
+          new ClientMessageParser(clean.handler, LIMITS).feed(SESSION.subarray(0, at));
           const stream = Buffer.concat([SESSION.subarray(0, at), junk, SESSION.subarray(at)]);
-          const p = new ClientMessageParser(recorder().handler, LIMITS);
-          for (const chunk of splitAt(stream, cuts)) p.feed(chunk);
+          const spliced = recorder();
+          const p = new ClientMessageParser(spliced.handler, LIMITS);
+          let failure: string | undefined;
+          for (const chunk of splitAt(stream, cuts)) failure = p.feed(chunk) ?? failure;
+          // every message complete before the junk was handled exactly as in the clean stream
+          expect(spliced.calls.slice(0, clean.calls.length)).to.deep.equal(clean.calls);
+          expect(spliced.calls.length).to.be.at.most(stream.length);
+          if (failure !== undefined) {
+            const handled = spliced.calls.length;
+            expect(p.feed(SESSION)).to.equal(failure);
+            expect(spliced.calls.length).to.equal(handled, 'a dead parser handles nothing more');
+          }
         },
       ),
       { numRuns: 500 },

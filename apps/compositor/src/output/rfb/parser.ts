@@ -52,7 +52,7 @@ function minorOf(text: string): RfbMinorVersion | undefined {
  * split at any position; a message is handled only once all its bytes are queued, and every read
  * is checked against the queued length first. Malformed input (bad version string, unknown message
  * type, oversized counts or lengths) makes `feed` return the reason and the parser dead; it never
- * throws for any input. Work per `feed` is bounded by the bytes fed.
+ * throws for any input. Work per `feed` is bounded by the bytes fed, and per `run` by its budget.
  */
 export class ClientMessageParser {
   private readonly queue = new ByteQueue();
@@ -69,9 +69,28 @@ export class ClientMessageParser {
 
   /** Queues `chunk` and handles every complete message; returns the failure reason once malformed. */
   feed(chunk: Uint8Array): string | undefined {
-    if (this.phase === 'dead') return this.failure;
-    this.queue.push(chunk);
-    while (this.step());
+    this.push(chunk);
+    this.run(Number.POSITIVE_INFINITY);
+    return this.failure;
+  }
+
+  /** Queues `chunk` without handling anything (see `run`). */
+  push(chunk: Uint8Array): void {
+    if (this.phase !== 'dead') this.queue.push(chunk);
+  }
+
+  /**
+   * Handles at most `maxMessages` complete messages from the queue. True when it stopped because of
+   * the budget (more may be queued): the caller continues on a later turn, so one client's flood
+   * cannot hold the event loop.
+   */
+  run(maxMessages: number): boolean {
+    for (let n = 0; n < maxMessages; n++) if (!this.step()) return false;
+    return this.phase !== 'dead' && this.queue.length > 0;
+  }
+
+  /** The reason the input was refused, once it was. */
+  get failed(): string | undefined {
     return this.failure;
   }
 

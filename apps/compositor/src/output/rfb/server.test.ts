@@ -101,6 +101,10 @@ describe('RfbServer over TCP', () => {
       client.requestUpdate(false, 30, 20, 100, 100);
       const again = await client.readUpdate();
       expect(again.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([[30, 20, 10, 10]]);
+      // inside the frame, (x, y, w, h) means the rect [x, x+w) × [y, y+h), not the corners (x, y)-(w, h)
+      client.requestUpdate(false, 12, 5, 9, 20);
+      const inside = await client.readUpdate();
+      expect(inside.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([[12, 5, 9, 20]]);
       client.close();
     });
 
@@ -353,15 +357,22 @@ describe('RfbServer configuration', () => {
     expect(String(error)).to.match(/EINVAL/);
   });
 
-  it('closes connections above maxClients at once and keeps serving the others', async () => {
+  it('refuses a connection above maxClients with an RFB failure reason and keeps serving the others', async () => {
     const server = await startServer(makeFrame(8, 8), { maxClients: 1 });
     try {
       const first = await RfbTestClient.tcp(server.port);
       await first.handshake();
       const refused = nextEvent(server.events$, 'refused');
       const second = await RfbTestClient.tcp(server.port);
+      expect((await second.read(12)).toString('latin1')).to.equal('RFB 003.008\n');
+      second.send(Buffer.from('RFB 003.008\n'));
+      // RFC 6143 §7.1.2: zero security types, then the reason
+      const head = await second.read(5);
+      expect(head[0]).to.equal(0);
+      const reason = (await second.read(head.readUInt32BE(1))).toString('latin1');
+      expect(reason).to.equal('too many viewers (max 1) and none idle');
       await second.closed;
-      expect((await refused).reason).to.match(/too many clients/);
+      expect(await refused).to.include({ reason, dropped: false, transport: 'tcp' });
       first.requestUpdate(false);
       expect((await first.readUpdate()).length).to.be.greaterThan(0);
       first.close();

@@ -29,10 +29,21 @@ export interface RfbOptions extends SessionLimits {
   allowNonLoopback: boolean;
   /** the desktop name ServerInit announces */
   desktopName: string;
-  /** connections above this many are closed at once (a loopback client cannot exhaust the process) */
+  /**
+   * sessions (in the handshake or past it) at once; a further connection takes the slot of an
+   * evictable session or is refused with an RFB failure reason (docs/rfb.md, "Connection policy")
+   */
   maxClients: number;
+  /** sessions from one address at once (every local viewer comes from 127.0.0.1) */
+  maxClientsPerAddress: number;
   /** a client that has not completed the handshake (through ClientInit) by then is closed */
   handshakeTimeoutMs: number;
+  /** a session still in its handshake after this long is evictable */
+  handshakeGraceMs: number;
+  /** a session past the handshake, with no update request outstanding and silent this long, is evictable */
+  idleEvictMs: number;
+  /** a refused, evicted or failed connection is dropped this long after its close even if the peer ignores it */
+  closeGraceMs: number;
 }
 
 export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
@@ -43,18 +54,55 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   allowNonLoopback: false,
   desktopName: 'fbemu',
   maxClients: 16,
+  maxClientsPerAddress: 8,
   handshakeTimeoutMs: 10_000,
+  handshakeGraceMs: 2_000,
+  idleEvictMs: 30_000,
+  closeGraceMs: 2_000,
+  maxMessagesPerTurn: 128,
   // libvncserver's default cap is 50, wlroots' 20; the bounding box takes over above it.
   maxRectsPerUpdate: 32,
   maxBufferedBytes: 1 << 20,
   maxPendingCopies: 16,
 });
 
+/**
+ * What `events$` reports besides client input: for logs and the composition root.
+ * - `connected`: a session started (it may still fail its handshake);
+ * - `disconnected`: a session ended; `evicted` when it gave its slot to a new connection;
+ * - `refused`: a connection got no session; the client was sent `reason` as an RFB failure, unless
+ *   `dropped` (too many connections open even for that: closed without a word).
+ */
 export type RfbServerEvent =
   | { type: 'connected'; session: number; transport: ByteTransport['kind']; remote: string }
-  | { type: 'disconnected'; session: number; reason: string }
-  | { type: 'refused'; transport: ByteTransport['kind']; remote: string; reason: string }
+  | {
+      type: 'disconnected';
+      session: number;
+      transport: ByteTransport['kind'];
+      remote: string;
+      reason: string;
+      evicted: boolean;
+    }
+  | { type: 'refused'; transport: ByteTransport['kind']; remote: string; reason: string; dropped: boolean }
   | RfbInputEvent;
+
+/** The evictable session to close first: the oldest stale handshake, else the longest idle viewer. */
+function evictionCandidate(
+  sessions: Iterable<RfbSession>,
+  now: number,
+  o: Readonly<RfbOptions>,
+): RfbSession | undefined {
+  let stale: RfbSession | undefined;
+  let idle: RfbSession | undefined;
+  for (const s of sessions) {
+    if (!s.isReady) {
+      if (now - s.openedAt >= o.handshakeGraceMs && (!stale || s.openedAt < stale.openedAt)) stale = s;
+    } else if (!s.isWaiting && now - s.lastActivity >= o.idleEvictMs) {
+      if (!idle || s.lastActivity < idle.lastActivity) idle = s;
+    }
+  }
+  return stale ?? idle;
+}
 
 /**
  * The RFB 3.8 server output: one protocol implementation (`RfbSession`) over TCP sockets and
@@ -70,12 +118,17 @@ export class RfbServer implements Output, SessionHost {
   private readonly sessions = new Set<RfbSession>();
   private readonly retired: SessionCounters = zeroCounters();
   private readonly handshakeTimers = new Map<RfbSession, Subscription>();
+  /** refused connections being told why */
+  private readonly refusing = new Set<RfbSession>();
+  /** closed connections whose peer has not closed yet, each dropped at `closeGraceMs` */
+  private readonly lingering = new Map<ByteTransport, Subscription>();
+  private readonly evicted = new WeakSet<RfbSession>();
   private nextId = 1;
   private tcp: Server | undefined;
 
   constructor(
     @inject(RFB_OPTIONS) private readonly options: Readonly<RfbOptions>,
-    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+    @inject(SCHEDULER) readonly scheduler: SchedulerLike,
   ) {
     this.limits = options;
     if (options.listenTcp) checkBindAllowed(options.host, options.allowNonLoopback, 'the RFB server');
@@ -116,17 +169,26 @@ export class RfbServer implements Output, SessionHost {
     this.tcp = server;
   }
 
-  /** Serves RFB over an already-upgraded WebSocket (the viewer's /websockify endpoint). */
-  acceptWebSocket(ws: WebSocket, remote: string): void {
-    this.accept(webSocketTransport(ws, remote));
+  /**
+   * False when even a refusal cannot be afforded: sessions, refusals in progress and closing
+   * connections add up to twice `maxClients`. The viewer then answers 503 before the upgrade, so
+   * open WebSockets (each holding at most one `maxPayload` message) stay bounded.
+   */
+  get hasRoom(): boolean {
+    return this.sessions.size + this.refusing.size + this.lingering.size < 2 * this.options.maxClients;
   }
 
-  /** Serves RFB over any byte stream. */
+  /** Serves RFB over an already-upgraded WebSocket (the viewer's /websockify endpoint). */
+  acceptWebSocket(ws: WebSocket, address: string, port: number | undefined): void {
+    this.accept(webSocketTransport(ws, address, port));
+  }
+
+  /** Serves RFB over any byte stream: a session if there is room (evicting if need be), else a refusal. */
   accept(transport: ByteTransport): void {
-    if (this.sessions.size >= this.options.maxClients) {
-      const reason = `too many clients (max ${this.options.maxClients})`;
-      transport.close(reason);
-      this.events$.next({ type: 'refused', transport: transport.kind, remote: transport.remote, reason });
+    const room = this.hasRoom;
+    const refusal = room ? this.admit(transport.address) : `${2 * this.options.maxClients} connections open`;
+    if (refusal !== undefined) {
+      this.refuse(transport, refusal, !room);
       return;
     }
     const session = new RfbSession(this.nextId++, transport, this);
@@ -192,14 +254,95 @@ export class RfbServer implements Output, SessionHost {
   sessionClosed(session: RfbSession, reason: string): void {
     this.handshakeTimers.get(session)?.unsubscribe();
     this.handshakeTimers.delete(session);
-    if (!this.sessions.delete(session)) return;
+    this.linger(session.transport);
+    if (this.refusing.delete(session) || !this.sessions.delete(session)) return;
     for (const k of Object.keys(this.retired) as (keyof typeof this.retired)[])
       this.retired[k] += session.counters[k];
-    this.events$.next({ type: 'disconnected', session: session.id, reason });
+    const { kind, remote } = session.transport;
+    const evicted = this.evicted.has(session);
+    this.events$.next({
+      type: 'disconnected',
+      session: session.id,
+      transport: kind,
+      remote,
+      reason,
+      evicted,
+    });
+  }
+
+  transportClosed(session: RfbSession): void {
+    this.lingering.get(session.transport)?.unsubscribe();
+    this.lingering.delete(session.transport);
+  }
+
+  /**
+   * Makes room for a connection from `address`, evicting one evictable session if a limit is
+   * reached; otherwise says why there is none.
+   */
+  private admit(address: string): string | undefined {
+    const { maxClients, maxClientsPerAddress } = this.options;
+    const same = [...this.sessions].filter((s) => s.transport.address === address);
+    if (same.length >= maxClientsPerAddress && !this.evictOne(same))
+      return `too many viewers from ${address} (max ${maxClientsPerAddress}) and none idle`;
+    if (this.sessions.size >= maxClients && !this.evictOne(this.sessions))
+      return `too many viewers (max ${maxClients}) and none idle`;
+    return undefined;
+  }
+
+  private evictOne(candidates: Iterable<RfbSession>): boolean {
+    const now = this.scheduler.now();
+    const victim = evictionCandidate(candidates, now, this.options);
+    if (victim === undefined) return false;
+    const why = victim.isReady
+      ? `idle for ${Math.floor((now - victim.lastActivity) / 1000)} s`
+      : `handshake unfinished after ${now - victim.openedAt} ms`;
+    this.evicted.add(victim);
+    victim.close(`evicted (${why}): a new viewer needed the slot`);
+    return true;
+  }
+
+  /** Tells the client `reason` as an RFB failure (or, `dropped`, closes it without a word). */
+  private refuse(transport: ByteTransport, reason: string, dropped: boolean): void {
+    this.events$.next({
+      type: 'refused',
+      transport: transport.kind,
+      remote: transport.remote,
+      reason,
+      dropped,
+    });
+    if (dropped) {
+      transport.destroy();
+      return;
+    }
+    const session = new RfbSession(0, transport, this, reason);
+    this.refusing.add(session);
+    // It has until the close grace to send its version and read the answer.
+    this.handshakeTimers.set(
+      session,
+      this.scheduler.schedule(() => session.destroy('refusal unanswered'), this.options.closeGraceMs),
+    );
+    session.start();
+  }
+
+  /** A closed transport is dropped for good after `closeGraceMs`, whatever its peer does. */
+  private linger(transport: ByteTransport): void {
+    if (this.lingering.has(transport)) return;
+    this.lingering.set(
+      transport,
+      this.scheduler.schedule(() => {
+        this.lingering.delete(transport);
+        transport.destroy();
+      }, this.options.closeGraceMs),
+    );
   }
 
   async close(): Promise<void> {
-    for (const s of [...this.sessions]) s.destroy('server closing');
+    for (const s of [...this.sessions, ...this.refusing]) s.destroy('server closing');
+    for (const [transport, timer] of this.lingering) {
+      timer.unsubscribe();
+      transport.destroy();
+    }
+    this.lingering.clear();
     const tcp = this.tcp;
     this.tcp = undefined;
     if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));

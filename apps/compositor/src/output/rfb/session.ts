@@ -1,4 +1,5 @@
 import { Rect, Region } from '@fbemu/drm-fb-helper';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { FrameSource } from '../tokens.js';
 import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
 import {
@@ -31,6 +32,11 @@ export interface SessionLimits extends ParserLimits {
   maxBufferedBytes: number;
   /** pending CopyRects above this fall back to raw damage */
   maxPendingCopies: number;
+  /**
+   * client messages handled per turn; the rest wait for a later scheduler turn (the transport is
+   * paused meanwhile), so one client's flood cannot stall the others
+   */
+  maxMessagesPerTurn: number;
 }
 
 /** What a session needs from its server. */
@@ -38,8 +44,12 @@ export interface SessionHost {
   readonly frame: FrameSource;
   readonly desktopName: string;
   readonly limits: Readonly<SessionLimits>;
+  /** turns and activity times (the injected scheduler) */
+  readonly scheduler: SchedulerLike;
   input(event: RfbInputEvent): void;
   sessionClosed(session: RfbSession, reason: string): void;
+  /** The transport itself is gone (the peer closed, or it was destroyed); after or with `sessionClosed`. */
+  transportClosed(session: RfbSession): void;
 }
 
 export interface SessionCounters {
@@ -93,22 +103,52 @@ export class RfbSession implements ClientMessageHandler {
   private canDesktopSize = false;
   /** an update buffer the transport is done with, reused for the next update (no fresh pages per frame) */
   private spare: Buffer | undefined;
+  /** the later turn that handles the rest of a flood */
+  private nextTurn: Subscription | undefined;
+  /** the latest pointer position of this turn, not yet published (motion is coalesced per turn) */
+  private pointer: { buttonMask: number; x: number; y: number } | undefined;
+  /** scheduler time of the connection */
+  readonly openedAt: number;
+  /** scheduler time of the last bytes received from the client */
+  lastActivity: number;
 
+  /**
+   * `refusal`: the server has no room. The session then speaks only the version exchange and
+   * answers with an RFB failure carrying this reason (3.7/3.8: zero security types + reason;
+   * 3.3: security type 0 (invalid) + reason), then closes.
+   */
   constructor(
     readonly id: number,
     readonly transport: ByteTransport,
     private readonly host: SessionHost,
+    readonly refusal?: string,
   ) {
     this.parser = new ClientMessageParser(this, host.limits);
     this.dirty = new Region(host.limits.maxRectsPerUpdate);
+    this.openedAt = this.lastActivity = host.scheduler.now();
   }
 
   get isReady(): boolean {
     return this.state === 'ready';
   }
 
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Past the handshake with an update request outstanding: a viewer waiting for the screen to change. */
+  get isWaiting(): boolean {
+    return this.state === 'ready' && this.requested;
+  }
+
   start(): void {
-    this.transport.listen({ data: (chunk) => this.receive(chunk), closed: () => this.end('peer closed') });
+    this.transport.listen({
+      data: (chunk) => this.receive(chunk),
+      closed: () => {
+        this.end('peer closed');
+        this.host.transportClosed(this);
+      },
+    });
     this.send(Buffer.from(SERVER_VERSION, 'latin1'));
   }
 
@@ -165,6 +205,12 @@ export class RfbSession implements ClientMessageHandler {
 
   version(minor: RfbMinorVersion): void {
     this.minor = minor;
+    if (this.refusal !== undefined) {
+      // 3.3 reads a u32 security type, 3.7+ a u8 count of types; 0 says "failed, reason follows".
+      this.send(Buffer.concat([minor === 3 ? u32(0) : Buffer.from([0]), reasonString(this.refusal)]));
+      this.close(this.refusal);
+      return;
+    }
     // 3.3: the server picks the security type (u32); 3.7+: it offers a list (u8 count, types).
     if (minor === 3) this.send(u32(SecurityType.None));
     else this.send(Buffer.from([1, SecurityType.None]));
@@ -211,23 +257,27 @@ export class RfbSession implements ClientMessageHandler {
   }
 
   updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): void {
+    // Answered at the end of the turn: any number of requests in one turn cost one update.
     if (!incremental) {
       const r = new Rect(x, y, x + w, y + h).clipTo(this.host.frame.width, this.host.frame.height);
       this.dirty.addRect(r);
     }
     this.requested = true;
-    this.pump();
   }
 
   keyEvent(down: boolean, keysym: number): void {
+    this.publishPointer();
     this.host.input({ type: 'key', session: this.id, down, keysym });
   }
 
+  /** Motion with the same buttons is coalesced to the turn's last position; a button change is kept. */
   pointerEvent(buttonMask: number, x: number, y: number): void {
-    this.host.input({ type: 'pointer', session: this.id, buttonMask, x, y });
+    if (this.pointer !== undefined && this.pointer.buttonMask !== buttonMask) this.publishPointer();
+    this.pointer = { buttonMask, x, y };
   }
 
   cutText(text: string): void {
+    this.publishPointer();
     this.host.input({ type: 'cutText', session: this.id, text });
   }
 
@@ -235,20 +285,54 @@ export class RfbSession implements ClientMessageHandler {
 
   private receive(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
+    this.lastActivity = this.host.scheduler.now();
+    this.parser.push(chunk);
+    if (this.nextTurn === undefined) this.turn();
+  }
+
+  /**
+   * Handles up to `maxMessagesPerTurn` messages, publishes the coalesced pointer, answers the
+   * update request once. With more queued, the transport pauses and the rest waits for the next
+   * scheduler turn, behind every other client's input and the compositor's work.
+   */
+  private turn(): void {
+    this.nextTurn = undefined;
+    let more = false;
     let failure: string | undefined;
     try {
-      failure = this.parser.feed(chunk);
+      more = this.parser.run(this.host.limits.maxMessagesPerTurn);
+      failure = this.parser.failed;
+      this.publishPointer();
     } catch (e) {
       // A bug of ours must cost this connection only, never the server.
       failure = `internal error: ${(e as Error).message}`;
     }
-    if (failure !== undefined) this.close(failure);
+    if (failure !== undefined) {
+      this.close(failure);
+      return;
+    }
+    this.pump();
+    if (this.state === 'closed') return;
+    if (more) {
+      this.transport.pause();
+      this.nextTurn = this.host.scheduler.schedule(() => this.turn());
+    } else this.transport.resume();
+  }
+
+  private publishPointer(): void {
+    const p = this.pointer;
+    if (p === undefined) return;
+    this.pointer = undefined;
+    this.host.input({ type: 'pointer', session: this.id, ...p });
   }
 
   private end(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.parser.stop();
+    this.nextTurn?.unsubscribe();
+    this.nextTurn = undefined;
+    this.pointer = undefined;
     this.host.sessionClosed(this, reason);
   }
 
@@ -322,8 +406,13 @@ function u32(v: number): Buffer {
   return b;
 }
 
+/** A failure reason as RFC 6143 sends it: u32 length, then the text. */
+function reasonString(reason: string): Buffer {
+  const text = Buffer.from(reason, 'latin1');
+  return Buffer.concat([u32(text.length), text]);
+}
+
 /** RFC 6143 §7.1.3: SecurityResult "failed" followed, in 3.8, by a reason string. */
 function securityFailure(reason: string): Buffer {
-  const text = Buffer.from(reason, 'latin1');
-  return Buffer.concat([u32(1), u32(text.length), text]);
+  return Buffer.concat([u32(1), reasonString(reason)]);
 }

@@ -117,12 +117,18 @@ const BARRIER_KEYSYM = 0xffffff;
 /** A transport whose queue the test controls: writes are recorded and flushed only on demand. */
 export class MemoryTransport implements ByteTransport {
   readonly kind = 'tcp';
-  readonly remote = 'test';
+  readonly remote: string;
   bufferedBytes = 0;
+  /** close() (graceful) or destroy() was called */
   closed = false;
+  destroyed = false;
+  paused = false;
   writes: Buffer[] = [];
   sink!: TransportSink;
   private pending: (() => void)[] = [];
+  constructor(readonly address = 'test') {
+    this.remote = `${address}:1`;
+  }
   listen(sink: TransportSink): void {
     this.sink = sink;
   }
@@ -141,6 +147,17 @@ export class MemoryTransport implements ByteTransport {
   }
   destroy(): void {
     this.closed = true;
+    this.destroyed = true;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  /** Everything written so far, as one buffer. */
+  get written(): Buffer {
+    return Buffer.concat(this.writes);
   }
 }
 

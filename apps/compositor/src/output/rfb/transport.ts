@@ -14,7 +14,10 @@ export interface TransportSink {
  */
 export interface ByteTransport {
   readonly kind: 'tcp' | 'websocket';
+  /** the peer as `address:port` (for logs) */
   readonly remote: string;
+  /** the peer's address alone (per-address connection limits) */
+  readonly address: string;
   readonly bufferedBytes: number;
   /** Starts delivering to `sink`; called once. */
   listen(sink: TransportSink): void;
@@ -24,6 +27,9 @@ export interface ByteTransport {
   close(reason: string): void;
   /** Drops the connection now. */
   destroy(): void;
+  /** Stops delivering received bytes (the peer's kernel buffers fill: TCP flow control) until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Above this many queued bytes a close does not wait for them to drain. */
@@ -31,9 +37,11 @@ const GRACEFUL_CLOSE_LIMIT = 64 * 1024;
 
 export function socketTransport(socket: Socket): ByteTransport {
   socket.setNoDelay(true);
+  const address = socket.remoteAddress ?? 'unknown';
   return {
     kind: 'tcp',
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    remote: `${address}:${socket.remotePort}`,
+    address,
     get bufferedBytes() {
       return socket.writableLength;
     },
@@ -54,6 +62,12 @@ export function socketTransport(socket: Socket): ByteTransport {
     destroy() {
       socket.destroy();
     },
+    pause() {
+      socket.pause();
+    },
+    resume() {
+      socket.resume();
+    },
   };
 }
 
@@ -66,10 +80,11 @@ function rawToBytes(data: RawData): Uint8Array {
 const WS_POLICY_VIOLATION = 1008;
 
 /** RFB inside binary WebSocket frames, as noVNC speaks it (no websockify framing). */
-export function webSocketTransport(ws: WebSocket, remote: string): ByteTransport {
+export function webSocketTransport(ws: WebSocket, address: string, port: number | undefined): ByteTransport {
   return {
     kind: 'websocket',
-    remote,
+    remote: `${address}:${port}`,
+    address,
     get bufferedBytes() {
       return ws.bufferedAmount;
     },
@@ -89,6 +104,12 @@ export function webSocketTransport(ws: WebSocket, remote: string): ByteTransport
     },
     destroy() {
       ws.terminate();
+    },
+    pause() {
+      ws.pause();
+    },
+    resume() {
+      ws.resume();
     },
   };
 }

@@ -5,6 +5,7 @@ import pixelmatch from 'pixelmatch';
 import type { Browser, Page } from 'playwright-core';
 import { frameToRgba } from '../frame.js';
 import type { RfbServer } from '../rfb/server.js';
+import { RfbTestClient } from '../rfb/test-client.js';
 import { fillRect, makeFrame, moveBlock, startServer, type TestFrame } from '../rfb/test-support.js';
 import { canvasPixels, launchChromium } from './chromium.js';
 import type { ViewerServer } from './http.js';
@@ -78,6 +79,101 @@ describe('noVNC in headless chromium (end to end)', function () {
     rfb.resize(160, 100);
     await canvasShows(page, frame, 159, 99);
     expect(await mismatches(page, frame)).to.equal(0);
+    await page.close();
+  });
+});
+
+describe('the viewer page in headless chromium: loading, scaling, reconnecting, refusals', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  const servers: { close(): Promise<void> }[] = [];
+
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+  afterEach(async () => {
+    for (const s of servers.splice(0).reverse()) await s.close();
+  });
+
+  async function serve(frame: TestFrame, options: { maxClients?: number; port?: number } = {}) {
+    const rfb = await startServer(frame, { listenTcp: false, maxClients: options.maxClients ?? 16 });
+    const viewer = await startViewer(rfb, { port: options.port ?? 0 });
+    servers.push(rfb, viewer);
+    return { rfb, viewer };
+  }
+
+  /** The canvas' size on the page, in CSS pixels. */
+  const shownSize = (page: Page) =>
+    page.evaluate(`(() => {
+      const r = document.querySelector(${JSON.stringify(CANVAS)}).getBoundingClientRect();
+      return [r.width, r.height];
+    })()`);
+
+  it('loads with one script request, shows 1280×800 at 1:1 in a 1400×900 window, fits a smaller one, toggles to 1:1', async () => {
+    const { viewer } = await serve(makeFrame(1280, 800, 3, 0));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const scripts: string[] = [];
+    const failed: string[] = [];
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script' && r.url().startsWith('http'))
+        scripts.push(new URL(r.url()).pathname);
+    });
+    page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+    await page.goto(viewer.url);
+    await page.waitForFunction('window.rfbConnected === true');
+    expect(scripts).to.deep.equal(['/viewer.js']);
+    expect(failed).to.deep.equal([]);
+    expect(await shownSize(page)).to.deep.equal([1280, 800]);
+
+    await page.setViewportSize({ width: 640, height: 480 });
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(CANVAS)}).getBoundingClientRect().width <= 640`,
+    );
+    const [w, h] = (await shownSize(page)) as number[];
+    expect(w / h).to.be.closeTo(1280 / 800, 0.01, 'scaled down, aspect kept');
+    expect(h).to.be.at.most(480);
+
+    await page.click('#scale');
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(CANVAS)}).getBoundingClientRect().width === 1280`,
+    );
+    expect(await page.getAttribute('body', 'data-scale')).to.equal('1:1');
+    expect(await shownSize(page)).to.deep.equal([1280, 800]);
+    await page.close();
+  });
+
+  it('reconnects by itself after the server restarts', async () => {
+    const frame = makeFrame(64, 48, 1, 0);
+    const first = await serve(frame);
+    const port = first.viewer.port;
+    const page = await browser.newPage({ viewport: { width: 400, height: 300 } });
+    await page.goto(first.viewer.url);
+    await page.waitForFunction('window.rfbConnected === true');
+    for (const s of servers.splice(0).reverse()) await s.close();
+    await page.waitForFunction('document.body.dataset.rfb === "disconnected"');
+    expect(await page.textContent('#status')).to.match(/connection lost|disconnected/);
+
+    fillRect(frame, 0, 0, 64, 48, 0x0000ff00);
+    await serve(frame, { port });
+    await page.waitForFunction('window.rfbConnected === true');
+    await canvasShows(page, frame, 10, 10);
+    await page.close();
+  });
+
+  it('shows the refusal reason the server sent', async () => {
+    const { viewer } = await serve(makeFrame(32, 24), { maxClients: 1 });
+    const occupant = await RfbTestClient.webSocket(`ws://127.0.0.1:${viewer.port}/websockify`);
+    await occupant.handshake();
+    occupant.requestUpdate(false);
+    await occupant.readUpdate();
+    occupant.requestUpdate(true); // a viewer waiting for changes: not evictable
+    const page = await browser.newPage({ viewport: { width: 400, height: 300 } });
+    await page.goto(viewer.url);
+    await page.waitForFunction('document.body.dataset.rfb === "refused"');
+    expect(await page.getAttribute('body', 'data-reason')).to.equal('too many viewers (max 1) and none idle');
+    expect(await page.textContent('#status')).to.include('refused: too many viewers (max 1) and none idle');
+    occupant.close();
     await page.close();
   });
 });

@@ -3,10 +3,11 @@ import type { Duplex } from 'node:stream';
 import { check } from '@fbemu/gem-shmem';
 import { inject, injectable } from 'inversify';
 import { WebSocketServer } from 'ws';
-import { checkBindAllowed } from '../loopback.js';
+import { checkBindAllowed, isLoopbackHost } from '../loopback.js';
 import type { RfbServer } from '../rfb/server.js';
 import { RFB_SERVER, VIEWER_OPTIONS } from '../tokens.js';
-import { viewerPage } from './page.js';
+import { bundleScript, moduleGraph } from './bundle.js';
+import { FAVICON_SVG, SCRIPT_PATH, VIEWER_MAIN, viewerPage } from './page.js';
 import { noVncRoot, readStatic } from './static-files.js';
 
 export interface ViewerOptions {
@@ -17,6 +18,12 @@ export interface ViewerOptions {
   allowNonLoopback: boolean;
   /** page title */
   title: string;
+  /**
+   * Host names (without port) accepted in the `Host` header besides loopback names and addresses
+   * and the listen address itself: e.g. a machine name used with `allowNonLoopback`. Anything
+   * else is refused (403), so a DNS-rebound name cannot reach the page or the session.
+   */
+  allowedHosts: readonly string[];
 }
 
 export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
@@ -24,13 +31,29 @@ export const DEFAULT_VIEWER_OPTIONS: Readonly<ViewerOptions> = Object.freeze({
   port: 6080,
   allowNonLoopback: false,
   title: 'fbemu',
+  allowedHosts: [],
 });
 
 /** Where noVNC's WebSocket connects (websockify's conventional path). */
 export const WEBSOCKET_PATH = '/websockify';
 const NOVNC_PREFIX = '/novnc/';
-/** A client message is at most a capped ClientCutText; bigger frames are refused by ws itself. */
-const MAX_WS_PAYLOAD = 2 << 20;
+/**
+ * RFB is a byte stream: a WebSocket message may carry any slice of it, and noVNC sends at most
+ * ~10 KiB per message (its send queue), long clipboard text included. ws refuses (1009) a larger
+ * message, fragmented or not, so an open WebSocket holds at most this much in ws's buffers.
+ */
+export const MAX_WS_PAYLOAD = 64 * 1024;
+
+/** The host name of a `Host` header value (port and IPv6 brackets removed, lower case), or undefined. */
+function hostName(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  try {
+    const { hostname } = new URL(`http://${header}/`);
+    return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A browser's WebSocket may come from any page the user has open, and WebSockets bypass CORS:
@@ -46,21 +69,47 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** Answers an upgrade that will not happen, then drops the socket (a peer ignoring the answer holds nothing). */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+}
+
 /**
- * The browser viewer: one HTTP port serving the page at `/`, noVNC's modules under `/novnc/`, and
- * RFB over WebSocket at `/websockify`, handed to the same `RfbServer` TCP clients use.
+ * The browser viewer: one HTTP port serving the page at `/`, its one script at `/viewer.js` (the
+ * page code with noVNC's modules bundled, built at `start`), a favicon, noVNC's files under
+ * `/novnc/` (for pages of your own), and RFB over WebSocket at `/websockify`, handed to the same
+ * `RfbServer` TCP clients use.
  */
 @injectable()
 export class ViewerServer {
   private http: Server | undefined;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WS_PAYLOAD,
+    perMessageDeflate: false,
+  });
   private readonly root = noVncRoot();
+  /** the page's one script, built at `start` */
+  private script = '';
+  /** host names the `Host` header may carry besides loopback ones */
+  private readonly hosts: ReadonlySet<string>;
 
   constructor(
     @inject(VIEWER_OPTIONS) private readonly options: Readonly<ViewerOptions>,
     @inject(RFB_SERVER) private readonly rfb: RfbServer,
   ) {
     checkBindAllowed(options.host, options.allowNonLoopback, 'the viewer');
+    this.hosts = new Set([options.host, ...options.allowedHosts].map((h) => h.toLowerCase()));
+  }
+
+  /**
+   * DNS rebinding: a page from `evil.example` whose name later resolves to 127.0.0.1 talks to this
+   * server as same-origin, so the Origin check alone lets it in. The Host header still says
+   * `evil.example`: only loopback names and addresses, the listen address and `allowedHosts` pass.
+   */
+  private hostAllowed(req: IncomingMessage): boolean {
+    const name = hostName(req.headers.host);
+    return name !== undefined && (isLoopbackHost(name) || this.hosts.has(name));
   }
 
   get port(): number {
@@ -77,6 +126,8 @@ export class ViewerServer {
 
   async start(): Promise<void> {
     if (this.http) return;
+    const modules = await moduleGraph(this.root, 'core/rfb.js');
+    this.script = bundleScript(modules, NOVNC_PREFIX, VIEWER_MAIN);
     const server = createServer((req, res) => {
       this.serve(req, res).catch(() => res.destroy());
     });
@@ -101,12 +152,16 @@ export class ViewerServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.hostAllowed(req)) return this.reply(res, 403, 'text/plain', 'host not allowed\n');
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return this.reply(res, 405, 'text/plain', 'method not allowed\n');
     const path = new URL(req.url ?? '/', 'http://viewer').pathname;
     if (path === '/' || path === '/index.html') {
       return this.reply(res, 200, 'text/html; charset=utf-8', viewerPage(WEBSOCKET_PATH, this.options.title));
     }
+    if (path === SCRIPT_PATH) return this.reply(res, 200, 'text/javascript; charset=utf-8', this.script);
+    if (path === '/favicon.svg' || path === '/favicon.ico')
+      return this.reply(res, 200, 'image/svg+xml', FAVICON_SVG);
     const file = path.startsWith(NOVNC_PREFIX)
       ? await readStatic(this.root, path.slice(NOVNC_PREFIX.length - 1))
       : undefined;
@@ -126,13 +181,21 @@ export class ViewerServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://viewer').pathname;
-    if (path !== WEBSOCKET_PATH || !sameOrigin(req)) {
-      socket.end(
-        `HTTP/1.1 ${path !== WEBSOCKET_PATH ? '404 Not Found' : '403 Forbidden'}\r\nConnection: close\r\n\r\n`,
-      );
+    const refusal =
+      path !== WEBSOCKET_PATH
+        ? '404 Not Found'
+        : !this.hostAllowed(req) || !sameOrigin(req)
+          ? '403 Forbidden'
+          : !this.rfb.hasRoom
+            ? '503 Service Unavailable'
+            : undefined;
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusal);
       return;
     }
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.rfb.acceptWebSocket(ws, remote));
+    const { remoteAddress = 'unknown', remotePort } = req.socket;
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.rfb.acceptWebSocket(ws, remoteAddress, remotePort),
+    );
   }
 }

@@ -18,19 +18,22 @@ export function noVncRoot(): string {
 
 /**
  * A file from `root` for a URL path below it, or undefined (404) for anything that is not a
- * regular file under `root`: `..` segments, encoded separators, NUL bytes and unknown types.
+ * regular file under `root`: `..` segments (even percent-encoded), percent-encoded separators
+ * (`%2F`, `%5C`), backslashes, NUL bytes and unknown types.
  */
 export async function readStatic(
   root: string,
   urlPath: string,
 ): Promise<{ body: Buffer; type: string } | undefined> {
+  // A separator must be a separator: %2F and %5C would hide one from a check on the raw path.
+  if (/%2f|%5c/i.test(urlPath)) return undefined;
   let rel: string;
   try {
     rel = decodeURIComponent(urlPath);
   } catch {
     return undefined;
   }
-  if (rel.includes('\0') || rel.includes('\\')) return undefined;
+  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return undefined;
   const file = resolve(root, `.${rel.startsWith('/') ? '' : '/'}${rel}`);
   if (!file.startsWith(root + sep)) return undefined;
   const type = TYPES[extname(file)];
