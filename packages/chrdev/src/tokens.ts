@@ -4,6 +4,7 @@
  * Errors are `KernelError`s from `@fbemu/gem-shmem` (errno name + number); the front door turns
  * them into `-errno` for the program. This file knows no fbdev and no DRM.
  */
+import type { Observable } from 'rxjs';
 
 /** The process on the other side of the front door. */
 export interface ProcessInfo {
@@ -86,8 +87,12 @@ export interface ProcessMapping {
   take(enlist: (page: number) => void): void;
   /** mkclean: write-protects mapping pages `pages[0..count)` in the process. */
   mkclean(pages: Int32Array, count: number): void;
-  /** Stops reporting (unmap, process exit, device cleanup). */
-  shutdown(): void;
+  /**
+   * Stops reporting (unmap, process exit, device cleanup). `revoke`: the device memory is gone,
+   * the process's later accesses to the mapping are SIGBUS. `collect` still reports the last
+   * pages after it (the core's unmap collects after shutting a mapping down).
+   */
+  shutdown(revoke?: boolean): void;
 }
 
 /** What a device's mmap answers: the memory to map and, when stores matter, who tracks them. */
@@ -129,3 +134,55 @@ export interface CharDevice {
   readonly minor: number;
   readonly fops: FileOperations;
 }
+
+/** The device nodes served to programs (register_chrdev + mknod). */
+export interface ChrdevRegistryApi {
+  /** EBUSY when the path or major:minor is taken, EINVAL for a bad path or numbers */
+  register(device: CharDevice): void;
+  unregister(path: string): void;
+  lookup(path: string): CharDevice | undefined;
+  readonly devices: readonly CharDevice[];
+}
+
+/**
+ * How the stores of a process into a tracked mapping are seen: `async` (userfaultfd WP_ASYNC +
+ * PAGEMAP_SCAN, polled while nothing is armed), `sync` (a userfaultfd fault per first write),
+ * `mprotect` (a SIGSEGV handler in the program). A process that cannot have the one asked for
+ * gets the next one down.
+ */
+export type TrackingMode = 'async' | 'sync' | 'mprotect';
+
+export interface FrontDoorOptions {
+  /** the unix socket programs connect to (FBEMU_SOCKET) */
+  socketPath: string;
+  /** default async */
+  tracking?: TrackingMode;
+  /** async mode: poll period right after a writeback, and the longest one it backs off to (ms) */
+  pollMinMs?: number;
+  pollMaxMs?: number;
+  /** one line per event worth a log (start, process modes, refused programs, errors) */
+  log?: (line: string) => void;
+}
+
+/** The server real programs talk to through the preload library. */
+export interface FrontDoorApi {
+  /** listens on `options.socketPath`; EINVAL/ENODEV when the native parts are missing */
+  start(options: FrontDoorOptions): void;
+  /** environment for a program: LD_PRELOAD, FBEMU_SOCKET, FBEMU_DEVICES, FBEMU_TRACKING */
+  env(): Record<string, string>;
+  /** number of connected processes */
+  readonly processes: number;
+  /** each process once it is gone and its files and mappings are released (exit, kill, close) */
+  readonly exits$: Observable<ProcessInfo>;
+  /** stops listening and lets every process go (their files released, mappings detached) */
+  close(): void;
+}
+
+/** Token of the ChrdevRegistryApi. */
+export const CHRDEV_REGISTRY: unique symbol = Symbol.for('fbemu.ChrdevRegistry');
+/** Token of the FrontDoorApi. */
+export const FRONT_DOOR: unique symbol = Symbol.for('fbemu.FrontDoor');
+/** Token of the SharedMemoryAllocator (memfd-backed when the native addon is built). */
+export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
+/** The injected rxjs SchedulerLike (the same token as fbdev-defio's SCHEDULER). */
+export const SCHEDULER: unique symbol = Symbol.for('fbemu.Scheduler');

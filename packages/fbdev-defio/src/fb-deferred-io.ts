@@ -1,5 +1,6 @@
 import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { DirtyList } from './dirty-list.js';
+import { checkExternalMapping, ExternalMappingAdapter } from './external-mapping.js';
 import { OpenFile } from './fb-file.js';
 import { FbMapping } from './fb-mapping.js';
 import { FramebufferMemory, ownBufferPages } from './framebuffer-memory.js';
@@ -7,6 +8,8 @@ import { check, checkCount, DEFAULT_PAGE_GEOMETRY, PageGeometry } from './gem.js
 import { LIVE_DETACHED, LIVE_UNMAPPED } from './layout.js';
 import type { DefioPort, DirtyChannel, Mkclean } from './port.js';
 import type {
+  ExternalMapping,
+  ExternalMappingHandle,
   FbDeferredIoApi,
   FbDeferredIoConfig,
   FbFile,
@@ -120,17 +123,27 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
   mmap(file: FbFile, opts: FbMmapOptions): FbMapping {
     const open = this.ownFile(file);
     check(!this.detached, 'ENODEV', 'the framebuffer was cleaned up');
-    check(typeof opts === 'object' && opts !== null, 'EINVAL', 'mmap options missing');
-    const { length, fileBase = 0, pgoff = fileBase } = opts;
-    checkCount(length, 'mmap length');
-    checkCount(pgoff, 'pgoff');
-    checkCount(fileBase, 'fileBase');
-    const pages = this.geometry.pages(length);
-    check(pages > 0, 'EINVAL', 'mmap length must not be 0');
-    check(pages <= MAX_MAPPING_PAGES && pgoff <= 2 ** 40, 'ENOMEM', `mapping of ${length} bytes too large`);
+    const { pgoff, fileBase, pages } = this.mmapArgs(opts);
     const mapping = new FbMapping(this, open, pgoff, fileBase, pages);
     open.refs++;
     this.mappings.add(mapping);
+    return mapping;
+  }
+
+  /** mmap for a real process's mapping (the front door): see FbDeferredIoApi.mmapExternal. */
+  mmapExternal(file: FbFile, opts: FbMmapOptions, external: ExternalMapping): ExternalMappingHandle {
+    const open = this.ownFile(file);
+    check(!this.detached, 'ENODEV', 'the framebuffer was cleaned up');
+    checkExternalMapping(external);
+    const { pgoff, fileBase, pages } = this.mmapArgs(opts);
+    const first = pgoff - fileBase;
+    const mapping = new ExternalMappingAdapter(this, open, first, pages, external);
+    // bind page.index for every framebuffer page the mapping covers, as faults would
+    const last = Math.min(this.memory.count, first + pages);
+    for (let p = Math.max(0, first); p < last; p++) this.fault(p, pgoff + p - first);
+    open.refs++;
+    this.mappings.add(mapping);
+    this.attachChannel(mapping);
     return mapping;
   }
 
@@ -218,6 +231,18 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
       }),
     );
   };
+
+  private mmapArgs(opts: FbMmapOptions): { pgoff: number; fileBase: number; pages: number } {
+    check(typeof opts === 'object' && opts !== null, 'EINVAL', 'mmap options missing');
+    const { length, fileBase = 0, pgoff = fileBase } = opts;
+    checkCount(length, 'mmap length');
+    checkCount(pgoff, 'pgoff');
+    checkCount(fileBase, 'fileBase');
+    const pages = this.geometry.pages(length);
+    check(pages > 0, 'EINVAL', 'mmap length must not be 0');
+    check(pages <= MAX_MAPPING_PAGES && pgoff <= 2 ** 40, 'ENOMEM', `mapping of ${length} bytes too large`);
+    return { pgoff, fileBase, pages };
+  }
 
   private ownFile(file: FbFile): OpenFile {
     const ok = file instanceof OpenFile && file.owner === this && file.descriptorOpen;

@@ -135,6 +135,30 @@ export interface FbMappingApi extends FbStoreApi {
   share(): WorkerMappingDescriptor;
 }
 
+/**
+ * A mapping of the framebuffer that fbemu does not hold itself, e.g. a real process's mmap (the
+ * chrdev front door's `ProcessMapping` has this shape). Page numbers are mapping pages (0 = the
+ * page at pgoff).
+ */
+export interface ExternalMapping {
+  /** starts reporting: `onWrite` runs on the core's thread when pages may have been written */
+  start(onWrite: () => void): void;
+  /** enlists pages written since the last look (they stay writable) */
+  collect(enlist: (page: number) => void): void;
+  /** takes every written page and write-protects it again (writeback) */
+  take(enlist: (page: number) => void): void;
+  /** mkclean: write-protects mapping pages `pages[0..count)` */
+  mkclean(pages: Int32Array, count: number): void;
+  /** stops reporting; `revoke`: the framebuffer is gone, later accesses must be SIGBUS */
+  shutdown(revoke?: boolean): void;
+}
+
+/** What `mmapExternal` returns: munmap of the external mapping. */
+export interface ExternalMappingHandle {
+  /** the mapping is gone (munmap, process exit): its last pages are collected first */
+  close(): void;
+}
+
 /** The deferred-I/O core of one framebuffer (fb_info + fb_deferred_io state). */
 export interface FbDeferredIoApi {
   readonly info: FbInfo;
@@ -147,6 +171,13 @@ export interface FbDeferredIoApi {
   fsync(): void;
   cleanup(): void;
   mmap(file: FbFile, opts: FbMmapOptions): FbMappingApi;
+  /**
+   * mmap for a mapping held outside fbemu (a real process): the core's rules apply to it as to
+   * any mapping (one enlist per cycle, timer armed by its first write, mkclean at every
+   * writeback, fsync and last close flush, cleanup then SIGBUS). It holds a file reference
+   * until `close()`.
+   */
+  mmapExternal(file: FbFile, opts: FbMmapOptions, mapping: ExternalMapping): ExternalMappingHandle;
   /** for the fbdev write() path: mark a byte range dirty as a store would */
   markDirty(offset: number, length: number): void;
 }

@@ -1,0 +1,29 @@
+import type { ChrdevFile } from '@fbemu/chrdev';
+import type { DrmFile } from '@fbemu/gem-shmem';
+import type { DrmFramebuffer, FramebufferOwner } from './framebuffer.js';
+
+/**
+ * `struct drm_file`: one open of /dev/dri/cardN — its GEM handles, its framebuffers (newest
+ * first, like the kernel's `list_add` onto `fbs`), master state and client caps.
+ */
+export class KmsFile implements FramebufferOwner {
+  readonly fbs: DrmFramebuffer[] = [];
+  /** has (had) its own master (`is_master`) */
+  isMaster = false;
+  /** was master at some point (`was_master`): may SET/DROP_MASTER again without CAP_SYS_ADMIN */
+  wasMaster = false;
+  universalPlanes = false;
+  stereoAllowed = false;
+  aspectRatioAllowed = false;
+  closed = false;
+
+  constructor(
+    readonly gem: DrmFile,
+    readonly chrdev: ChrdevFile,
+  ) {}
+
+  /** drm_event delivery: one record the process reads from its descriptor. */
+  queueEvent(bytes: Uint8Array): void {
+    if (!this.closed) this.chrdev.queueRead(bytes);
+  }
+}
