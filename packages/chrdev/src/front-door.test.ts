@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { firstValueFrom } from 'rxjs';
 import { buildTestClient, type Run, runClient, type Served, serve } from './test-device.js';
 import type { TrackingMode } from './tokens.js';
 
@@ -80,6 +81,25 @@ describe('front door: a real program on a registered device node', function () {
           [],
           'the mode asked for was used',
         );
+      });
+
+      it('takes offsets from the mapping pgoff: mapping page 0 at file page 5 is device page 5', async () => {
+        s = serve(mode);
+        const { out } = await finished(s, runClient(s.door.env(), ['pages', s.path, '4@5', '0', '3']));
+        expect(out.fsync).to.equal('0:0');
+        expect(s.device.pagesWritten().sort((a, b) => a - b)).to.deep.equal([5, 8]);
+        expect(differingPages(s)).to.deep.equal([]);
+      });
+
+      it('a store with no fsync or close is delivered by the writeback timer while the program runs', async () => {
+        s = serve(mode);
+        const firstBatch = firstValueFrom(s.device.defio.pagerefs$);
+        const run = await runClient(s.door.env(), ['hold', s.path], (line, stdin) => {
+          if (line === 'mapped=1') void firstBatch.then(() => stdin.end());
+        });
+        const batch = await firstBatch;
+        expect(batch.pagerefs.map((p) => p.offset)).to.deep.equal([0]);
+        expect([run.code, run.out.stored_after]).to.deep.equal([0, '1']);
       });
 
       const cycles = mode === 'mprotect' ? 30 : 80;

@@ -2,7 +2,7 @@
  * A real program for the front door's tests (run under the preload library). It prints
  * "key=value" lines the tests parse. Commands:
  *   node DEV                 open/ioctl/stat/access/dup/read/write/lseek with good and bad pointers
- *   pages DEV N P...         map N pages, store once into each page P, fsync, exit
+ *   pages DEV N[@PGOFF] P... map N pages (at file page PGOFF), store once into each page P, fsync, exit
  *   stress DEV N SEED T C K  T threads store random words into N mapped pages for C cycles while
  *                            the main thread writes, pwrites, fsyncs, remaps and reopens at random;
  *                            K > 0: SIGKILL itself after K main-thread steps
@@ -99,8 +99,8 @@ static int cmd_node(const char *dev) {
   return 0;
 }
 
-static uint32_t *map_dev(int fd, size_t pages) {
-  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+static uint32_t *map_at(int fd, size_t pages, off_t offset) {
+  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
   if (p == MAP_FAILED) {
     printf("mmap_errno=%d\n", errno);
     fflush(stdout);
@@ -109,10 +109,13 @@ static uint32_t *map_dev(int fd, size_t pages) {
   return p;
 }
 
+static uint32_t *map_dev(int fd, size_t pages) { return map_at(fd, pages, 0); }
+
 static int cmd_pages(const char *dev, int argc, char **argv) {
   int fd = open(dev, O_RDWR);
-  size_t n = strtoul(argv[0], NULL, 0);
-  uint32_t *p = map_dev(fd, n);
+  char *at = NULL;
+  size_t n = strtoul(argv[0], &at, 0); /* N or N@PGOFF */
+  uint32_t *p = map_at(fd, n, *at == '@' ? (off_t)strtoul(at + 1, NULL, 0) * PAGE : 0);
   for (int i = 1; i < argc; i++) {
     size_t page = strtoul(argv[i], NULL, 0);
     p[page * PAGE / 4 + 7] = 0x1000 + (uint32_t)page;
