@@ -190,6 +190,13 @@ describe('front door: a real program on a registered device node', function () {
     expect(again.out.get).to.equal('0:0');
   });
 
+  it('refuses to map memory no process can map (no memfd: ENODEV) and says why', async () => {
+    s = serve('async');
+    const { out, code } = await runClient(s.door.env(), ['pages', '/dev/fbemu-plain0', '1', '0']);
+    expect([code, out.mmap_errno]).to.deep.equal([2, '19']);
+    expect(s.logs.some((l) => l.includes('not process-mappable'))).to.equal(true);
+  });
+
   it('a program without the server gets ENXIO for the device, and other files work', async () => {
     s = serve('async');
     const env = { ...s.door.env(), FBEMU_SOCKET: '/nonexistent/socket' };
