@@ -154,6 +154,18 @@ describe('front door: a real program on a registered device node', function () {
         });
       }
 
+      it('a fork child opens and maps the device on its own connection; its inherited mapping stays usable', async () => {
+        s = serve(mode);
+        const { out, code } = await finished(s, runClient(s.door.env(), ['fork', s.path]));
+        expect([code, out.child_ok, out.child_fsync, out.parent_fsync]).to.deep.equal([0, '1', '0:0', '0:0']);
+        const pages = new Set(s.device.pagesWritten());
+        // pages 0, 2, 3 are tracked stores; page 1 was stored by the child into the inherited
+        // (untracked) mapping and is only delivered when a tracked store shares its cycle
+        expect([pages.has(0), pages.has(2), pages.has(3)]).to.deep.equal([true, true, true]);
+        const mem = new Uint32Array(s.device.memory.buffer);
+        expect([mem[0], mem[1024], mem[2048], mem[3072]]).to.deep.equal([1, 2, 3, 4]);
+      });
+
       it("device cleanup revokes the mapping: the program's next store is SIGBUS", async () => {
         s = serve(mode);
         const run = await runClient(s.door.env(), ['hold', s.path], (line, stdin) => {

@@ -9,6 +9,8 @@
  *   absurd DEV               mmap with absurd lengths and offsets
  *   exit DEV STEP            exits (_exit) at step STEP of open, ioctl, mmap, store
  *   garbage SOCKET           speaks nonsense on the server socket, then checks it still answers
+ *   fork DEV                 maps and stores, forks: the child stores into the inherited mapping and
+ *                            opens and maps the device itself; both exit normally
  *   events DEV               an ioctl queues two records; poll + read them natively
  *   hold DEV                 map, store, wait for stdin to close, store again (SIGBUS once revoked)
  *   bench DEV N ROUNDS       ns per first store to a tracked page vs a minor fault on shared memory
@@ -29,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -276,6 +279,27 @@ static int cmd_garbage(const char *path) {
   return 0;
 }
 
+static int cmd_fork(const char *dev) {
+  int fd = open(dev, O_RDWR);
+  volatile uint32_t *p = map_dev(fd, 4);
+  p[0] = 1;
+  pid_t child = fork();
+  if (child == 0) {
+    p[PAGE / 4] = 2; /* inherited mapping: plain shared memory in the child */
+    int cfd = open(dev, O_RDWR);
+    volatile uint32_t *q = map_dev(cfd, 4);
+    q[2 * PAGE / 4] = 3;
+    say_errno("child_fsync", fsync(cfd));
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("child_ok=%d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  p[3 * PAGE / 4] = 4;
+  say_errno("parent_fsync", fsync(fd));
+  return 0;
+}
+
 static int cmd_events(const char *dev) {
   int fd = open(dev, O_RDWR);
   say_errno("open", fd);
@@ -354,6 +378,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "exit") && argc >= 4) return cmd_exit(dev, atoi(argv[3]));
   if (!strcmp(cmd, "garbage")) return cmd_garbage(dev);
   if (!strcmp(cmd, "events")) return cmd_events(dev);
+  if (!strcmp(cmd, "fork")) return cmd_fork(dev);
   if (!strcmp(cmd, "hold")) return cmd_hold(dev);
   if (!strcmp(cmd, "bench") && argc >= 5) return cmd_bench(dev, strtoul(argv[3], NULL, 0), atoi(argv[4]));
   return 64;
