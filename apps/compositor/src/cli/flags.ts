@@ -13,7 +13,7 @@ export class UsageError extends Error {
   }
 }
 
-interface FlagSpec {
+export interface FlagSpec {
   /** the value's placeholder in --help; absent: a switch that takes no value */
   readonly value?: string;
   readonly short?: string;
@@ -121,8 +121,7 @@ type ValueOf<F> = F extends { parse: (raw: string) => infer T }
 /** What the command line said; a flag not given is undefined (its default is applied later). */
 export type Flags = { -readonly [K in keyof Table]?: ValueOf<Table[K]> };
 
-// typed narrowly per entry above; read generically here
-const SPECS: Record<string, FlagSpec> = FLAGS;
+export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -135,28 +134,27 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-function unknown(arg: string): UsageError {
+function unknown(arg: string, table: FlagTable): UsageError {
   const name = arg.replace(/^-+/, '').split('=')[0];
-  const near = Object.keys(FLAGS).find((k) => editDistance(k, name) <= 2);
+  const near = Object.keys(table).find((k) => editDistance(k, name) <= 2);
   return new UsageError(
     `${arg.split('=')[0]}: unknown option (${near ? `did you mean --${near}? ` : ''}see --help)`,
   );
 }
 
-function lookup(arg: string): [string, FlagSpec] | undefined {
-  if (/^-[^-]$/.test(arg)) {
-    const hit = Object.entries(SPECS).find(([, s]) => s.short === arg[1]);
-    return hit;
-  }
+function lookup(arg: string, table: FlagTable): [string, FlagSpec] | undefined {
+  if (/^-[^-]$/.test(arg)) return Object.entries(table).find(([, s]) => s.short === arg[1]);
   const name = arg.slice(2);
-  return Object.hasOwn(SPECS, name) ? [name, SPECS[name]] : undefined;
+  return Object.hasOwn(table, name) ? [name, table[name]] : undefined;
 }
 
 /**
  * Parses `--name value`, `--name=value`, switches and their short forms; a leading `--` (what
  * `pnpm start -- …` passes through) is skipped. Anything else is a UsageError naming the flag.
  */
-export function parseFlags(argv: readonly string[]): Flags {
+export function parseFlags(argv: readonly string[]): Flags;
+export function parseFlags(argv: readonly string[], table: FlagTable): Record<string, unknown>;
+export function parseFlags(argv: readonly string[], table: FlagTable = FLAGS): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   for (let i = 0; i < args.length; i++) {
@@ -164,8 +162,8 @@ export function parseFlags(argv: readonly string[]): Flags {
     if (!arg.startsWith('-') || arg === '-' || arg === '--')
       throw new UsageError(`${JSON.stringify(arg)}: unexpected argument (options start with --; see --help)`);
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const found = lookup(eq < 0 ? arg : arg.slice(0, eq));
-    if (!found) throw unknown(arg);
+    const found = lookup(eq < 0 ? arg : arg.slice(0, eq), table);
+    if (!found) throw unknown(arg, table);
     const [name, spec] = found;
     const flag = `--${name}`;
     if (!spec.multiple && name in out) throw new UsageError(`${flag}: given more than once`);
@@ -187,12 +185,12 @@ export function parseFlags(argv: readonly string[]): Flags {
     if (spec.multiple) ((out[name] ??= []) as unknown[]).push(value);
     else out[name] = value;
   }
-  return out as Flags;
+  return out;
 }
 
 /** `--help`: usage, every flag with its value and default; plain text (no colour codes). */
-export function renderHelp(name: string, description: string): string {
-  const rows = Object.entries(SPECS).map(([flag, s]) => {
+export function renderHelp(name: string, description: string, table: FlagTable = FLAGS): string {
+  const rows = Object.entries(table).map(([flag, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${flag}${s.value ? ` ${s.value}` : ''}${s.multiple ? ' (repeatable)' : ''}`;
     return { left, right: s.default ? `${s.help} [default: ${s.default}]` : s.help };
   });

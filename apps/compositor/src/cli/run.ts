@@ -26,14 +26,17 @@ function version(): string {
   return `${NAME} ${pkg.version} (fbemu; Node.js ${process.version})`;
 }
 
+/** A failure the CLI understands and says fully in one line (exit code 1, no stack trace hint). */
+class RunError extends Error {}
+
 /** One line on stderr, prefixed with the program name; the stack trace only with --debug. */
 export function report(e: unknown, debug: boolean): void {
-  const lines =
-    e instanceof ConfigError ? e.problems : [e instanceof Error ? e.message : String(e)];
+  const expected = e instanceof UsageError || e instanceof ConfigError || e instanceof RunError;
+  const lines = e instanceof ConfigError ? e.problems : [e instanceof Error ? e.message : String(e)];
+  if (!expected && !debug) lines[0] += ' (--debug shows the stack trace)';
   for (const l of lines) process.stderr.write(`${NAME}: ${l}\n`);
-  const expected = e instanceof UsageError || e instanceof ConfigError;
-  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  else if (!expected) process.stderr.write(`${NAME}: (--debug shows the stack trace)\n`);
+  const origin = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+  if (debug && origin instanceof Error && origin.stack) process.stderr.write(`${origin.stack}\n`);
 }
 
 /** A listen failure, said with the flag that picks that port. */
@@ -43,7 +46,7 @@ function listenError(e: NodeJS.ErrnoException & { port?: number; address?: strin
     e.code === 'EADDRINUSE'
       ? `address in use, EADDRINUSE (another instance running? ${flag} 0 picks a free port)`
       : (e.message ?? e.code);
-  return new Error(`cannot listen on ${e.address ?? '?'}:${e.port} (${flag}): ${why}`);
+  return new RunError(`cannot listen on ${e.address ?? '?'}:${e.port} (${flag}): ${why}`, { cause: e });
 }
 
 /** Parses and checks everything the run needs; a problem is a UsageError or ConfigError (exit 2). */
@@ -91,7 +94,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     );
   } catch (e) {
     // the config passed its own checks, so this is a package refusing it (a KernelError)
-    report(e instanceof KernelError ? new Error(`the scene cannot be built: ${e.message}`) : e, debug);
+    report(e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e, debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
   return serve(app, scene, flags, log, status);

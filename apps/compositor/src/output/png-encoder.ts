@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { check } from '@fbemu/gem-shmem';
 import { PNG } from 'pngjs';
 
 /** Turns RGBA8888 pixels (rows packed) into PNG bytes, somewhere other than the caller's loop. */
@@ -11,6 +12,13 @@ export interface PngEncoder {
 
 /** PNG bytes (8-bit RGB, the X/A byte dropped) of packed RGBA8888 rows, on the calling thread. */
 export function encodeRgbaPng(rgba: Uint8Array, width: number, height: number): Buffer {
+  const dim = (n: number) => Number.isSafeInteger(n) && n >= 1;
+  check(dim(width) && dim(height), 'EINVAL', `PNG size ${width}x${height} must be at least 1x1`);
+  check(
+    rgba.byteLength === width * height * 4,
+    'EINVAL',
+    `${rgba.byteLength} bytes are not ${width}x${height} RGBA pixels`,
+  );
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   return PNG.sync.write(png, { colorType: 2 });

@@ -106,6 +106,11 @@ export class PngOutput implements Output {
     this.counters.snapshots++;
   }
 
+  /** Resolves once every frame and snapshot asked for so far is written (or failed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
+  }
+
   async close(): Promise<void> {
     this.timer?.unsubscribe();
     this.timer = undefined;
