@@ -189,7 +189,12 @@ export function parseFlags(argv: readonly string[], table: FlagTable = FLAGS): R
 }
 
 /** `--help`: usage, every flag with its value and default; plain text (no colour codes). */
-export function renderHelp(name: string, description: string, table: FlagTable = FLAGS): string {
+export function renderHelp(
+  name: string,
+  description: string,
+  table: FlagTable = FLAGS,
+  notes: readonly string[] = [],
+): string {
   const rows = Object.entries(table).map(([flag, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${flag}${s.value ? ` ${s.value}` : ''}${s.multiple ? ' (repeatable)' : ''}`;
     return { left, right: s.default ? `${s.help} [default: ${s.default}]` : s.help };
@@ -202,8 +207,7 @@ export function renderHelp(name: string, description: string, table: FlagTable =
     '',
     'Options:',
     ...rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`),
-    '',
-    'Exit codes: 0 stopped normally, 1 could not run (e.g. a busy port), 2 bad option or config.',
+    ...(notes.length ? ['', ...notes] : []),
     '',
   ].join('\n');
 }

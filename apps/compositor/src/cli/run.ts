@@ -8,7 +8,7 @@ import { ConfigError, type SceneConfig } from '../config/scene-config.js';
 import { formatStats, formatTotals } from '../stats/format.js';
 import { StatsWindow } from '../stats/window.js';
 import { bannerLines } from './banner.js';
-import { type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
+import { FLAGS, type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
 import { createLogger, type Logger, logViewerEvent, StatusLine } from './log.js';
 import { checkOutputs, loadScene } from './scene.js';
 
@@ -20,6 +20,12 @@ const STATS_INTERVAL_MS = 1000;
 export const STOP_TIMEOUT_MS = 10_000;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+
+const HELP_NOTES = [
+  `Ctrl-C (SIGINT) or SIGTERM stops: clients flush their last frame, the snapshot is written, sockets`,
+  `close, within ${STOP_TIMEOUT_MS / 1000} s at most; a second signal exits at once (code 130/143).`,
+  'Exit codes: 0 stopped normally, 1 could not run (e.g. a busy port), 2 bad option or config.',
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -67,7 +73,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const debug = flags.debug === true;
   if (flags.help) {
-    process.stdout.write(renderHelp(NAME, DESCRIPTION));
+    process.stdout.write(renderHelp(NAME, DESCRIPTION, FLAGS, HELP_NOTES));
     return EXIT.ok;
   }
   if (flags.version) {
