@@ -57,7 +57,9 @@ export const pngOutputModule = new ContainerModule(({ bind }) => {
       onlyOnDamage: true,
     };
   });
-  bind(PNG_ENCODER).toDynamicValue(() => new WorkerPngEncoder()).inSingletonScope();
+  bind(PNG_ENCODER)
+    .toDynamicValue(() => new WorkerPngEncoder())
+    .inSingletonScope();
   bind(PNG_OUTPUT).to(PngOutput).inSingletonScope();
   bind(OUTPUTS).toService(PNG_OUTPUT);
 });

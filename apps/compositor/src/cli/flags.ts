@@ -40,7 +40,9 @@ function integer(min: number, max: number, note = '') {
 function seconds(raw: string): number {
   const n = Number(raw);
   if (/^\d+(\.\d+)?$/.test(raw) && n > 0 && n <= MAX_DURATION_S) return n;
-  throw new Error(`expected a number of seconds > 0 and at most ${MAX_DURATION_S} (leave it out to run until Ctrl-C)`);
+  throw new Error(
+    `expected a number of seconds > 0 and at most ${MAX_DURATION_S} (leave it out to run until Ctrl-C)`,
+  );
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -182,8 +184,7 @@ export function parseFlags(argv: readonly string[], table: FlagTable = FLAGS): R
     } catch (e) {
       throw new UsageError(`${flag}: ${(e as Error).message}, got ${JSON.stringify(raw)}`);
     }
-    if (spec.multiple) ((out[name] ??= []) as unknown[]).push(value);
-    else out[name] = value;
+    out[name] = spec.multiple ? [...((out[name] as unknown[] | undefined) ?? []), value] : value;
   }
   return out;
 }

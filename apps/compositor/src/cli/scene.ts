@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
+import { ConfigError, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
 import { type Flags, UsageError } from './flags.js';
 import { checkOutputDir, checkOutputFile } from './paths.js';
 
@@ -11,7 +11,9 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
     try {
       text = await readFile(flags.config, 'utf8');
     } catch (e) {
-      throw new UsageError(`--config: cannot read ${flags.config} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(
+        `--config: cannot read ${flags.config} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     try {
       json = JSON.parse(text);
@@ -19,7 +21,15 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
       throw new UsageError(`--config: ${flags.config} is not valid JSON (${(e as Error).message})`);
     }
   }
-  const scene = parseSceneConfig(json);
+  let scene: SceneConfig;
+  try {
+    scene = parseSceneConfig(json);
+  } catch (e) {
+    // say which file: the problems name JSON paths inside it
+    if (e instanceof ConfigError && flags.config)
+      throw new ConfigError(e.problems.map((p) => `${flags.config}: ${p}`));
+    throw e;
+  }
   return {
     ...scene,
     rfb: { ...scene.rfb, port: flags['rfb-port'] ?? scene.rfb.port },
