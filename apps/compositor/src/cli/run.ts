@@ -161,8 +161,12 @@ async function serve(
 
   const startedAt = performance.now();
   const window = new StatsWindow(app.stats(), startedAt);
+  let pngErrors = 0;
   const ticker = setInterval(() => {
     status.show(formatStats(window.next(app.stats(), performance.now(), app.latency)));
+    const { writeErrors = 0 } = app.png.stats();
+    if (writeErrors > pngErrors) log.warn('PNG frames not written', { failed: writeErrors - pngErrors });
+    pngErrors = writeErrors;
   }, STATS_INTERVAL_MS);
   if (flags.duration !== undefined) setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
 
