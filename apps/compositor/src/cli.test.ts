@@ -170,7 +170,7 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       writeFileSync(file, JSON.stringify(json));
       return file;
     };
-    const offsetClient = { name: 'a', kind: 'shmem', width: 8, height: 8, offset: 4097 };
+    const offsetClient = { name: 'a', kind: 'shmem', width: 8, height: 8, offset: 2 ** 32 + 4097 };
     const cases: [string[], RegExp][] = [
       [['--duration', 'abc'], /^--duration: expected a number of seconds > 0 .*, got "abc"$/],
       [['--duration', '0'], /^--duration: expected a number of seconds > 0 .*, got "0"$/],
@@ -191,7 +191,7 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       ],
       [
         ['--config', config('offset', { clients: [offsetClient] })],
-        /^\S+offset\.json: \$\.clients\[0\]\.offset: 4097 is not a multiple of pageSize \(4096\)/,
+        /^\S+offset\.json: \$\.clients\[0\]\.offset: 4294971393 is not a multiple of pageSize \(4096\)/,
       ],
       [['--config', join(dir, 'missing.json')], /^--config: cannot read .*missing\.json \(ENOENT\)$/],
     ];
