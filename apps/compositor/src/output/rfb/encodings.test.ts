@@ -1,0 +1,277 @@
+import 'reflect-metadata';
+import { Rect, Region } from '@fbemu/drm-fb-helper';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { encodeUpdate } from './encoder.js';
+import { chooseEncodings, SessionEncoders } from './encodings.js';
+import { encodePixelFormat, PixelConverter, type PixelFormat, SERVER_PIXEL_FORMAT } from './pixel-format.js';
+import { Encoding } from './protocol.js';
+import type { RfbServer } from './server.js';
+import { DecodingClient, type WireLayout } from './test-decoders.js';
+import {
+  MemoryTransport,
+  makeFrame,
+  NOVNC_RGBX,
+  RGB565_BE,
+  RGB565_LE,
+  startServer,
+  type TestFrame,
+} from './test-support.js';
+
+/** A 32 bpp big-endian client with its channels in the low three bytes: CPIXEL is value bytes 0..2, memory bytes 1..3. */
+const BGRX_BE: PixelFormat = {
+  ...SERVER_PIXEL_FORMAT,
+  bigEndian: true,
+  redShift: 0,
+  greenShift: 8,
+  blueShift: 16,
+};
+const BGR233: PixelFormat = {
+  ...SERVER_PIXEL_FORMAT,
+  bitsPerPixel: 8,
+  depth: 8,
+  redMax: 7,
+  greenMax: 7,
+  blueMax: 3,
+  redShift: 0,
+  greenShift: 3,
+  blueShift: 6,
+};
+
+/** Every format the server serves in the tests, with how ZRLE and Tight put its pixels on the wire. */
+const LAYOUTS: [string, WireLayout][] = [
+  ["noVNC's RGBX", { pf: NOVNC_RGBX, cpixel: [3, 0], tpixelRgb: true }],
+  ['server XRGB', { pf: SERVER_PIXEL_FORMAT, cpixel: [3, 0], tpixelRgb: true }],
+  ['RGB565 LE', { pf: RGB565_LE, cpixel: [2, 0], tpixelRgb: false }],
+  ['RGB565 BE', { pf: RGB565_BE, cpixel: [2, 0], tpixelRgb: false }],
+  ['BGRX big-endian', { pf: BGRX_BE, cpixel: [3, 1], tpixelRgb: true }],
+  ['BGR233', { pf: BGR233, cpixel: [1, 0], tpixelRgb: false }],
+];
+
+/**
+ * What Raw would show: the frame converted to the client's pixel words, padding bits cleared (Raw in
+ * the server's own format copies the framebuffer's X byte; ZRLE's 3-byte CPIXEL leaves it out).
+ */
+function rawScreen(frame: TestFrame, conv: PixelConverter): Uint32Array {
+  const out = new Uint32Array(frame.width * frame.height);
+  conv.convertWords(frame, 0, 0, frame.width, frame.height, out);
+  const white = new Uint32Array(1);
+  conv.convertWords(
+    { width: 1, height: 1, stride: 1, pixels: new Uint32Array([0xffffff]) },
+    0,
+    0,
+    1,
+    1,
+    white,
+  );
+  return out.map((v) => v & white[0]);
+}
+
+/** Frame content that reaches every sub-encoding: flat areas, few-colour patterns, runs, noise. */
+const paint = fc.record({
+  kind: fc.constantFrom('solid', 'stripes', 'palette', 'noise', 'runs'),
+  colours: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 1, maxLength: 200 }),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+});
+
+type Paint = { kind: string; colours: number[]; seed: number };
+
+function paintRect(f: TestFrame, r: Rect, p: Paint): void {
+  let s = p.seed;
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s >>> 8;
+  };
+  let run = 0;
+  let v = p.colours[0];
+  for (let y = r.y1; y < r.y2; y++) {
+    for (let x = r.x1; x < r.x2; x++) {
+      if (p.kind === 'stripes') v = p.colours[(x >> 2) % Math.min(2, p.colours.length)];
+      else if (p.kind === 'palette') v = p.colours[rnd() % p.colours.length];
+      else if (p.kind === 'noise') v = rnd() * 2654435761;
+      else if (p.kind === 'runs' && run-- <= 0) [v, run] = [p.colours[rnd() % p.colours.length], rnd() % 300];
+      f.pixels[y * f.stride + x] = v >>> 0;
+    }
+  }
+}
+
+const rectIn = (w: number, h: number) =>
+  fc
+    .tuple(fc.nat(w - 1), fc.nat(h - 1), fc.integer({ min: 1, max: w }), fc.integer({ min: 1, max: h }))
+    .map(([x, y, rw, rh]) => new Rect(x, y, Math.min(w, x + rw), Math.min(h, y + rh)));
+
+const scenario = fc
+  .record({ w: fc.integer({ min: 1, max: 150 }), h: fc.integer({ min: 1, max: 140 }) })
+  .chain(({ w, h }) =>
+    fc.record({
+      w: fc.constant(w),
+      h: fc.constant(h),
+      first: paint,
+      updates: fc.array(fc.array(fc.tuple(rectIn(w, h), paint), { minLength: 1, maxLength: 5 }), {
+        maxLength: 4,
+      }),
+      level: fc.integer({ min: 0, max: 9 }),
+    }),
+  );
+
+describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
+    const name = encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight';
+    for (const [label, layout] of LAYOUTS) {
+      it(`${name} in ${label}: every update decodes to exactly what Raw shows`, () => {
+        fc.assert(
+          fc.property(scenario, (sc) => {
+            const frame = makeFrame(sc.w, sc.h, 0, 5);
+            paintRect(frame, new Rect(0, 0, sc.w, sc.h), sc.first);
+            const conv = new PixelConverter(layout.pf);
+            const encoders = new SessionEncoders();
+            encoders.select(new Int32Array([encoding, Encoding.CompressLevel0 + sc.level]));
+            const client = new DecodingClient(layout, sc.w, sc.h);
+            const damage = new Region(32).addXyxy(0, 0, sc.w, sc.h);
+            try {
+              for (const batch of [[], ...sc.updates]) {
+                for (const [r, p] of batch) {
+                  paintRect(frame, r, p);
+                  damage.addRect(r);
+                }
+                client.update(
+                  encodeUpdate(frame, conv, { copies: [], raw: damage }, undefined, encoders.current()).bytes,
+                );
+                damage.clear();
+                expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+              }
+              expect([...client.encodings]).to.deep.equal([encoding]);
+            } finally {
+              encoders.close();
+            }
+          }),
+          { numRuns: 25 },
+        );
+      });
+    }
+  }
+
+  it('Tight: a new compression level mid-connection resets the streams it uses, so the client keeps decoding', () => {
+    const frame = makeFrame(100, 70, 3, 0);
+    const conv = new PixelConverter(NOVNC_RGBX);
+    const client = new DecodingClient(LAYOUTS[0][1], 100, 70);
+    const encoders = new SessionEncoders();
+    for (const [i, level] of [1, 1, 9, 2].entries()) {
+      encoders.select(new Int32Array([Encoding.Tight, Encoding.CompressLevel0 + level]));
+      frame.pixels.set(makeFrame(100, 70, i, 0).pixels);
+      const full = new Region(32).addXyxy(0, 0, 100, 70);
+      client.update(
+        encodeUpdate(frame, conv, { copies: [], raw: full }, undefined, encoders.current()).bytes,
+      );
+      expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+    }
+    encoders.close();
+  });
+
+  it('copies go before the encoded rects, in one update', () => {
+    const frame = makeFrame(80, 60, 1, 0);
+    const conv = new PixelConverter(NOVNC_RGBX);
+    const client = new DecodingClient(LAYOUTS[0][1], 80, 60);
+    const encoders = new SessionEncoders();
+    encoders.select(new Int32Array([Encoding.ZRLE]));
+    const all = new Region(32).addXyxy(0, 0, 80, 60);
+    client.update(encodeUpdate(frame, conv, { copies: [], raw: all }, undefined, encoders.current()).bytes);
+    const moved = makeFrame(80, 60, 1, 0);
+    for (let y = 0; y < 20; y++) moved.pixels.copyWithin(y * 80 + 40, y * 80, y * 80 + 20);
+    frame.pixels.set(moved.pixels);
+    frame.pixels.fill(0x123456, 0, 5);
+    const copy = { sx: 0, sy: 0, dx: 40, dy: 0, w: 20, h: 20 };
+    const update = encodeUpdate(
+      frame,
+      conv,
+      { copies: [copy], raw: new Region(32).addXyxy(0, 0, 5, 1) },
+      undefined,
+      encoders.current(),
+    );
+    client.update(update.bytes);
+    expect(update.rects).to.equal(2);
+    expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+    encoders.close();
+  });
+});
+
+describe('SetEncodings: which encoding a client gets', () => {
+  const cases: [string, number[], number][] = [
+    ['none listed: Raw', [], Encoding.Raw],
+    [
+      'noVNC-like order, Tight first',
+      [Encoding.Tight, Encoding.CopyRect, Encoding.ZRLE, Encoding.Raw],
+      Encoding.Tight,
+    ],
+    ['ZRLE before Tight', [Encoding.ZRLE, Encoding.Tight], Encoding.ZRLE],
+    ['Raw first wins', [Encoding.Raw, Encoding.ZRLE], Encoding.Raw],
+    ['unsupported ones skipped (Hextile, JPEG, H.264)', [5, 21, 50, Encoding.ZRLE], Encoding.ZRLE],
+  ];
+  for (const [what, list, expected] of cases) {
+    it(what, () => expect(chooseEncodings(new Int32Array(list)).pixels).to.equal(expected));
+  }
+
+  it('reads the first compression and quality levels, ignores out-of-range pseudo-encodings', () => {
+    const c = chooseEncodings(new Int32Array([-257, -246, -33, -22, -250, -28, -256, -32, Encoding.ZRLE]));
+    expect([c.compressLevel, c.qualityLevel, c.pixels]).to.deep.equal([6, 4, Encoding.ZRLE]);
+    const none = chooseEncodings(new Int32Array([-257, -246, -33, -22]));
+    expect([none.compressLevel, none.qualityLevel]).to.deep.equal([undefined, undefined]);
+  });
+});
+
+describe('SetEncodings from a hostile client (whole sessions in process)', () => {
+  let server: RfbServer;
+  let frame: TestFrame;
+  before(async () => {
+    frame = makeFrame(70, 40, 2, 1);
+    server = await startServer(frame, { listenTcp: false, maxBufferedBytes: 1 << 30 });
+  });
+  after(() => server.close());
+
+  const encodingList = fc.array(
+    fc.oneof(
+      fc.constantFrom(Encoding.Raw, Encoding.ZRLE, Encoding.Tight, Encoding.CopyRect, 5, -223, -224, -239),
+      fc.integer({ min: -260, max: -244 }),
+      fc.integer({ min: -35, max: -20 }),
+      fc.integer(),
+    ),
+    { maxLength: 40 },
+  );
+
+  it('any lists, changed between updates, leave the client showing the frame in the encoding it chose', () => {
+    fc.assert(
+      fc.property(fc.array(encodingList, { minLength: 1, maxLength: 5 }), fc.nat(), (lists, seed) => {
+        const t = new MemoryTransport();
+        server.accept(t);
+        const screen = new DecodingClient(LAYOUTS[0][1], frame.width, frame.height);
+        t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
+        const setPf = Buffer.alloc(20);
+        encodePixelFormat(NOVNC_RGBX, setPf, 4);
+        t.sink.data(setPf);
+        const handshake = t.writes.length;
+        for (const [i, list] of lists.entries()) {
+          const msg = Buffer.alloc(4 + 4 * list.length);
+          msg[0] = 2;
+          msg.writeUInt16BE(list.length, 2);
+          for (const [k, e] of list.entries()) msg.writeInt32BE(e, 4 + 4 * k);
+          t.sink.data(msg);
+          const changed = new Rect(i, 0, frame.width, frame.height - i);
+          paintRect(frame, changed, { kind: 'noise', colours: [0], seed: seed + i });
+          server.damage([changed]);
+          t.sink.data(Uint8Array.of(3, i === 0 ? 0 : 1, 0, 0, 0, 0, 0, frame.width, 0, frame.height));
+          t.drain();
+          const chosen = chooseEncodings(new Int32Array(list)).pixels;
+          const last = t.writes[t.writes.length - 1];
+          screen.encodings.clear();
+          screen.update(last);
+          expect([...screen.encodings]).to.deep.equal([chosen]);
+        }
+        expect(t.closed).to.equal(false);
+        expect(t.writes.length).to.equal(handshake + lists.length);
+        expect(screen.screen).to.deep.equal(rawScreen(frame, new PixelConverter(NOVNC_RGBX)));
+        t.sink.closed();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
