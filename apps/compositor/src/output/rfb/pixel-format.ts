@@ -1,3 +1,5 @@
+import { RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+
 /**
  * RFB PIXEL_FORMAT (RFC 6143 §7.4) and the conversion from the compositor's XRGB8888 words to
  * whatever true-colour format a client asked for with SetPixelFormat.
@@ -153,8 +155,24 @@ function cpixelLayout(pf: PixelFormat): [number, number] {
   return [4, 0];
 }
 
-/** XRGB8888 → R,G,B,X bytes: red and blue exchange places, green stays. */
+/**
+ * XRGB8888 → R,G,B,X bytes: red and blue exchange places, green stays, padding 0 (WebAssembly SIMD
+ * when the runtime has it, else one word op per pixel).
+ */
 function swapRedBlueRows(
+  src: PixelSource,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  dst: Uint32Array,
+): void {
+  if (RGBX_SIMD) swapRedBlueSimd(src.pixels, src.stride, x, y, w, h, dst);
+  else swapRedBlueWords(src, x, y, w, h, dst);
+}
+
+/** The same in JavaScript, one word op per pixel (the fallback; a test compares both). */
+export function swapRedBlueWords(
   src: PixelSource,
   x: number,
   y: number,
