@@ -80,6 +80,8 @@ function instantiate(): Swapper | undefined {
 }
 
 const swapper = instantiate();
+/** the chunk as words (the memory never grows again, so the view stays valid) */
+const chunkWords = swapper && new Uint32Array(swapper.mem.buffer, 0, CHUNK);
 
 /** Whether the SIMD path is available (Node ≥ 16.4 on x64 and arm64 has it). */
 export const RGBX_SIMD = swapper !== undefined;
@@ -97,8 +99,8 @@ export function swapRedBlueSimd(
   h: number,
   dst: Uint32Array,
 ): void {
-  const { mem, swap } = swapper!;
-  const words = new Uint32Array(mem.buffer, 0, CHUNK);
+  const { swap } = swapper!;
+  const words = chunkWords!;
   const rowsPerChunk = Math.floor(CHUNK / w); // ≥ 1: RFB rects are at most 65535 wide
   for (let row = 0; row < h; row += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, h - row);
