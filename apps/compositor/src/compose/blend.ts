@@ -43,6 +43,13 @@ export function paintPlaneRect(out: Uint32Array, stride: number, p: PlacedSurfac
   if (surface.format.cpp === 4 && surface.u32) {
     const src = surface.u32;
     const srcStride = surface.pitch >> 2;
+    // Full-width rows contiguous in both buffers are one copy: each `set` from shared memory has
+    // a fixed cost that, per row, was most of a full recomposite.
+    if (w === srcStride && w === stride) {
+      const si = sy * srcStride;
+      out.set(src.subarray(si, si + w * (r.y2 - r.y1)), r.y1 * stride);
+      return;
+    }
     for (let y = r.y1, si = sy * srcStride + sx; y < r.y2; y++, si += srcStride)
       out.set(src.subarray(si, si + w), y * stride + r.x1);
     return;
