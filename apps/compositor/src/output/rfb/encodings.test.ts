@@ -4,7 +4,13 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { encodeUpdate } from './encoder.js';
 import { chooseEncodings, SessionEncoders } from './encodings.js';
-import { encodePixelFormat, PixelConverter, type PixelFormat, SERVER_PIXEL_FORMAT } from './pixel-format.js';
+import {
+  encodePixelFormat,
+  PixelConverter,
+  type PixelFormat,
+  SERVER_PIXEL_FORMAT,
+  unsupportedReason,
+} from './pixel-format.js';
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
 import { DecodingClient, type WireLayout } from './test-decoders.js';
@@ -147,6 +153,89 @@ describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
     expect(client.screen).to.deep.equal(rawScreen(frame, conv));
     encoders.close();
   });
+});
+
+/** Any true-colour format the server accepts (8/16/32 bpp, either byte order, channels that fit). */
+const anyFormat = fc
+  .record({
+    bitsPerPixel: fc.constantFrom(8, 16, 32),
+    depth: fc.integer({ min: 1, max: 32 }),
+    bigEndian: fc.boolean(),
+    bits: fc.tuple(
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer({ min: 1, max: 8 }),
+    ),
+    shifts: fc.tuple(fc.nat(31), fc.nat(31), fc.nat(31)),
+  })
+  .map(({ bitsPerPixel, depth, bigEndian, bits, shifts }) => ({
+    bitsPerPixel,
+    depth,
+    bigEndian,
+    trueColour: true,
+    redMax: 2 ** bits[0] - 1,
+    greenMax: 2 ** bits[1] - 1,
+    blueMax: 2 ** bits[2] - 1,
+    redShift: shifts[0],
+    greenShift: shifts[1],
+    blueShift: shifts[2],
+  }))
+  .filter((pf) => unsupportedReason(pf) === undefined);
+
+/** RFC 6143 §7.7.6 and the Tight description, stated for the test: how pixels of `pf` travel. */
+function wireLayout(pf: PixelFormat): WireLayout {
+  const tops = [
+    pf.redMax * 2 ** pf.redShift,
+    pf.greenMax * 2 ** pf.greenShift,
+    pf.blueMax * 2 ** pf.blueShift,
+  ];
+  const small = pf.bitsPerPixel === 32 && pf.depth <= 24;
+  const lsb = small && tops.every((t) => t <= 0xffffff);
+  const msb = small && !lsb && Math.min(pf.redShift, pf.greenShift, pf.blueShift) >= 8;
+  const cpixel: [number, number] = lsb
+    ? [3, pf.bigEndian ? 1 : 0]
+    : msb
+      ? [3, pf.bigEndian ? 0 : 1]
+      : [pf.bitsPerPixel / 8, 0];
+  const tpixelRgb =
+    pf.bitsPerPixel === 32 &&
+    pf.depth === 24 &&
+    pf.redMax === 255 &&
+    pf.greenMax === 255 &&
+    pf.blueMax === 255;
+  return { pf, cpixel, tpixelRgb };
+}
+
+describe('ZRLE and Tight in any pixel format a client may set', () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
+    it(`${encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight'}: random formats and frames decode to what Raw shows`, () => {
+      fc.assert(
+        fc.property(anyFormat, scenario, (pf, sc) => {
+          const frame = makeFrame(sc.w, sc.h, 0, 1);
+          paintRect(frame, new Rect(0, 0, sc.w, sc.h), sc.first);
+          const conv = new PixelConverter(pf);
+          const encoders = new SessionEncoders();
+          encoders.select(new Int32Array([encoding]));
+          const client = new DecodingClient(wireLayout(pf), sc.w, sc.h);
+          try {
+            client.update(
+              encodeUpdate(
+                frame,
+                conv,
+                { copies: [], raw: new Region(32).addXyxy(0, 0, sc.w, sc.h) },
+                undefined,
+                encoders.current(),
+              ).bytes,
+            );
+            expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+          } finally {
+            encoders.close();
+          }
+        }),
+        { numRuns: 80 },
+      );
+    });
+  }
 });
 
 describe('SetEncodings: which encoding a client gets', () => {
