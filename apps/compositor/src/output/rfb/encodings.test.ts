@@ -318,3 +318,44 @@ describe('SetEncodings from a hostile client (whole sessions in process)', () =>
     );
   });
 });
+
+describe('ZRLE and Tight under backpressure', () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
+    it(`${encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight'}: a backed-up client gets one coalesced update after the drain, and it decodes to the frame`, async () => {
+      const frame = makeFrame(96, 64, 4, 2);
+      const server = await startServer(frame, { maxBufferedBytes: 10, listenTcp: false });
+      try {
+        const t = new MemoryTransport();
+        server.accept(t);
+        const client = new DecodingClient(LAYOUTS[1][1], 96, 64);
+        t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
+        const msg = Buffer.alloc(8);
+        msg[0] = 2;
+        msg.writeUInt16BE(1, 2);
+        msg.writeInt32BE(encoding, 4);
+        t.sink.data(msg);
+        t.drain(); // the handshake was read
+        t.sink.data(Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 96, 0, 64));
+        const handshake = 4;
+        expect(t.writes.length).to.equal(handshake + 1, 'the first frame went out');
+        client.update(t.writes[handshake]);
+        for (let i = 0; i < 12; i++) {
+          paintRect(frame, new Rect(i * 7, i * 4, i * 7 + 9, i * 4 + 5), {
+            kind: 'noise',
+            colours: [0],
+            seed: i + 1,
+          });
+          server.damage([new Rect(i * 7, i * 4, i * 7 + 9, i * 4 + 5)]);
+          t.sink.data(Uint8Array.of(3, 1, 0, 0, 0, 0, 0, 96, 0, 64));
+        }
+        expect(t.writes.length).to.equal(handshake + 1, 'nothing queued behind the backed-up update');
+        t.drain();
+        expect(t.writes.length).to.equal(handshake + 2, 'one update for all twelve changes');
+        client.update(t.writes[handshake + 1]);
+        expect(client.screen).to.deep.equal(rawScreen(frame, new PixelConverter(SERVER_PIXEL_FORMAT)));
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
