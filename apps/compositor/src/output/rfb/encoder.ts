@@ -41,6 +41,8 @@ export interface RectEncoder {
 export interface EncodedUpdate {
   bytes: Buffer;
   rects: number;
+  /** rects carrying pixels (Raw, ZRLE or Tight), not CopyRect or DesktopSize */
+  pixelRects: number;
   rawPixels: number;
 }
 
@@ -108,7 +110,7 @@ export function encodeUpdate(
     conv.convertRect(src, x1, y1, w, h, out, at);
     at += w * h * bpp;
   });
-  return { bytes: out, rects, rawPixels };
+  return { bytes: out, rects, pixelRects: rawRects, rawPixels };
 }
 
 /**
@@ -139,5 +141,5 @@ function encodeCompressed(
   const bytes = out.result();
   if (rects > MAX_U16) throw new Error(`update of ${rects} rects does not fit RFB's U16 count`);
   bytes.writeUInt16BE(rects, 2);
-  return { bytes, rects, rawPixels };
+  return { bytes, rects, pixelRects: rects - parts.copies.length, rawPixels };
 }

@@ -359,3 +359,32 @@ describe('ZRLE and Tight under backpressure', () => {
     });
   }
 });
+
+describe('ZRLE/Tight counters', () => {
+  it('count encoded rects only: a DesktopSize update adds none', async () => {
+    const frame = makeFrame(40, 30, 1, 0);
+    const server = await startServer(frame, { listenTcp: false, maxBufferedBytes: 1 << 30 });
+    try {
+      const t = new MemoryTransport();
+      server.accept(t);
+      t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
+      const msg = Buffer.alloc(12);
+      msg[0] = 2;
+      msg.writeUInt16BE(2, 2);
+      msg.writeInt32BE(Encoding.ZRLE, 4);
+      msg.writeInt32BE(Encoding.DesktopSize, 8);
+      t.sink.data(msg);
+      t.sink.data(Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 40, 0, 30));
+      expect(server.stats().zrleRects).to.equal(1);
+      Object.assign(frame, makeFrame(36, 20, 2, 0));
+      server.resize(36, 20);
+      t.sink.data(Uint8Array.of(3, 1, 0, 0, 0, 0, 0, 36, 0, 20));
+      expect(server.stats().rects).to.equal(2, 'the DesktopSize rect went out');
+      expect(server.stats().zrleRects).to.equal(1);
+      t.sink.data(Uint8Array.of(3, 1, 0, 0, 0, 0, 0, 36, 0, 20));
+      expect(server.stats().zrleRects).to.equal(2, 'then the new frame, in ZRLE');
+    } finally {
+      await server.close();
+    }
+  });
+});

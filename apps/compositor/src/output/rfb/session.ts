@@ -289,8 +289,8 @@ export class RfbSession implements ClientMessageHandler {
     this.requested = false;
     const encoder = this.encoders.current();
     const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare, encoder);
-    if (encoder?.encoding === Encoding.ZRLE) this.counters.zrleRects += update.rects - parts.copies.length;
-    if (encoder?.encoding === Encoding.Tight) this.counters.tightRects += update.rects - parts.copies.length;
+    if (encoder)
+      this.counters[encoder.encoding === Encoding.ZRLE ? 'zrleRects' : 'tightRects'] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
     if (parts.raw) this.dirty.clear();
