@@ -24,6 +24,8 @@ export interface UpdateParts {
 /** A compressing rect encoding (ZRLE, Tight) with its per-client state (zlib streams). */
 export interface RectEncoder {
   readonly encoding: number;
+  /** the session counter of rects sent this way */
+  readonly counter: 'zrleRects' | 'tightRects' | 'hextileRects';
   /** Appends the rect at (x, y) as one or more encoded rects (header + data); returns how many. */
   encodeRect(
     src: PixelSource,

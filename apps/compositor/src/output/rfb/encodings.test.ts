@@ -62,6 +62,11 @@ const LAYOUTS: [string, WireLayout][] = [
 function rawScreen(frame: TestFrame, conv: PixelConverter): Uint32Array {
   const out = new Uint32Array(frame.width * frame.height);
   conv.convertWords(frame, 0, 0, frame.width, frame.height, out);
+  return colourBits(out, conv);
+}
+
+/** The screen without padding bits (Raw and Hextile carry the X byte of the server format, ZRLE and Tight do not). */
+function colourBits(screen: Uint32Array, conv: PixelConverter): Uint32Array {
   const white = new Uint32Array(1);
   conv.convertWords(
     { width: 1, height: 1, stride: 1, pixels: new Uint32Array([0xffffff]) },
@@ -71,12 +76,18 @@ function rawScreen(frame: TestFrame, conv: PixelConverter): Uint32Array {
     1,
     white,
   );
-  return out.map((v) => v & white[0]);
+  return screen.map((v) => v & white[0]);
 }
 
-describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
-  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
-    const name = encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight';
+const NAMES: Record<number, string> = {
+  [Encoding.ZRLE]: 'ZRLE',
+  [Encoding.Tight]: 'Tight',
+  [Encoding.Hextile]: 'Hextile',
+};
+
+describe('ZRLE, Tight and Hextile encoders (lossless, decoded independently)', () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight, Encoding.Hextile]) {
+    const name = NAMES[encoding];
     for (const [label, layout] of LAYOUTS) {
       it(`${name} in ${label}: every update decodes to exactly what Raw shows`, () => {
         fc.assert(
@@ -98,7 +109,7 @@ describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
                   encodeUpdate(frame, conv, { copies: [], raw: damage }, undefined, encoders.current()).bytes,
                 );
                 damage.clear();
-                expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+                expect(colourBits(client.screen, conv)).to.deep.equal(rawScreen(frame, conv));
               }
               expect([...client.encodings]).to.deep.equal([encoding]);
             } finally {
@@ -123,7 +134,7 @@ describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
       client.update(
         encodeUpdate(frame, conv, { copies: [], raw: full }, undefined, encoders.current()).bytes,
       );
-      expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+      expect(colourBits(client.screen, conv)).to.deep.equal(rawScreen(frame, conv));
     }
     encoders.close();
   });
@@ -150,7 +161,7 @@ describe('ZRLE and Tight encoders (lossless, decoded independently)', () => {
     );
     client.update(update.bytes);
     expect(update.rects).to.equal(2);
-    expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+    expect(colourBits(client.screen, conv)).to.deep.equal(rawScreen(frame, conv));
     encoders.close();
   });
 });
@@ -206,9 +217,9 @@ function wireLayout(pf: PixelFormat): WireLayout {
   return { pf, cpixel, tpixelRgb };
 }
 
-describe('ZRLE and Tight in any pixel format a client may set', () => {
-  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
-    it(`${encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight'}: random formats and frames decode to what Raw shows`, () => {
+describe('ZRLE, Tight and Hextile in any pixel format a client may set', () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight, Encoding.Hextile]) {
+    it(`${NAMES[encoding]}: random formats and frames decode to what Raw shows`, () => {
       fc.assert(
         fc.property(anyFormat, scenario, (pf, sc) => {
           const frame = makeFrame(sc.w, sc.h, 0, 1);
@@ -227,7 +238,7 @@ describe('ZRLE and Tight in any pixel format a client may set', () => {
                 encoders.current(),
               ).bytes,
             );
-            expect(client.screen).to.deep.equal(rawScreen(frame, conv));
+            expect(colourBits(client.screen, conv)).to.deep.equal(rawScreen(frame, conv));
           } finally {
             encoders.close();
           }
@@ -248,7 +259,12 @@ describe('SetEncodings: which encoding a client gets', () => {
     ],
     ['ZRLE before Tight', [Encoding.ZRLE, Encoding.Tight], Encoding.ZRLE],
     ['Raw first wins', [Encoding.Raw, Encoding.ZRLE], Encoding.Raw],
-    ['unsupported ones skipped (Hextile, JPEG, H.264)', [5, 21, 50, Encoding.ZRLE], Encoding.ZRLE],
+    [
+      'unsupported ones skipped (RRE, Zlib, JPEG, H.264, TightPNG)',
+      [2, 6, 21, 50, -260, Encoding.ZRLE],
+      Encoding.ZRLE,
+    ],
+    ['Hextile when it comes first', [Encoding.Hextile, Encoding.ZRLE, Encoding.Tight], Encoding.Hextile],
   ];
   for (const [what, list, expected] of cases) {
     it(what, () => expect(chooseEncodings(new Int32Array(list)).pixels).to.equal(expected));
@@ -273,7 +289,17 @@ describe('SetEncodings from a hostile client (whole sessions in process)', () =>
 
   const encodingList = fc.array(
     fc.oneof(
-      fc.constantFrom(Encoding.Raw, Encoding.ZRLE, Encoding.Tight, Encoding.CopyRect, 5, -223, -224, -239),
+      fc.constantFrom(
+        Encoding.Raw,
+        Encoding.ZRLE,
+        Encoding.Tight,
+        Encoding.Hextile,
+        Encoding.CopyRect,
+        2,
+        -223,
+        -224,
+        -239,
+      ),
       fc.integer({ min: -260, max: -244 }),
       fc.integer({ min: -35, max: -20 }),
       fc.integer(),
@@ -311,7 +337,9 @@ describe('SetEncodings from a hostile client (whole sessions in process)', () =>
         }
         expect(t.closed).to.equal(false);
         expect(t.writes.length).to.equal(handshake + lists.length);
-        expect(screen.screen).to.deep.equal(rawScreen(frame, new PixelConverter(NOVNC_RGBX)));
+        expect(colourBits(screen.screen, new PixelConverter(NOVNC_RGBX))).to.deep.equal(
+          rawScreen(frame, new PixelConverter(NOVNC_RGBX)),
+        );
         t.sink.closed();
       }),
       { numRuns: 60 },
@@ -352,7 +380,9 @@ describe('ZRLE and Tight under backpressure', () => {
         t.drain();
         expect(t.writes.length).to.equal(handshake + 2, 'one update for all twelve changes');
         client.update(t.writes[handshake + 1]);
-        expect(client.screen).to.deep.equal(rawScreen(frame, new PixelConverter(SERVER_PIXEL_FORMAT)));
+        expect(colourBits(client.screen, new PixelConverter(SERVER_PIXEL_FORMAT))).to.deep.equal(
+          rawScreen(frame, new PixelConverter(SERVER_PIXEL_FORMAT)),
+        );
       } finally {
         await server.close();
       }

@@ -1,4 +1,5 @@
 import type { RectEncoder } from './encoder.js';
+import { HextileEncoder } from './hextile.js';
 import { Encoding } from './protocol.js';
 import { TightEncoder } from './tight.js';
 import { DeflateStream } from './zlib-stream.js';
@@ -7,12 +8,15 @@ import { ZrleEncoder } from './zrle.js';
 /** zlib level when the client sends no compression-level pseudo-encoding. */
 export const DEFAULT_COMPRESS_LEVEL = 6;
 
-/** The encodings this server can send for changed pixels, besides Raw. */
-const COMPRESSING: readonly number[] = DeflateStream.available ? [Encoding.ZRLE, Encoding.Tight] : [];
+/** The encodings this server can send for changed pixels, besides Raw (ZRLE and Tight need zlib streams). */
+const ENCODERS: readonly number[] = [
+  Encoding.Hextile,
+  ...(DeflateStream.available ? [Encoding.ZRLE, Encoding.Tight] : []),
+];
 
 /** What a client's SetEncodings list asks for, read once per message. */
 export interface EncodingChoice {
-  /** ZRLE, Tight or Raw: the first of them in the client's order (Raw when none is listed) */
+  /** ZRLE, Tight, Hextile or Raw: the first of them in the client's order (Raw when none is listed) */
   pixels: number;
   /** 0..9 from the first compression-level pseudo-encoding, or undefined */
   compressLevel: number | undefined;
@@ -33,7 +37,7 @@ export function chooseEncodings(list: Int32Array): EncodingChoice {
   };
   let pixelsChosen = false;
   for (const e of list) {
-    if (!pixelsChosen && (e === Encoding.Raw || COMPRESSING.includes(e))) {
+    if (!pixelsChosen && (e === Encoding.Raw || ENCODERS.includes(e))) {
       choice.pixels = e;
       pixelsChosen = true;
     } else if (e === Encoding.CopyRect) choice.copyRect = true;
@@ -56,6 +60,7 @@ export class SessionEncoders {
   choice: EncodingChoice = chooseEncodings(new Int32Array(0));
   private zrle: ZrleEncoder | undefined;
   private tight: TightEncoder | undefined;
+  private hextile: HextileEncoder | undefined;
 
   /** Applies a SetEncodings list. */
   select(list: Int32Array): EncodingChoice {
@@ -76,6 +81,10 @@ export class SessionEncoders {
         this.tight = new TightEncoder(level);
       }
       return this.tight;
+    }
+    if (this.choice.pixels === Encoding.Hextile) {
+      this.hextile ??= new HextileEncoder();
+      return this.hextile;
     }
     return undefined;
   }

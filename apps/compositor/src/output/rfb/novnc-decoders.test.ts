@@ -37,7 +37,11 @@ async function loadNoVnc(): Promise<Record<number, DecoderClass>> {
   try {
     const load = async (f: string) =>
       (await import(pathToFileURL(path.join(core, 'decoders', f)).href)).default;
-    return { [Encoding.ZRLE]: await load('zrle.js'), [Encoding.Tight]: await load('tight.js') };
+    return {
+      [Encoding.ZRLE]: await load('zrle.js'),
+      [Encoding.Tight]: await load('tight.js'),
+      [Encoding.Hextile]: await load('hextile.js'),
+    };
   } finally {
     delete g.window;
   }
@@ -54,6 +58,10 @@ class FakeSock {
   }
   rQpeek8(): number {
     return this.b[this.at];
+  }
+  rQpeekBytes(n: number): Uint8Array {
+    this.rQwait('', n);
+    return this.b.slice(this.at, this.at + n);
   }
   rQskipBytes(n: number): void {
     this.at += n;
@@ -129,14 +137,19 @@ function frameRgba(f: TestFrame): Uint8Array {
   return out;
 }
 
-describe("noVNC's own ZRLE and Tight decoders (run in Node) read what the server sends", () => {
+describe("noVNC's own ZRLE, Tight and Hextile decoders (run in Node) read what the server sends", () => {
   let noVnc: Record<number, DecoderClass>;
   before(async () => {
     noVnc = await loadNoVnc();
   });
 
-  for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
-    it(`${encoding === Encoding.ZRLE ? 'ZRLE' : 'Tight'}: random frames and damage end up exactly on noVNC's canvas`, () => {
+  const names: Record<number, string> = {
+    [Encoding.ZRLE]: 'ZRLE',
+    [Encoding.Tight]: 'Tight',
+    [Encoding.Hextile]: 'Hextile',
+  };
+  for (const encoding of [Encoding.ZRLE, Encoding.Tight, Encoding.Hextile]) {
+    it(`${names[encoding]}: random frames and damage end up exactly on noVNC's canvas`, () => {
       fc.assert(
         fc.property(scenario, (sc) => {
           const frame = makeFrame(sc.w, sc.h, 0, 2);

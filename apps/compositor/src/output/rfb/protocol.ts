@@ -22,6 +22,7 @@ export const ServerMsg = {
 export const Encoding = {
   Raw: 0,
   CopyRect: 1,
+  Hextile: 5,
   Tight: 7,
   ZRLE: 16,
   /** pseudo-encoding: the framebuffer changed size */

@@ -52,9 +52,10 @@ export interface SessionCounters {
   bytesSent: number;
   /** what the same updates would have cost as full frames (the no-damage-tracking baseline) */
   fullFrameBytes: number;
-  /** rects sent ZRLE- and Tight-encoded (the encoding each client chose shows here) */
+  /** rects sent ZRLE-, Tight- and Hextile-encoded (the encoding each client chose shows here) */
   zrleRects: number;
   tightRects: number;
+  hextileRects: number;
 }
 
 /** FramebufferUpdate header + one rect header. */
@@ -81,6 +82,7 @@ export function zeroCounters(): SessionCounters {
     fullFrameBytes: 0,
     zrleRects: 0,
     tightRects: 0,
+    hextileRects: 0,
   };
 }
 

@@ -99,6 +99,7 @@ export class DecodingClient {
       this.encodings.add(enc);
       if (enc === Encoding.ZRLE) this.zrleRect(r, x, y, w, h);
       else if (enc === Encoding.Tight) this.tightRect(r, x, y, w, h);
+      else if (enc === Encoding.Hextile) this.hextileRect(r, x, y, w, h);
       else if (enc === Encoding.Raw) this.rawRect(r, x, y, w, h);
       else if (enc === Encoding.CopyRect) this.copy(r.u16(), r.u16(), x, y, w, h);
       else throw new Error(`unexpected encoding ${enc}`);
@@ -119,6 +120,38 @@ export class DecodingClient {
     const old = this.screen.slice();
     for (let j = 0; j < h; j++)
       for (let i = 0; i < w; i++) this.put(dx + i, dy + j, old[(sy + j) * this.width + sx + i]);
+  }
+
+  /** RFC 6143 §7.7.4; background and foreground carry over between tiles unless a raw tile intervenes. */
+  private hextileRect(r: Reader, x: number, y: number, w: number, h: number): void {
+    const bpp = this.layout.pf.bitsPerPixel / 8;
+    let bg: number | undefined;
+    let fg: number | undefined;
+    for (let ty = y; ty < y + h; ty += 16) {
+      for (let tx = x; tx < x + w; tx += 16) {
+        const tw = Math.min(16, x + w - tx);
+        const th = Math.min(16, y + h - ty);
+        const mask = r.u8();
+        if (mask & 1) {
+          this.rawRect(r, tx, ty, tw, th);
+          [bg, fg] = [undefined, undefined];
+          continue;
+        }
+        if (mask & 2) bg = r.pixel(bpp, 0);
+        if (mask & 4) fg = r.pixel(bpp, 0);
+        if (bg === undefined) throw new Error('Hextile tile without a background');
+        for (let j = 0; j < th; j++) for (let i = 0; i < tw; i++) this.put(tx + i, ty + j, bg);
+        const n = mask & 8 ? r.u8() : 0;
+        for (let k = 0; k < n; k++) {
+          const colour = mask & 16 ? r.pixel(bpp, 0) : fg;
+          const [xy, wh] = [r.u8(), r.u8()];
+          const [sx, sy, sw, sh] = [xy >> 4, xy & 15, (wh >> 4) + 1, (wh & 15) + 1];
+          if (colour === undefined || sx + sw > tw || sy + sh > th) throw new Error('bad Hextile subrect');
+          for (let j = 0; j < sh; j++)
+            for (let i = 0; i < sw; i++) this.put(tx + sx + i, ty + sy + j, colour);
+        }
+      }
+    }
   }
 
   private zrleRect(r: Reader, x: number, y: number, w: number, h: number): void {

@@ -32,6 +32,7 @@ const Stream = { Copy: 0, Mono: 1, Indexed: 2 } as const;
  */
 export class TightEncoder implements RectEncoder {
   readonly encoding = Encoding.Tight;
+  readonly counter = 'tightRects' as const;
   private readonly streams: (DeflateStream | undefined)[] = [undefined, undefined, undefined];
   private words = new Uint32Array(MAX_PIXELS);
   private data = new Uint8Array(MAX_PIXELS * 4);

@@ -25,6 +25,7 @@ function runLengthBytes(len: number): number {
  */
 export class ZrleEncoder implements RectEncoder {
   readonly encoding = Encoding.ZRLE;
+  readonly counter = 'zrleRects' as const;
   private readonly zlib: DeflateStream;
   private readonly words = new Uint32Array(TILE * TILE);
   /** one tile's uncompressed bytes: never more than sub-encoding + raw pixels */
