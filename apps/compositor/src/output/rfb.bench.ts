@@ -149,11 +149,17 @@ const SCENE_MS = 4000;
 
 /**
  * The default scene (three clients drawing in worker threads, 1280×800) in real time, watched by
- * three in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight (all
+ * four in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight, only Hextile (all
  * noVNC's RGBX format, compression level 6). Every damage reaches the three at once, so each sees
  * the same frames. Returns bytes per update of each.
  */
-async function defaultSceneBytes(): Promise<{ raw: number; zrle: number; tight: number; updates: number }> {
+async function defaultSceneBytes(): Promise<{
+  raw: number;
+  zrle: number;
+  tight: number;
+  hextile: number;
+  updates: number;
+}> {
   const c = new Container();
   c.bind(SCHEDULER).toConstantValue(asyncScheduler);
   c.bind(RFB_OPTIONS).toConstantValue({ ...DEFAULT_RFB_OPTIONS, port: 0, listenTcp: false });
@@ -167,7 +173,7 @@ async function defaultSceneBytes(): Promise<{ raw: number; zrle: number; tight: 
     createAppContainer({ scene, scheduler: realTimeScheduler, headless: true, modules: [module] }),
   );
   await app.start();
-  const viewers = [[Encoding.Raw], [Encoding.ZRLE], [Encoding.Tight]].map((encs) => {
+  const viewers = [[Encoding.Raw], [Encoding.ZRLE], [Encoding.Tight], [Encoding.Hextile]].map((encs) => {
     const t = new CountingTransport();
     server.accept(t);
     const pf = Buffer.alloc(20);
@@ -180,8 +186,8 @@ async function defaultSceneBytes(): Promise<{ raw: number; zrle: number; tight: 
   });
   await new Promise((resolve) => setTimeout(resolve, SCENE_MS));
   await app.stop();
-  const [raw, zrle, tight] = viewers.map((t) => t.bytes / Math.max(1, t.updates));
-  return { raw, zrle, tight, updates: viewers[0].updates };
+  const [raw, zrle, tight, hextile] = viewers.map((t) => t.bytes / Math.max(1, t.updates));
+  return { raw, zrle, tight, hextile, updates: viewers[0].updates };
 }
 
 function encodeFull(frame: TestFrame, pf: PixelFormat, encoding?: number): () => unknown {
@@ -278,12 +284,13 @@ export default {
       {
         title: `RFB bytes per update, the default scene to one viewer (${scene.updates} updates in ${SCENE_MS / 1000} s, real time)`,
         detail:
-          "The same frames to three in-process viewers in noVNC's RGBX format: Raw, ZRLE and Tight (lossless, compression level 6)",
+          "The same frames to four in-process viewers in noVNC's RGBX format: Raw, ZRLE, Tight (lossless, compression level 6) and Hextile",
         unit: 'bytes/update',
         baseline: { name: 'Raw', value: scene.raw },
         rows: [
           { name: 'ZRLE', value: scene.zrle, goal: { max: 0.1, text: '≤ 0.1× Raw' } },
           { name: 'Tight', value: scene.tight, goal: { max: 0.1, text: '≤ 0.1× Raw' } },
+          { name: 'Hextile (no zlib)', value: scene.hextile },
         ],
       },
       {
