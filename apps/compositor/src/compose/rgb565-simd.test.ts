@@ -46,4 +46,13 @@ describe('RGB565 → XRGB8888 with WebAssembly SIMD', () => {
       { numRuns: 60 },
     );
   });
+
+  it('rows wider than its 64 Ki-pixel chunk are done in pieces', () => {
+    const w = 70_001;
+    const src = new Uint16Array(w * 2).map((_, i) => Math.imul(i, 2654435761) >>> 16);
+    const out = new Uint32Array(w * 2);
+    rgb565ToXrgb8888Simd(src, w, 0, 0, w, 2, out, w, 0, 0);
+    const wrong = [...out.keys()].filter((i) => out[i] !== RGB565.unpack(src[i]) >>> 0);
+    expect(wrong.slice(0, 5)).to.deep.equal([]);
+  });
 });
