@@ -417,4 +417,32 @@ describe('ZRLE/Tight counters', () => {
       await server.close();
     }
   });
+
+  it('each client counts in the counter of the encoding it chose', async () => {
+    const server = await startServer(makeFrame(20, 10, 1, 0), {
+      listenTcp: false,
+      maxBufferedBytes: 1 << 30,
+    });
+    try {
+      for (const encoding of [Encoding.Hextile, Encoding.Tight, Encoding.ZRLE, Encoding.Hextile]) {
+        const t = new MemoryTransport();
+        server.accept(t);
+        t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
+        const msg = Buffer.alloc(8);
+        msg[0] = 2;
+        msg.writeUInt16BE(1, 2);
+        msg.writeInt32BE(encoding, 4);
+        t.sink.data(msg);
+        t.sink.data(Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 20, 0, 10));
+      }
+      const { zrleRects, tightRects, hextileRects } = server.stats();
+      expect({ zrleRects, tightRects, hextileRects }).to.deep.equal({
+        zrleRects: 1,
+        tightRects: 1,
+        hextileRects: 2,
+      });
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -16,7 +16,7 @@ import {
   SERVER_PIXEL_FORMAT,
   unsupportedReason,
 } from './pixel-format.js';
-import { Encoding, SERVER_VERSION, SecurityType } from './protocol.js';
+import { SERVER_VERSION, SecurityType } from './protocol.js';
 import type { ByteTransport } from './transport.js';
 
 /** Input a client sent, passed on untouched (the compositor decides what to do with it). */
@@ -291,8 +291,7 @@ export class RfbSession implements ClientMessageHandler {
     this.requested = false;
     const encoder = this.encoders.current();
     const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare, encoder);
-    if (encoder)
-      this.counters[encoder.encoding === Encoding.ZRLE ? 'zrleRects' : 'tightRects'] += update.pixelRects;
+    if (encoder) this.counters[encoder.counter] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
     if (parts.raw) this.dirty.clear();
