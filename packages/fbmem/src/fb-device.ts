@@ -12,7 +12,7 @@ import {
 } from './check-var.js';
 import { FbCmap } from './cmap.js';
 import { type DefioMappingAttacher, mappingAttacherFor } from './defio-mapping.js';
-import type { FbmemBackend } from './framebuffer.js';
+import type { FbmemBackend, FbmemModeOptions } from './framebuffer.js';
 import {
   cloneVar,
   emptyVar,
@@ -74,6 +74,8 @@ export class FbmemDevice {
   readonly fix: Readonly<FixScreeninfo>;
   readonly cmap = new FbCmap();
   readonly attacher: DefioMappingAttacher;
+  /** whether process mappings join the deferred-I/O core (`FbmemModeOptions.track`) */
+  readonly tracked: boolean;
   readonly damage$: Observable<Damage>;
   readonly scanout$: Observable<FbScanout>;
   private current: VarScreeninfo;
@@ -85,7 +87,7 @@ export class FbmemDevice {
   private readonly scanoutState: BehaviorSubject<FbScanout>;
   private destroyed = false;
 
-  constructor(backend: FbmemBackend, identity: FbmemIdentity = {}) {
+  constructor(backend: FbmemBackend, identity: FbmemIdentity & Pick<FbmemModeOptions, 'track'> = {}) {
     const { helper, format } = backend;
     this.helper = helper;
     this.memory = backend.memory;
@@ -98,6 +100,7 @@ export class FbmemDevice {
     this.encodedVar = encodeVar(this.current);
     this.fixBytes = encodeFix(this.fix);
     this.attacher = mappingAttacherFor(helper.defio);
+    this.tracked = identity.track ?? true;
     this.damage$ = helper.damage$;
     this.scanoutState = new BehaviorSubject(this.snapshot());
     this.scanout$ = this.scanoutState.asObservable();

@@ -173,10 +173,14 @@ export class FbFileOperations implements FileOperations {
     const fbBytes = geometry.align(this.device.fix.smemLen);
     const start = Math.min(vma.pgoff * geometry.size, fbBytes);
     const attacher = this.device.attacher;
-    return {
+    const target = {
       memory: this.device.memory,
       byteOffset: start,
       length: Math.min(vma.length, fbBytes - start),
+    };
+    if (!this.device.tracked) return target;
+    return {
+      ...target,
       attach: (mapping: ProcessMapping) => attacher.attach(defioFile, mapping),
       detach: (mapping: ProcessMapping) => attacher.detach(mapping),
     };

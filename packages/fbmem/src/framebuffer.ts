@@ -29,6 +29,11 @@ export interface FbmemModeOptions {
   /** `region` (default) or the kernel's `bbox` */
   clipMode?: ClipMode;
   maxRects?: number;
+  /**
+   * false: process mappings are served untracked (plain shared memory, no damage from their
+   * stores) — the baseline a benchmark compares tracking with. Default true.
+   */
+  track?: boolean;
   /** `fb->funcs->dirty`, called per damage run */
   dirty?: (damage: Damage) => void;
 }

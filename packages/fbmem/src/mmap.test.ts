@@ -90,6 +90,19 @@ describe('/dev/fbN mmap (fb_deferred_io_mmap) and process mappings in the defio 
     });
   });
 
+  it('track: false serves the same memory untracked: no attach, so the front door maps it plainly', () => {
+    const scheduler = new TestScheduler(() => {});
+    const tracked = makeFb(scheduler, { width: 64, height: 48 });
+    const plain = makeFb(scheduler, { width: 64, height: 48, track: false });
+    const targetOf = (fb: ReturnType<typeof makeFb>) =>
+      fb.chrdev.fops.mmap!(openFile(fb.chrdev), rw(1, 8192));
+    const t = targetOf(plain);
+    expect(t.memory).to.equal(plain.device.memory);
+    expect([t.byteOffset, t.length, t.attach, t.detach]).to.deep.equal([4096, 8192, undefined, undefined]);
+    expect(plain.device.tracked).to.equal(false);
+    expect(typeof targetOf(tracked).attach).to.equal('function');
+  });
+
   it('fsync runs the pending writeback now', () => {
     withFb(({ chrdev, batches }) => {
       const file = openFile(chrdev);

@@ -142,7 +142,7 @@ export function makeFb(scheduler: SchedulerLike, mode: Partial<FbmemModeOptions>
     (info, config) => new FbDeferredIo(info, config ?? {}, scheduler),
     scheduler,
   );
-  const device = new FbmemDevice(backend, { id: 'testdrmfb' });
+  const device = new FbmemDevice(backend, { id: 'testdrmfb', track: mode.track });
   const registry = new FbRegistry();
   const chrdev = registry.register(device);
   return { device, chrdev, registry, fops: chrdev.fops, mem: new FakeUserMemory() };
