@@ -9,7 +9,12 @@ import { PixelConverter, type PixelFormat } from './pixel-format.js';
 import { Encoding } from './protocol.js';
 
 /** A zlib stream as the client sees it: rect payloads are appended, the new output read. */
-class ClientInflater {
+export interface ClientZlibStream {
+  feed(z: Uint8Array): Buffer;
+  reset(): void;
+}
+
+class ClientInflater implements ClientZlibStream {
   private input: Buffer[] = [];
   private produced = 0;
 
@@ -75,15 +80,19 @@ export interface WireLayout {
 export class DecodingClient {
   screen: Uint32Array;
   readonly encodings = new Set<number>();
-  private readonly zrle = new ClientInflater();
-  private readonly tight = [0, 1, 2, 3].map(() => new ClientInflater());
+  private readonly zrle: ClientZlibStream;
+  private readonly tight: ClientZlibStream[];
   private readonly toClient: PixelConverter;
 
   constructor(
     readonly layout: WireLayout,
     public width: number,
     public height: number,
+    /** the inflater (default the slow independent one; a benchmark viewer passes a streaming one) */
+    zlibStream: () => ClientZlibStream = () => new ClientInflater(),
   ) {
+    this.zrle = zlibStream();
+    this.tight = [0, 1, 2, 3].map(zlibStream);
     this.screen = new Uint32Array(width * height);
     this.toClient = new PixelConverter(layout.pf);
   }
