@@ -254,8 +254,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else {
+      child.once('exit', (code) => resolve(code));
+      child.once('error', () => resolve(-1)); // never started (not installed)
+    }
   });
 }
 
@@ -297,7 +300,13 @@ class Peers {
       { name: 'x11vnc', pid: x11vnc.pid!, port },
       { name: 'fbemu', pid: fbemu.pid!, port: ready.port },
     ]);
-    await peers.waitListening(port);
+    x11vnc.once('error', (e) => console.error(`x11vnc: ${e.message} (apt-get install x11vnc)`));
+    try {
+      await peers.waitListening(port);
+    } catch (e) {
+      await peers.close();
+      throw e;
+    }
     return peers;
   }
 
@@ -376,7 +385,7 @@ class Peers {
 
   async close(): Promise<void> {
     this.x11vnc.kill('SIGKILL');
-    this.fbemu.send('close');
+    if (this.fbemu.connected) this.fbemu.send('close');
     const timer = setTimeout(() => this.fbemu.kill('SIGKILL'), 2000);
     await Promise.all([exited(this.x11vnc), exited(this.fbemu)]);
     clearTimeout(timer);
@@ -412,7 +421,7 @@ function tables(name: string, x: Measured, f: Measured): MetricTable[] {
     },
     {
       title: `${name}: frame first written → viewer shows it`,
-      detail: `tiles that changed every frame, shown as written back: x11vnc ${x.latencies.length} of ${x.possible}, fbemu ${f.latencies.length} of ${f.possible} (a tile shown torn or skipped has no sample)`,
+      detail: `tiles that changed every frame, shown as written back: x11vnc ${x.latencies.length} of ${x.possible}, fbemu ${f.latencies.length} of ${f.possible} (a tile shown torn or skipped has no sample); x11vnc with its defaults, so -nap: after an idle screen it polls ≈ once a second`,
       unit: 'ms',
       baseline: { name: 'x11vnc p50', value: percentile(x.latencies, 50) },
       rows: [
