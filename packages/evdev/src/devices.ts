@@ -35,7 +35,11 @@ export function keyboardOptions(name = 'fbemu keyboard'): InputDeviceOptions {
  * evdevmouse treat it as a mouse with absolute axes, libinput as a tablet-like pointer).
  */
 export function tabletOptions(width: number, height: number, name = 'fbemu tablet'): InputDeviceOptions {
-  check(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0, 'EINVAL', 'tablet size');
+  check(
+    Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0,
+    'EINVAL',
+    'tablet size',
+  );
   const axis = (max: number) => ({ value: 0, minimum: 0, maximum: max, fuzz: 0, flat: 0, resolution: 0 });
   return {
     name,
@@ -102,7 +106,8 @@ export class PointerInput {
     d.event(EV_ABS, ABS_X, x);
     d.event(EV_ABS, ABS_Y, y);
     const pressed = buttonMask & ~this.mask;
-    for (const [bit, code] of BUTTONS) if ((buttonMask ^ this.mask) & bit) d.event(EV_KEY, code, buttonMask & bit ? 1 : 0);
+    for (const [bit, code] of BUTTONS)
+      if ((buttonMask ^ this.mask) & bit) d.event(EV_KEY, code, buttonMask & bit ? 1 : 0);
     for (const [bit, rel, value] of WHEELS) if (pressed & bit) d.event(EV_REL, rel, value);
     this.mask = buttonMask;
     d.event(EV_SYN, SYN_REPORT, 0);

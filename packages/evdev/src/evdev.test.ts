@@ -32,7 +32,8 @@ describe('evdev /dev/input/eventN', () => {
     h.chrdev.fops.open?.(f);
     return f;
   }
-  const ioctl = (h: EvdevHandle, f: FakeFile, cmd: number, arg: number) => h.chrdev.fops.ioctl?.(f, cmd, arg, mem);
+  const ioctl = (h: EvdevHandle, f: FakeFile, cmd: number, arg: number) =>
+    h.chrdev.fops.ioctl?.(f, cmd, arg, mem);
 
   beforeEach(() => {
     now = 1000;
@@ -43,7 +44,11 @@ describe('evdev /dev/input/eventN', () => {
   });
 
   it('numbers nodes event0, event1 as 13:64, 13:65 and reuses a freed number', () => {
-    expect([kbd.chrdev.path, kbd.chrdev.major, kbd.chrdev.minor]).to.deep.equal(['/dev/input/event0', 13, 64]);
+    expect([kbd.chrdev.path, kbd.chrdev.major, kbd.chrdev.minor]).to.deep.equal([
+      '/dev/input/event0',
+      13,
+      64,
+    ]);
     expect([tab.chrdev.path, tab.chrdev.minor]).to.deep.equal(['/dev/input/event1', 65]);
     registry.unregister(kbd);
     expect(registry.register(keyboardOptions('again')).chrdev.path).to.equal('/dev/input/event0');
@@ -83,7 +88,9 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(tab);
       const a = mem.alloc(128);
       expect(ioctl(tab, f, U.EVIOCGBIT(0, 128), a)).to.equal(8);
-      expect(mem.view(a, 1)[0]).to.equal((1 << U.EV_SYN) | (1 << U.EV_KEY) | (1 << U.EV_REL) | (1 << U.EV_ABS));
+      expect(mem.view(a, 1)[0]).to.equal(
+        (1 << U.EV_SYN) | (1 << U.EV_KEY) | (1 << U.EV_REL) | (1 << U.EV_ABS),
+      );
       expect(ioctl(tab, f, U.EVIOCGBIT(U.EV_KEY, 128), a)).to.equal(96);
       const keys = mem.view(a, 96);
       expect(keys[0x110 >> 3]).to.equal(0b111); // BTN_LEFT, RIGHT, MIDDLE = 0x110..0x112
@@ -135,7 +142,14 @@ describe('evdev /dev/input/eventN', () => {
       new PointerInput(tab.input).pointer(17, 33, 0);
       const a = mem.alloc(24);
       expect(ioctl(tab, f, U.EVIOCGABS(U.ABS_X), a)).to.equal(0);
-      expect(U.decodeAbsInfo(mem.view(a, 24))).to.deep.equal({ value: 17, minimum: 0, maximum: 639, fuzz: 0, flat: 0, resolution: 0 });
+      expect(U.decodeAbsInfo(mem.view(a, 24))).to.deep.equal({
+        value: 17,
+        minimum: 0,
+        maximum: 639,
+        fuzz: 0,
+        flat: 0,
+        resolution: 0,
+      });
       const b = mem.alloc(24);
       expect(ioctl(tab, f, U.ioc(U.IOC_READ, 0x45, 0x40 + U.ABS_Y, 8), b)).to.equal(0);
       expect([...mem.view(b, 12)]).to.deep.equal([33, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa]);
@@ -169,14 +183,27 @@ describe('evdev /dev/input/eventN', () => {
     it('every pointer is EFAULT-checked: unmapped or read-only, nothing written', () => {
       const f = open(tab);
       const ro = mem.alloc(256, false);
-      const cmds = [U.EVIOCGVERSION, U.EVIOCGID, U.EVIOCGNAME(256), U.EVIOCGPHYS(256), U.EVIOCGPROP(8), U.EVIOCGKEY(96), U.EVIOCGLED(8), U.EVIOCGSW(8), U.EVIOCGBIT(0, 8), U.EVIOCGBIT(U.EV_KEY, 96), U.EVIOCGABS(0)];
+      const cmds = [
+        U.EVIOCGVERSION,
+        U.EVIOCGID,
+        U.EVIOCGNAME(256),
+        U.EVIOCGPHYS(256),
+        U.EVIOCGPROP(8),
+        U.EVIOCGKEY(96),
+        U.EVIOCGLED(8),
+        U.EVIOCGSW(8),
+        U.EVIOCGBIT(0, 8),
+        U.EVIOCGBIT(U.EV_KEY, 96),
+        U.EVIOCGABS(0),
+      ];
       for (const cmd of cmds) {
         expectErrno(() => ioctl(tab, f, cmd, 0x8), 'EFAULT');
         expectErrno(() => ioctl(tab, f, cmd, ro), 'EFAULT');
       }
       expect(mem.view(ro, 256).every((b) => b === 0xaa)).to.equal(true);
       const before = { ...tab.input.absinfo?.[0] };
-      for (const cmd of [U.EVIOCSABS(0), U.EVIOCSCLOCKID]) expectErrno(() => ioctl(tab, f, cmd, 0x8), 'EFAULT');
+      for (const cmd of [U.EVIOCSABS(0), U.EVIOCSCLOCKID])
+        expectErrno(() => ioctl(tab, f, cmd, 0x8), 'EFAULT');
       expectErrno(() => ioctl(kbd, open(kbd), U.EVIOCSREP, 0x8), 'EFAULT');
       expectErrno(() => ioctl(kbd, open(kbd), U.EVIOCGREP, 0x8), 'EFAULT');
       expect(tab.input.absinfo?.[0]).to.deep.equal(before);
@@ -185,14 +212,22 @@ describe('evdev /dev/input/eventN', () => {
     it('unknown requests are EINVAL: other types, wrong sizes of fixed requests, other directions', () => {
       const f = open(kbd);
       const a = mem.alloc(64);
-      for (const cmd of [0x5401 /* TCGETS */, U.ioc(U.IOC_READ, 0x45, 0x01, 8), U.ioc(U.IOC_WRITE, 0x45, 0x20, 8), U.ioc(U.IOC_READ, 0x46, 0x06, 8), U.ioc(U.IOC_NONE, 0x45, 0x99, 0)])
+      for (const cmd of [
+        0x5401 /* TCGETS */,
+        U.ioc(U.IOC_READ, 0x45, 0x01, 8),
+        U.ioc(U.IOC_WRITE, 0x45, 0x20, 8),
+        U.ioc(U.IOC_READ, 0x46, 0x06, 8),
+        U.ioc(U.IOC_NONE, 0x45, 0x99, 0),
+      ])
         expectErrno(() => ioctl(kbd, f, cmd, a), 'EINVAL');
     });
 
     it('EVIOCSCLOCKID takes REALTIME, MONOTONIC, BOOTTIME; others EINVAL', () => {
       const f = open(kbd);
-      for (const id of [0, 1, 7]) expect(ioctl(kbd, f, U.EVIOCSCLOCKID, mem.put(U.encodeInt(id)))).to.equal(0);
-      for (const id of [2, 4, -1]) expectErrno(() => ioctl(kbd, f, U.EVIOCSCLOCKID, mem.put(U.encodeInt(id))), 'EINVAL');
+      for (const id of [0, 1, 7])
+        expect(ioctl(kbd, f, U.EVIOCSCLOCKID, mem.put(U.encodeInt(id)))).to.equal(0);
+      for (const id of [2, 4, -1])
+        expectErrno(() => ioctl(kbd, f, U.EVIOCSCLOCKID, mem.put(U.encodeInt(id))), 'EINVAL');
     });
   });
 
@@ -310,7 +345,10 @@ describe('evdev /dev/input/eventN', () => {
     it('write(2) injects whole events (LED state, keys); short writes EINVAL; a fault stops it', () => {
       const f = open(kbd);
       const write = (buf: number, n: number) => kbd.chrdev.fops.write?.(f, buf, n, f.fpos, mem);
-      const two = new Uint8Array([...U.encodeEvent(0, 0, U.EV_KEY, U.KEY.KEY_Q, 1), ...U.encodeEvent(0, 0, U.EV_SYN, 0, 0)]);
+      const two = new Uint8Array([
+        ...U.encodeEvent(0, 0, U.EV_KEY, U.KEY.KEY_Q, 1),
+        ...U.encodeEvent(0, 0, U.EV_SYN, 0, 0),
+      ]);
       expect(write(mem.put(two), 48 + 10)).to.equal(48);
       expect(events(f).map(tv)).to.deep.equal([
         [U.EV_KEY, U.KEY.KEY_Q, 1],

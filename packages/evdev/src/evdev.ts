@@ -132,7 +132,12 @@ export class EvdevNode implements EvdevHandle {
 
   private deliver(client: EvdevClient, frame: InputFrame): void {
     if (client.revoked) return;
-    const ns = client.clock === CLOCK_REALTIME ? frame.time.real : client.clock === CLOCK_MONOTONIC ? frame.time.mono : frame.time.boot;
+    const ns =
+      client.clock === CLOCK_REALTIME
+        ? frame.time.real
+        : client.clock === CLOCK_MONOTONIC
+          ? frame.time.mono
+          : frame.time.boot;
     const sec = Number(ns / 1_000_000_000n);
     const usec = Number((ns % 1_000_000_000n) / 1000n);
     if (client.dropped && !this.queue(client, encodeEvent(sec, usec, EV_SYN, SYN_DROPPED, 0))) return;
@@ -164,7 +169,11 @@ export class EvdevNode implements EvdevHandle {
 
   /** evdev_write: whole events injected into the device (as input_inject_event) until one faults. */
   private write(client: EvdevClient, buf: number, count: number, mem: UserMemory): number {
-    check(count === 0 || count >= INPUT_EVENT_SIZE, 'EINVAL', `write of ${count} bytes is less than one event`);
+    check(
+      count === 0 || count >= INPUT_EVENT_SIZE,
+      'EINVAL',
+      `write of ${count} bytes is less than one event`,
+    );
     check(this.exists && !client.revoked, 'ENODEV', 'device gone or revoked');
     let done = 0;
     while (done + INPUT_EVENT_SIZE <= count) {
@@ -206,7 +215,11 @@ export class EvdevNode implements EvdevHandle {
         return 0;
       case EVIOCSCLOCKID: {
         const id = decodeInt(mem.read(arg, 4));
-        check(id === CLOCK_REALTIME || id === CLOCK_MONOTONIC || id === CLOCK_BOOTTIME, 'EINVAL', `clock ${id}`);
+        check(
+          id === CLOCK_REALTIME || id === CLOCK_MONOTONIC || id === CLOCK_BOOTTIME,
+          'EINVAL',
+          `clock ${id}`,
+        );
         client.clock = id;
         return 0;
       }
@@ -244,10 +257,14 @@ export class EvdevNode implements EvdevHandle {
     }
     if (iocDir(cmd) === IOC_READ && (nr & ~ABS_MAX) === NR_GABS) {
       check(dev.absinfo !== undefined, 'EINVAL', 'no absolute axes');
-      mem.write(arg, encodeAbsInfo(dev.absinfo[nr & ABS_MAX]).subarray(0, Math.min(size, INPUT_ABSINFO_SIZE)));
+      mem.write(
+        arg,
+        encodeAbsInfo(dev.absinfo[nr & ABS_MAX]).subarray(0, Math.min(size, INPUT_ABSINFO_SIZE)),
+      );
       return 0;
     }
-    if (iocDir(cmd) === IOC_WRITE && (nr & ~ABS_MAX) === NR_SABS) return this.setAbs(nr & ABS_MAX, size, arg, mem);
+    if (iocDir(cmd) === IOC_WRITE && (nr & ~ABS_MAX) === NR_SABS)
+      return this.setAbs(nr & ABS_MAX, size, arg, mem);
     throw new KernelError('EINVAL', `unknown evdev ioctl 0x${cmd.toString(16)}`);
   }
 

@@ -4,10 +4,10 @@ import { Bitmap } from './bitmap.js';
 import type { InputClock, InputDeviceOptions, InputFrame, InputValue } from './tokens.js';
 import {
   ABS_MAX,
+  type AbsInfo,
   CLOCK_BOOTTIME,
   CLOCK_MONOTONIC,
   CLOCK_REALTIME,
-  type AbsInfo,
   EV_ABS,
   EV_FF,
   EV_KEY,
@@ -89,7 +89,14 @@ export class InputDevice {
     for (const [type, codes] of Object.entries(options.codes ?? {})) this.enable(Number(type), codes);
     for (const p of options.props ?? []) this.propbit.set(p);
     if (options.abs !== undefined && options.abs.size > 0) {
-      this.absinfo = Array.from({ length: ABS_MAX + 1 }, () => ({ value: 0, minimum: 0, maximum: 0, fuzz: 0, flat: 0, resolution: 0 }));
+      this.absinfo = Array.from({ length: ABS_MAX + 1 }, () => ({
+        value: 0,
+        minimum: 0,
+        maximum: 0,
+        fuzz: 0,
+        flat: 0,
+        resolution: 0,
+      }));
       for (const [code, info] of options.abs) this.absinfo[code] = { ...info };
       this.enable(EV_ABS, [...options.abs.keys()]);
     }
@@ -106,7 +113,11 @@ export class InputDevice {
   private enable(type: number, codes: readonly number[]): void {
     const bits = this.bits(type);
     for (const c of codes) {
-      check(Number.isInteger(c) && c >= 0 && c <= bits.maxbit, 'EINVAL', `code ${c} out of range for type ${type}`);
+      check(
+        Number.isInteger(c) && c >= 0 && c <= bits.maxbit,
+        'EINVAL',
+        `code ${c} out of range for type ${type}`,
+      );
       bits.set(c);
     }
     this.bits(EV_SYN).set(type);
@@ -116,7 +127,7 @@ export class InputDevice {
   supports(type: number, code: number): boolean {
     if (type === EV_REP) return this.bits(EV_SYN).has(EV_REP);
     const bits = this.capabilities.get(type);
-    return type !== EV_SYN && this.bits(EV_SYN).has(type) && bits !== undefined && bits.has(code);
+    return type !== EV_SYN && this.bits(EV_SYN).has(type) && bits?.has(code) === true;
   }
 
   /** input_event(): one value; SYN_REPORT flushes the frame. */
@@ -169,7 +180,10 @@ export class InputDevice {
     const values = [...this.pending, { type: EV_SYN, code: SYN_REPORT, value: 0 }];
     this.pending.length = 0;
     const c = this.clock;
-    this.frames.next({ time: { real: c.now(CLOCK_REALTIME), mono: c.now(CLOCK_MONOTONIC), boot: c.now(CLOCK_BOOTTIME) }, values });
+    this.frames.next({
+      time: { real: c.now(CLOCK_REALTIME), mono: c.now(CLOCK_MONOTONIC), boot: c.now(CLOCK_BOOTTIME) },
+      values,
+    });
   }
 
   /** The device is gone (input_unregister_device): handlers see frames$ complete. */

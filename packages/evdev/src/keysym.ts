@@ -119,8 +119,32 @@ const FUNCTION_KEYS: [number, KeyName][] = [
   [XK.Delete, 'KEY_DELETE'],
 ];
 
-const KP_DIGITS: KeyName[] = ['KEY_KP0', 'KEY_KP1', 'KEY_KP2', 'KEY_KP3', 'KEY_KP4', 'KEY_KP5', 'KEY_KP6', 'KEY_KP7', 'KEY_KP8', 'KEY_KP9'];
-const F_KEYS: KeyName[] = ['KEY_F1', 'KEY_F2', 'KEY_F3', 'KEY_F4', 'KEY_F5', 'KEY_F6', 'KEY_F7', 'KEY_F8', 'KEY_F9', 'KEY_F10', 'KEY_F11', 'KEY_F12'];
+const KP_DIGITS: KeyName[] = [
+  'KEY_KP0',
+  'KEY_KP1',
+  'KEY_KP2',
+  'KEY_KP3',
+  'KEY_KP4',
+  'KEY_KP5',
+  'KEY_KP6',
+  'KEY_KP7',
+  'KEY_KP8',
+  'KEY_KP9',
+];
+const F_KEYS: KeyName[] = [
+  'KEY_F1',
+  'KEY_F2',
+  'KEY_F3',
+  'KEY_F4',
+  'KEY_F5',
+  'KEY_F6',
+  'KEY_F7',
+  'KEY_F8',
+  'KEY_F9',
+  'KEY_F10',
+  'KEY_F11',
+  'KEY_F12',
+];
 
 function buildKeyTable(): Map<number, number> {
   const t = new Map<number, number>();
@@ -134,8 +158,8 @@ function buildKeyTable(): Map<number, number> {
     t.set(0x61 + c, key);
   }
   for (const [sym, key] of FUNCTION_KEYS) t.set(sym, KEY[key]);
-  KP_DIGITS.forEach((k, i) => t.set(XK.KP_0 + i, KEY[k]));
-  F_KEYS.forEach((k, i) => t.set(XK.F1 + i, KEY[k]));
+  for (const [i, k] of KP_DIGITS.entries()) t.set(XK.KP_0 + i, KEY[k]);
+  for (const [i, k] of F_KEYS.entries()) t.set(XK.F1 + i, KEY[k]);
   return t;
 }
 
@@ -225,7 +249,7 @@ export function keysymToConsoleBytes(keysym: number, mods: Modifiers): Uint8Arra
   const text = consoleText(keysym, mods);
   if (text === undefined) return undefined;
   const bytes = encoder.encode(text);
-  if (!mods.alt || bytes.length === 0 || text.startsWith(ESC + '[')) return bytes;
+  if (!mods.alt || bytes.length === 0 || text.startsWith(`${ESC}[`)) return bytes;
   const out = new Uint8Array(bytes.length + 1);
   out[0] = 0x1b;
   out.set(bytes, 1);

@@ -20,7 +20,13 @@ export interface PlanePoint {
  * none outside). Points off the plane are clamped to its edge with `inside` false: the router
  * delivers them only while a button pressed on the plane is held (an implicit grab).
  */
-export function mapToPlane(x: number, y: number, plane: PlaneRect, fbWidth = plane.width, fbHeight = plane.height): PlanePoint {
+export function mapToPlane(
+  x: number,
+  y: number,
+  plane: PlaneRect,
+  fbWidth = plane.width,
+  fbHeight = plane.height,
+): PlanePoint {
   const rx = x - plane.x;
   const ry = y - plane.y;
   const inside = rx >= 0 && ry >= 0 && rx < plane.width && ry < plane.height;

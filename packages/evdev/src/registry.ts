@@ -2,7 +2,13 @@ import { check } from '@fbemu/gem-shmem';
 import { inject, injectable, optional } from 'inversify';
 import { EVDEV_MINORS, EvdevNode } from './evdev.js';
 import { InputDevice } from './input-device.js';
-import { type EvdevHandle, type EvdevRegistryApi, INPUT_CLOCK, type InputClock, type InputDeviceOptions } from './tokens.js';
+import {
+  type EvdevHandle,
+  type EvdevRegistryApi,
+  INPUT_CLOCK,
+  type InputClock,
+  type InputDeviceOptions,
+} from './tokens.js';
 import { CLOCK_REALTIME } from './uapi.js';
 
 /**

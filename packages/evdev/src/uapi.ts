@@ -221,7 +221,13 @@ export interface AbsInfo {
 }
 
 /** struct input_event: timeval (tv_sec, tv_usec as longs) + u16 type + u16 code + s32 value. */
-export function encodeEvent(sec: number, usec: number, type: number, code: number, value: number): Uint8Array {
+export function encodeEvent(
+  sec: number,
+  usec: number,
+  type: number,
+  code: number,
+  value: number,
+): Uint8Array {
   const out = new Uint8Array(INPUT_EVENT_SIZE);
   const v = new DataView(out.buffer);
   v.setBigInt64(0, BigInt(sec), true);
@@ -266,7 +272,7 @@ const ABS_FIELDS = ['value', 'minimum', 'maximum', 'fuzz', 'flat', 'resolution']
 export function encodeAbsInfo(abs: AbsInfo): Uint8Array {
   const out = new Uint8Array(INPUT_ABSINFO_SIZE);
   const v = new DataView(out.buffer);
-  ABS_FIELDS.forEach((f, i) => v.setInt32(i * 4, abs[f], true));
+  for (const [i, f] of ABS_FIELDS.entries()) v.setInt32(i * 4, abs[f], true);
   return out;
 }
 
@@ -276,7 +282,7 @@ export function decodeAbsInfo(bytes: Uint8Array): AbsInfo {
   full.set(bytes.subarray(0, INPUT_ABSINFO_SIZE));
   const v = new DataView(full.buffer);
   const abs = { value: 0, minimum: 0, maximum: 0, fuzz: 0, flat: 0, resolution: 0 };
-  ABS_FIELDS.forEach((f, i) => (abs[f] = v.getInt32(i * 4, true)));
+  for (const [i, f] of ABS_FIELDS.entries()) abs[f] = v.getInt32(i * 4, true);
   return abs;
 }
 
