@@ -288,7 +288,8 @@ static int dev_open(int dev, int flags) {
     return fail(r);
   }
   if (!(flags & O_CLOEXEC)) REAL(fcntl)(fd, F_SETFD, 0);
-  if (flags & O_NONBLOCK) REAL(fcntl)(fd, F_SETFL, O_NONBLOCK);
+  /* the server made the pair non-blocking: the program's end blocks unless it asked O_NONBLOCK */
+  REAL(fcntl)(fd, F_SETFL, flags & O_NONBLOCK);
   fds[fd] = (struct fdent){.handle = (uint32_t)r, .used = 1,
                            .native_read = (rep.a[0] & FBEMU_OPEN_NATIVE_READ) != 0,
                            .dev = (uint8_t)dev};

@@ -1,0 +1,118 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChrdevRegistry, FrontDoor } from '@fbemu/chrdev';
+import { expect } from 'chai';
+import { asyncScheduler } from 'rxjs';
+import { KeyboardInput, keyboardOptions, PointerInput, tabletOptions } from './devices.js';
+import { EvdevRegistry, systemClock } from './registry.js';
+import type { EvdevHandle } from './tokens.js';
+import { ABS_X, ABS_Y, EV_ABS, EV_KEY, EV_SYN, KEY } from './uapi.js';
+
+/**
+ * End-to-end: a real C program (native/test/evread.c, compiled here) opens /dev/input/eventN
+ * through the front door's preload, asks EVIOCGNAME/GID/GBIT/GABS/SCLOCKID and reads events
+ * the test pushes once it says it waits. Real time, waiting on its output and exit only.
+ */
+const SOURCE = fileURLToPath(new URL('../native/test/evread.c', import.meta.url));
+
+interface Run {
+  readonly out: Record<string, string>;
+  readonly events: string[][];
+  readonly code: number | null;
+}
+
+describe('evdev under the front door: a real program reads /dev/input/eventN', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let door: FrontDoor;
+  let kbd: EvdevHandle;
+  let tab: EvdevHandle;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fbemu-evdev-'));
+    execFileSync('cc', ['-Wall', '-Wextra', '-Werror', '-o', join(dir, 'evread'), SOURCE]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  beforeEach(() => {
+    const inputs = new EvdevRegistry(systemClock);
+    kbd = inputs.register(keyboardOptions());
+    tab = inputs.register(tabletOptions(640, 480));
+    const nodes = new ChrdevRegistry();
+    nodes.register(kbd.chrdev);
+    nodes.register(tab.chrdev);
+    door = new FrontDoor(nodes, asyncScheduler);
+    door.start({ socketPath: join(dir, `door-${Date.now()}.sock`) });
+  });
+  afterEach(() => door.close());
+
+  /** Runs evread; `onReady` runs when it has described the device and waits for events. */
+  function run(args: string[], onReady: () => void): Promise<Run> {
+    const child = spawn(join(dir, 'evread'), args, { env: { ...process.env, ...door.env() }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const out: Record<string, string> = {};
+    const events: string[][] = [];
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('ev ')) events.push(line.split(' ').slice(1));
+        const eq = line.indexOf('=');
+        if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+        if (line === 'ready=1') onReady();
+      }
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ out, events, code })));
+  }
+
+  it('keyboard: the ioctls answer as evdev, a blocking read(2) gets each event stamped with CLOCK_MONOTONIC', async () => {
+    let before = 0n;
+    let after = 0n;
+    const r = await run([kbd.chrdev.path, '4', 'blocking'], () => {
+      before = process.hrtime.bigint();
+      const k = new KeyboardInput(kbd.input);
+      k.key(0x61, true);
+      k.key(0x61, false);
+      after = process.hrtime.bigint();
+    });
+    expect(r.code, JSON.stringify(r.out)).to.equal(0);
+    expect(r.out).to.include({ name_ret: '15', name: 'fbemu keyboard', version: '0x10001', id: '6:0:1:1' });
+    expect(r.out).to.include({ evbits_ret: '8', ev_key: '1', ev_abs: '0', ev_rep: '1', keybits_ret: '96', key_a: '1', btn_left: '0' });
+    expect(r.out.absx).to.equal('-1:22', 'EVIOCGABS on a keyboard: EINVAL');
+    expect(r.out.bad_name).to.equal('-1:14');
+    expect(r.out.clock).to.equal('0');
+    expect(r.events.map((e) => e.slice(0, 3).map(Number))).to.deep.equal([
+      [EV_KEY, KEY.KEY_A, 1],
+      [EV_SYN, 0, 0],
+      [EV_KEY, KEY.KEY_A, 0],
+      [EV_SYN, 0, 0],
+    ]);
+    for (const e of r.events) {
+      const us = BigInt(e[3].replace('.', ''));
+      expect(us * 1000n >= before - 1000n && us * 1000n <= after, `time ${e[3]}`).to.equal(true);
+    }
+    expect(r.out.done).to.equal('1');
+  });
+
+  it('tablet: O_NONBLOCK read of nothing is EAGAIN, poll wakes on the pushed frame, axes 0…639', async () => {
+    const r = await run([tab.chrdev.path, '5', 'poll'], () => {
+      const p = new PointerInput(tab.input);
+      p.pointer(10, 20, 1);
+      p.pointer(10, 20, 0);
+    });
+    expect(r.code, JSON.stringify(r.out)).to.equal(0);
+    expect(r.out).to.include({ name: 'fbemu tablet', ev_abs: '1', key_a: '0', btn_left: '1', absx: '0:0:639:0', bad_name: '-1:14' });
+    expect(r.out.empty_read).to.equal('-1:11');
+    expect(r.events.map((e) => e.slice(0, 3).map(Number))).to.deep.equal([
+      [EV_ABS, ABS_X, 10],
+      [EV_ABS, ABS_Y, 20],
+      [EV_KEY, KEY.BTN_LEFT, 1],
+      [EV_SYN, 0, 0],
+      [EV_KEY, KEY.BTN_LEFT, 0],
+    ]);
+  });
+});
