@@ -51,7 +51,10 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
 
   /** Runs evread; `onReady` runs when it has described the device and waits for events. */
   function run(args: string[], onReady: () => void): Promise<Run> {
-    const child = spawn(join(dir, 'evread'), args, { env: { ...process.env, ...door.env() }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(join(dir, 'evread'), args, {
+      env: { ...process.env, ...door.env() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const out: Record<string, string> = {};
     const events: string[][] = [];
     let buffered = '';
@@ -81,7 +84,15 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
     });
     expect(r.code, JSON.stringify(r.out)).to.equal(0);
     expect(r.out).to.include({ name_ret: '15', name: 'fbemu keyboard', version: '0x10001', id: '6:0:1:1' });
-    expect(r.out).to.include({ evbits_ret: '8', ev_key: '1', ev_abs: '0', ev_rep: '1', keybits_ret: '96', key_a: '1', btn_left: '0' });
+    expect(r.out).to.include({
+      evbits_ret: '8',
+      ev_key: '1',
+      ev_abs: '0',
+      ev_rep: '1',
+      keybits_ret: '96',
+      key_a: '1',
+      btn_left: '0',
+    });
     expect(r.out.absx).to.equal('-1:22', 'EVIOCGABS on a keyboard: EINVAL');
     expect(r.out.bad_name).to.equal('-1:14');
     expect(r.out.clock).to.equal('0');
@@ -105,7 +116,14 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
       p.pointer(10, 20, 0);
     });
     expect(r.code, JSON.stringify(r.out)).to.equal(0);
-    expect(r.out).to.include({ name: 'fbemu tablet', ev_abs: '1', key_a: '0', btn_left: '1', absx: '0:0:639:0', bad_name: '-1:14' });
+    expect(r.out).to.include({
+      name: 'fbemu tablet',
+      ev_abs: '1',
+      key_a: '0',
+      btn_left: '1',
+      absx: '0:0:639:0',
+      bad_name: '-1:14',
+    });
     expect(r.out.empty_read).to.equal('-1:11');
     expect(r.events.map((e) => e.slice(0, 3).map(Number))).to.deep.equal([
       [EV_ABS, ABS_X, 10],
