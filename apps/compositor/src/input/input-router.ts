@@ -150,7 +150,10 @@ export class InputRouter {
   /** Input for plane `id`, for TypeScript clients. */
   input$(id: string): Observable<PlaneInputEvent> {
     let s = this.streams.get(id);
-    if (!s) this.streams.set(id, (s = new Subject()));
+    if (!s) {
+      s = new Subject();
+      this.streams.set(id, s);
+    }
     return s.asObservable();
   }
 
@@ -163,8 +166,8 @@ export class InputRouter {
   }
 
   handle(e: RouterEvent): void {
-    if (e.type === 'disconnected') return this.forget(e.session);
-    this.viewer(e.session).throttle.push(e);
+    if (e.type === 'disconnected') this.forget(e.session);
+    else this.viewer(e.session).throttle.push(e);
   }
 
   /** Drops every viewer: their keys and buttons are released where they went. */
