@@ -133,4 +133,76 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
       [EV_KEY, KEY.BTN_LEFT, 0],
     ]);
   });
+
+  /** Debian's evtest until its output holds `until` (then SIGINT); `onTesting` when it starts reading. */
+  function evtest(
+    args: string[],
+    onTesting: () => void,
+    until: string,
+  ): Promise<{ out: string; code: number | null }> {
+    const child = spawn('evtest', args, {
+      env: { ...process.env, ...door.env() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let started = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (!started && out.includes('Testing ...')) {
+        started = true;
+        onTesting();
+      }
+      if (started && out.includes(until)) child.kill('SIGINT');
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ out, code })));
+  }
+
+  it('Debian evtest describes the tablet and prints the pushed frame', async () => {
+    const { out } = await evtest(
+      [tab.chrdev.path],
+      () => new PointerInput(tab.input).pointer(10, 20, 1),
+      'SYN_REPORT',
+    );
+    const lines = out.split('\n');
+    expect(lines.slice(0, 4)).to.deep.equal([
+      'Input driver version is 1.0.1',
+      'Input device ID: bus 0x6 vendor 0x0 product 0x2 version 0x1',
+      'Input device name: "fbemu tablet"',
+      'Supported events:',
+    ]);
+    for (const want of [
+      '    Event code 272 (BTN_LEFT)',
+      '    Event code 8 (REL_WHEEL)',
+      '      Max      639',
+      '      Max      479',
+      '  Property type 0 (INPUT_PROP_POINTER)',
+    ])
+      expect(lines).to.include(want);
+    const events = lines
+      .filter((l) => l.startsWith('Event: time'))
+      .map((l) => l.replace(/time [0-9.]+, /, ''));
+    expect(events).to.deep.equal([
+      'Event: type 3 (EV_ABS), code 0 (ABS_X), value 10',
+      'Event: type 3 (EV_ABS), code 1 (ABS_Y), value 20',
+      'Event: type 1 (EV_KEY), code 272 (BTN_LEFT), value 1',
+      'Event: -------------- SYN_REPORT ------------',
+    ]);
+  });
+
+  it('evtest --query reads key state with EVIOCGKEY: exit 10 while KEY_A is down, 0 after release', async () => {
+    const query = () => run0('evtest', ['--query', kbd.chrdev.path, 'EV_KEY', 'KEY_A']);
+    const k = new KeyboardInput(kbd.input);
+    k.key(0x61, true);
+    expect(await query()).to.equal(10);
+    k.key(0x61, false);
+    expect(await query()).to.equal(0);
+  });
+
+  function run0(cmd: string, args: string[]): Promise<number | null> {
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...door.env() },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  }
 });
