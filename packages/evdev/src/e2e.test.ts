@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +49,15 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
   });
   afterEach(() => door.close());
 
-  /** Runs evread; `onReady` runs when it has described the device and waits for events. */
-  function run(args: string[], onReady: () => void): Promise<Run> {
+  /** Runs evread; `onReady` runs when it has described the device and waits for events; `onLine` for every line. */
+  function run(
+    args: string[],
+    onReady: () => void,
+    onLine: (line: string, child: ChildProcess) => void = () => {},
+  ): Promise<Run> {
     const child = spawn(join(dir, 'evread'), args, {
       env: { ...process.env, ...door.env() },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const out: Record<string, string> = {};
     const events: string[][] = [];
@@ -67,6 +71,7 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
         const eq = line.indexOf('=');
         if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
         if (line === 'ready=1') onReady();
+        onLine(line, child);
       }
     });
     return new Promise((resolve) => child.on('close', (code) => resolve({ out, events, code })));
@@ -131,6 +136,35 @@ describe('evdev under the front door: a real program reads /dev/input/eventN', f
       [EV_KEY, KEY.BTN_LEFT, 1],
       [EV_SYN, 0, 0],
       [EV_KEY, KEY.BTN_LEFT, 0],
+    ]);
+  });
+
+  it('a reader that stops reading: its socket fills, the cut frame is followed by SYN_DROPPED, nothing is reordered', async () => {
+    const k = new KeyboardInput(kbd.input);
+    let frames = 0;
+    const r = await run(
+      [kbd.chrdev.path, '3', 'drain'],
+      () => {
+        while (kbd.overflows === 0 && frames < 1_000_000) {
+          k.key(0x61, frames % 2 === 0);
+          frames++;
+        }
+      },
+      (line, child) => {
+        if (line === 'ready=1') child.stdin?.end('go\n');
+        if (line.startsWith('drained=')) k.key(0x62, true);
+      },
+    );
+    expect(r.code, JSON.stringify(r.out)).to.equal(0);
+    expect(kbd.overflows).to.equal(1);
+    const drained = Number(r.out.drained);
+    // every whole frame before the cut, and maybe the cut frame's KEY record
+    expect(drained).to.be.within(2 * (frames - 1), 2 * (frames - 1) + 1);
+    expect(r.out.drain_errno).to.equal('11');
+    expect(r.events.slice(1).map((e) => e.slice(0, 3).map(Number))).to.deep.equal([
+      [EV_SYN, 3, 0],
+      [EV_KEY, KEY.KEY_B, 1],
+      [EV_SYN, 0, 0],
     ]);
   });
 

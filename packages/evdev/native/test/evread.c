@@ -4,6 +4,8 @@
  *
  *   evread DEV N blocking   read(2) N events with a blocking descriptor, 24-byte buffers
  *   evread DEV N poll       O_NONBLOCK: an empty read first (EAGAIN), then poll + read N events
+ *   evread DEV N drain      O_NONBLOCK: after a line on stdin, reads until EAGAIN ("drained=COUNT"),
+ *                           then poll + read N more events
  *
  * Output: "key=value" lines, one "ev TYPE CODE VALUE" line per event; "ready=1" once it waits.
  */
@@ -53,7 +55,8 @@ static void print_event(const struct input_event *e) {
 int main(int argc, char **argv) {
   if (argc < 4) return 2;
   int n = atoi(argv[2]);
-  int nonblock = strcmp(argv[3], "poll") == 0;
+  int drain = strcmp(argv[3], "drain") == 0;
+  int nonblock = drain || strcmp(argv[3], "poll") == 0;
   int fd = open(argv[1], O_RDONLY | (nonblock ? O_NONBLOCK : 0));
   if (fd < 0) { printf("open_errno=%d\n", errno); return 1; }
   describe(fd);
@@ -64,6 +67,15 @@ int main(int argc, char **argv) {
   }
   printf("ready=1\n");
   fflush(stdout);
+  if (drain) {
+    char line[16];
+    if (!fgets(line, sizeof line, stdin)) return 1;
+    long count = 0;
+    while (read(fd, &e, sizeof e) == (ssize_t)sizeof e) count++;
+    printf("drain_errno=%d\ndrained=%ld\n", errno, count);
+    print_event(&e);
+    fflush(stdout);
+  }
   for (int got = 0; got < n;) {
     if (nonblock) {
       struct pollfd p = {fd, POLLIN, 0};
