@@ -113,6 +113,21 @@ export class PointerInput {
     d.event(EV_SYN, SYN_REPORT, 0);
   }
 
+  /**
+   * The program's framebuffer changed size: the axes now span 0…width-1 and 0…height-1 (as a
+   * driver's input_set_abs_params; programs that cached the range re-read it with EVIOCGABS).
+   */
+  resize(width: number, height: number): void {
+    const abs = this.device.absinfo;
+    check(
+      abs !== undefined && Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0,
+      'EINVAL',
+      'tablet size',
+    );
+    abs[ABS_X].maximum = width - 1;
+    abs[ABS_Y].maximum = height - 1;
+  }
+
   /** Releases held buttons, staying where it is. */
   releaseAll(): void {
     const abs = this.device.absinfo;
