@@ -62,6 +62,8 @@ static struct dev devs[MAX_DEVS];
 static int ndevs;
 static struct fdent *fds;
 static struct map maps[MAX_MAPS];
+/* the connection's descriptor is moved at or above this one */
+#define CONN_MIN_FD 200
 static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static int conn = -1;
@@ -192,6 +194,14 @@ static int connect_locked(void) {
   strcpy(sa.sun_path, path);
   int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (s < 0) return -errno;
+  /* leave the low descriptors to the program: fbi closes 0-2 and expects its tty to open as 0 */
+  if (s < CONN_MIN_FD) {
+    int high = REAL(fcntl)(s, F_DUPFD_CLOEXEC, CONN_MIN_FD);
+    if (high >= 0) {
+      REAL(close)(s);
+      s = high;
+    }
+  }
   if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
     REAL(close)(s);
     return -ENXIO; /* a device node without its driver */
