@@ -52,6 +52,16 @@ describe('evdev /dev/input/eventN', () => {
     expect([tab.chrdev.path, tab.chrdev.minor]).to.deep.equal(['/dev/input/event1', 65]);
     registry.unregister(kbd);
     expect(registry.register(keyboardOptions('again')).chrdev.path).to.equal('/dev/input/event0');
+    expectErrno(
+      () =>
+        registry.register({
+          ...keyboardOptions(),
+          id: { bustype: 0x10000, vendor: 0, product: 0, version: 0 },
+        }),
+      'EINVAL',
+    );
+    expectErrno(() => registry.register({ ...keyboardOptions(), name: 'a\0b' }), 'EINVAL');
+    expect(registry.devices).to.have.length(2);
     for (let i = 2; i < 32; i++) registry.register(keyboardOptions());
     expectErrno(() => registry.register(keyboardOptions()), 'ENOSPC');
   });

@@ -79,6 +79,13 @@ export class InputDevice {
     private readonly clock: InputClock,
   ) {
     check(typeof options.name === 'string' && !options.name.includes('\0'), 'EINVAL', 'bad device name');
+    const u16 = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
+    const id = options.id;
+    check(
+      id !== undefined && u16(id.bustype) && u16(id.vendor) && u16(id.product) && u16(id.version),
+      'EINVAL',
+      'input_id fields are u16',
+    );
     this.name = options.name;
     this.phys = options.phys;
     this.uniq = options.uniq;

@@ -232,6 +232,21 @@ describe('InputRouter', () => {
     expect(b.values('kbd')).to.deep.equal([]);
   });
 
+  it('an autorepeat after a focus change still goes to the plane that got the first press', () => {
+    ptr(1, 10, 10, 1);
+    ptr(1, 10, 10, 0);
+    key(1, 0x71, true);
+    ptr(1, 60, 50, 1);
+    key(1, 0x71, true);
+    key(1, 0x71, false);
+    expect(a.values('kbd')).to.deep.equal([
+      [[EV_KEY, KEY.KEY_Q, 1]],
+      [[EV_KEY, KEY.KEY_Q, 2]],
+      [[EV_KEY, KEY.KEY_Q, 0]],
+    ]);
+    expect(b.values('kbd')).to.deep.equal([]);
+  });
+
   it('viewers have their own focus; a viewer leaving releases its keys and buttons where they went', () => {
     ptr(1, 10, 10, 1);
     ptr(2, 60, 50, 1);

@@ -207,7 +207,8 @@ export class InputRouter {
   private key(session: number, v: Viewer, keysym: number, down: boolean): void {
     const mod = MODIFIER_KEYS.get(keysym);
     if (mod) v.mods[mod] = Math.max(0, v.mods[mod] + (down ? 1 : -1));
-    const plane = down ? v.focus : v.down.get(keysym);
+    // a repeat (press of a held key) and the release go where the first press went
+    const plane = v.down.get(keysym) ?? (down ? v.focus : undefined);
     if (plane === undefined) return;
     if (down) v.down.set(keysym, plane);
     else v.down.delete(keysym);
