@@ -121,7 +121,10 @@ static void resolve_all(void) {
 }
 
 static void forget_parent(void) {
-  /* a fork child has its own address space and no registration: it starts untracked */
+  /* a fork child has its own address space and no registration: it starts untracked, and its
+   * inherited device mappings are plain shared memory (made writable again in mprotect mode) */
+  for (int i = 0; i < MAX_MAPS; i++)
+    if (maps[i].used && maps[i].mode == FBEMU_MPROTECT) mprotect((void *)maps[i].addr, maps[i].valid, PROT_READ | PROT_WRITE);
   conn = -1;
   mode = -1;
   uffd = evfd = trk_sock = -1;
@@ -466,11 +469,39 @@ static void fake_stat(int dev, struct stat *st) {
   st->st_blksize = PAGE;
 }
 
+/* The directory of a registered node ("/dev/dri" for "/dev/dri/card0", a trailing '/' allowed):
+ * libdrm stats it before opening a node in it, and it may not exist where the node is faked. */
+static int is_dev_dir(const char *path) {
+  if (dev_of_path(path) >= 0 || is_empty(path)) return 0;
+  size_t n = strlen(path);
+  if (n > 1 && path[n - 1] == '/') n--;
+  for (int i = 0; i < ndevs; i++) {
+    const char *slash = strrchr(devs[i].path, '/');
+    if (slash && slash > devs[i].path && (size_t)(slash - devs[i].path) == n && !strncmp(path, devs[i].path, n))
+      return 1;
+  }
+  return 0;
+}
+
+/* the real answer, unless it is ENOENT for a node's missing directory */
+static int dir_missing(int r, const char *path) { return r < 0 && errno == ENOENT && is_dev_dir(path); }
+
+static void fake_dir_stat(struct stat *st) {
+  memset(st, 0, sizeof *st);
+  st->st_mode = S_IFDIR | 0755;
+  st->st_nlink = 2;
+  st->st_blksize = PAGE;
+}
+
 EXPORT int access(const char *path, int how) {
-  return dev_of_path(path) >= 0 ? 0 : REAL(access)(path, how);
+  if (dev_of_path(path) >= 0) return 0;
+  int r = REAL(access)(path, how);
+  return dir_missing(r, path) ? 0 : r;
 }
 EXPORT int faccessat(int dirfd, const char *path, int how, int flags) {
-  return dev_of_path(path) >= 0 ? 0 : REAL(faccessat)(dirfd, path, how, flags);
+  if (dev_of_path(path) >= 0) return 0;
+  int r = REAL(faccessat)(dirfd, path, how, flags);
+  return dir_missing(r, path) ? 0 : r;
 }
 EXPORT int euidaccess(const char *path, int how) { return access(path, how); }
 EXPORT int eaccess(const char *path, int how) { return access(path, how); }
@@ -478,7 +509,9 @@ EXPORT int eaccess(const char *path, int how) { return access(path, how); }
 #define STAT_PATH(call)                               \
   int dev = dev_of_path(path);                        \
   if (dev >= 0) { fake_stat(dev, st); return 0; }     \
-  return call
+  int r = call;                                       \
+  if (dir_missing(r, path)) { fake_dir_stat(st); return 0; } \
+  return r
 #define STAT_FD(call)                                           \
   struct fdent *e = ent(fd);                                    \
   if (e) { fake_stat(e->dev, st); return 0; }                   \
@@ -513,7 +546,16 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
   int dev = -1;
   if ((flags & AT_EMPTY_PATH) && is_empty(path)) { struct fdent *e = ent(dirfd); dev = e ? e->dev : -1; }
   else dev = dev_of_path(path);
-  if (dev < 0) return REAL(statx)(dirfd, path, flags, mask, sx);
+  if (dev < 0) {
+    int r = REAL(statx)(dirfd, path, flags, mask, sx);
+    if (!dir_missing(r, path)) return r;
+    memset(sx, 0, sizeof *sx);
+    sx->stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK;
+    sx->stx_mode = S_IFDIR | 0755;
+    sx->stx_nlink = 2;
+    sx->stx_blksize = PAGE;
+    return 0;
+  }
   memset(sx, 0, sizeof *sx);
   sx->stx_mask = STATX_TYPE | STATX_MODE | STATX_NLINK;
   sx->stx_mode = S_IFCHR | 0660;

@@ -1,47 +1,10 @@
-import type { ProcessMapping, VmArea } from '@fbemu/chrdev';
 import { XRGB8888 } from '@fbemu/drm-fb-helper';
 import { isKernelError } from '@fbemu/gem-shmem';
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import type { ScanoutFrame } from './scanout.js';
 import { SharedMemoryPool } from './shared-memory-pool.js';
-import { Client, makeDevice } from './test-support.js';
-
-/** A process mapping whose stores the test makes: written pages are reported like the front door does. */
-class FakeProcessMapping implements ProcessMapping {
-  readonly process = { pid: 1, comm: 'fake' };
-  private onWrite: (() => void) | undefined;
-  private readonly written = new Set<number>();
-  private readonly seen = new Set<number>();
-  stopped = false;
-
-  constructor(readonly vma: VmArea) {}
-
-  start(onWrite: () => void): void {
-    this.onWrite = onWrite;
-  }
-  /** the process stores into mapping page `page` */
-  store(page: number): void {
-    this.written.add(page);
-    this.onWrite?.();
-  }
-  collect(enlist: (page: number) => void): void {
-    for (const p of this.written) {
-      if (this.seen.has(p)) continue;
-      this.seen.add(p);
-      enlist(p);
-    }
-  }
-  take(enlist: (page: number) => void): void {
-    for (const p of this.written) enlist(p);
-    this.written.clear();
-    this.seen.clear();
-  }
-  mkclean(): void {}
-  shutdown(): void {
-    this.stopped = true;
-  }
-}
+import { Client, FakeProcessMapping, makeDevice, vma } from './test-support.js';
 
 function setup() {
   const scheduler = new VirtualTimeScheduler();
@@ -50,8 +13,6 @@ function setup() {
   dev.scanout$.subscribe((f) => frames.push(f));
   return { dev, gem, scheduler, frames, a: new Client(dev, 1), b: new Client(dev, 2) };
 }
-
-const vma = (offset: number, length: number): VmArea => ({ pgoff: offset / 4096, length, prot: 3, flags: 1 });
 
 function codeOf(fn: () => unknown): string {
   try {

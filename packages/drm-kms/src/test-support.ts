@@ -1,4 +1,4 @@
-import type { ChrdevFile, ProcessInfo, UserMemory } from '@fbemu/chrdev';
+import type { ChrdevFile, ProcessInfo, ProcessMapping, UserMemory, VmArea } from '@fbemu/chrdev';
 import { FbDeferredIo, type FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { GemDevice, KernelError } from '@fbemu/gem-shmem';
 import { type SchedulerLike, VirtualTimeScheduler } from 'rxjs';
@@ -271,3 +271,47 @@ export function makeDevice(
   const defio: FbDeferredIoFactory = (info, config) => new FbDeferredIo(info, config ?? {}, scheduler);
   return { dev: new DrmKmsDevice(gem, scheduler, defio, pool, { width: 640, height: 480, ...options }), gem };
 }
+
+/** A process mapping whose stores the test makes: written pages are reported like the front door does. */
+export class FakeProcessMapping implements ProcessMapping {
+  readonly process = { pid: 1, comm: 'fake' };
+  private onWrite: (() => void) | undefined;
+  private readonly written = new Set<number>();
+  private readonly seen = new Set<number>();
+  stopped = false;
+
+  constructor(readonly vma: VmArea) {}
+
+  start(onWrite: () => void): void {
+    this.onWrite = onWrite;
+  }
+  /** the process stores into mapping page `page` */
+  store(page: number): void {
+    this.written.add(page);
+    this.onWrite?.();
+  }
+  collect(enlist: (page: number) => void): void {
+    for (const p of this.written) {
+      if (this.seen.has(p)) continue;
+      this.seen.add(p);
+      enlist(p);
+    }
+  }
+  take(enlist: (page: number) => void): void {
+    for (const p of this.written) enlist(p);
+    this.written.clear();
+    this.seen.clear();
+  }
+  mkclean(): void {}
+  shutdown(): void {
+    this.stopped = true;
+  }
+}
+
+/** A shared writable mapping of `length` bytes at fake offset `offset`. */
+export const vma = (offset: number, length: number): VmArea => ({
+  pgoff: offset / 4096,
+  length,
+  prot: 3,
+  flags: 1,
+});

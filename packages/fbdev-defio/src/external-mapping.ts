@@ -48,9 +48,18 @@ export class ExternalMappingAdapter implements DirtyChannel, Mkclean, ExternalMa
     if (n > 0) this.mapping.mkclean(this.scratch, n);
   }
 
-  /** LIVE_DETACHED: the framebuffer was cleaned up, so the process's later accesses are SIGBUS. */
+  /**
+   * munmap / exit: stop at once. Cleanup (LIVE_DETACHED): keep the process's page tables until
+   * `revoke`, so the final flush still sees what was written before it (in async mode a revoked
+   * range reads as all written).
+   */
   shutdown(liveness: number): void {
-    this.mapping.shutdown(liveness === LIVE_DETACHED);
+    if (liveness !== LIVE_DETACHED) this.mapping.shutdown(false);
+  }
+
+  /** After cleanup's flush: the process's later accesses are SIGBUS. */
+  revoke(): void {
+    this.mapping.shutdown(true);
   }
 
   /** munmap / process exit: the mapping's last written pages are collected, then it is gone. */

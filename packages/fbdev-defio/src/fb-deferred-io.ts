@@ -108,13 +108,14 @@ export class FbDeferredIo implements FbDeferredIoApi, DefioPort {
 
   /**
    * fb_deferred_io_cleanup: stop the workers' stores (a store in flight finishes first), flush,
-   * then detach; later faults are SIGBUS, no batch follows.
+   * then detach and revoke process mappings; later faults are SIGBUS, no batch follows.
    */
   cleanup(): void {
     if (this.detached) return;
     for (const channel of this.channels) channel.shutdown(LIVE_DETACHED);
     this.flush();
     this.detached = true;
+    for (const channel of this.channels) channel.revoke?.();
     this.channels.clear();
     this.batches.complete();
   }

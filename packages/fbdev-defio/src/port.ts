@@ -20,6 +20,12 @@ export interface DirtyChannel {
    * every store that landed has set its bit, every later one is refused before it lands.
    */
   shutdown(liveness: number): void;
+  /**
+   * After cleanup's final flush: accesses fail from now on (a process mapping is revoked, so
+   * its stores are SIGBUS). Separate from shutdown because the flush must still see what was
+   * written before it.
+   */
+  revoke?(): void;
 }
 
 /** The core operations a mapping calls on its framebuffer (vm_operations_struct → fb_defio). */

@@ -1,4 +1,5 @@
-import { convertRectToXrgb8888, type FbSurface, type Rect, readRaw } from '@fbemu/drm-fb-helper';
+import { convertRectToXrgb8888, type FbSurface, type Rect, RGB565, readRaw } from '@fbemu/drm-fb-helper';
+import { RGB565_SIMD, rgb565ToXrgb8888Simd } from './rgb565-simd.js';
 
 /** Where a plane's surface sits on the output: its pixel (0,0) lands at output (x, y). */
 export interface PlacedSurface {
@@ -43,11 +44,55 @@ export function paintPlaneRect(out: Uint32Array, stride: number, p: PlacedSurfac
   if (surface.format.cpp === 4 && surface.u32) {
     const src = surface.u32;
     const srcStride = surface.pitch >> 2;
-    for (let y = r.y1, si = sy * srcStride + sx; y < r.y2; y++, si += srcStride)
-      out.set(src.subarray(si, si + w), y * stride + r.x1);
+    // Full-width rows contiguous in both buffers are one copy: each `set` from shared memory has
+    // a fixed cost that, per row, was most of a full recomposite.
+    if (w === srcStride && w === stride) {
+      const si = sy * srcStride;
+      out.set(src.subarray(si, si + w * (r.y2 - r.y1)), r.y1 * stride);
+      return;
+    }
+    copyRows(src, srcStride, sx, sy, w, r.y2 - r.y1, out, stride, r.x1, r.y1);
+    return;
+  }
+  if (surface.format === RGB565 && surface.u16 && RGB565_SIMD) {
+    rgb565ToXrgb8888Simd(surface.u16, surface.pitch >> 1, sx, sy, w, r.y2 - r.y1, out, stride, r.x1, r.y1);
     return;
   }
   convertRectToXrgb8888(surface, r.translate(-p.x, -p.y), out, stride, r.x1, r.y1);
+}
+
+/** Reused staging for rows read out of shared memory (grows to the largest block copied). */
+let staging = new Uint32Array(0);
+
+/**
+ * Copies a `w×h` block of 32-bit words. `set` from a SharedArrayBuffer goes through a slow
+ * generic path with a fixed cost per call (about a row's worth of copying); when the rows are most
+ * of the source's width, the block of whole rows comes out of shared memory in one `set` and the
+ * rows are then placed from ordinary memory, where `set` is a plain memmove.
+ */
+function copyRows(
+  src: Uint32Array,
+  srcStride: number,
+  sx: number,
+  sy: number,
+  w: number,
+  h: number,
+  out: Uint32Array,
+  stride: number,
+  dx: number,
+  dy: number,
+): void {
+  if (h > 1 && w * 2 >= srcStride && src.buffer instanceof SharedArrayBuffer) {
+    const first = sy * srcStride + sx;
+    const span = (h - 1) * srcStride + w;
+    if (staging.length < span) staging = new Uint32Array(span);
+    staging.set(src.subarray(first, first + span));
+    for (let y = 0, si = 0; y < h; y++, si += srcStride)
+      out.set(staging.subarray(si, si + w), (dy + y) * stride + dx);
+    return;
+  }
+  for (let y = 0, si = sy * srcStride + sx; y < h; y++, si += srcStride)
+    out.set(src.subarray(si, si + w), (dy + y) * stride + dx);
 }
 
 /** Fills `r` of the output with one XRGB colour, row by row. */

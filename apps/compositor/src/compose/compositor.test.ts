@@ -266,4 +266,19 @@ describe('Compositor', () => {
       { numRuns: 150 },
     );
   });
+
+  it('a full-width opaque plane under a smaller one: rows above, between and below are copied in one piece, exactly', () => {
+    const { scheduler, compositor } = setup(40, 30);
+    const wall = surface(XRGB8888, 40, 30);
+    for (let y = 0; y < 30; y++)
+      for (let x = 0; x < 40; x++) setPixel(wall, x, y, 0xff000000 | (x * 5) | (y << 10));
+    const win = surface(XRGB8888, 10, 6);
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 10; x++) setPixel(win, x, y, 0xff800000 | (x << 8) | y);
+    const planes = [new Plane('wall', wall, 0, 0, 0), new Plane('win', win, 12, 9, 1)];
+    for (const p of planes) compositor.addPlane(p);
+    scheduler.flush();
+    expect([...compositor.pixels].map((c) => c & 0xffffff)).to.deep.equal([
+      ...reference(40, 30, 0x102030, planes),
+    ]);
+  });
 });

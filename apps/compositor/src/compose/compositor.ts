@@ -164,6 +164,11 @@ export class Compositor implements FrameSource {
     this.addDamage(r.intersect(this.bounds), armedAt);
   }
 
+  /** Damage is waiting: the next `frames$` event composites it (a frame is scheduled). */
+  get damagePending(): boolean {
+    return !this.pending.isEmpty();
+  }
+
   /** Composites everything pending now (the scheduled path calls this too). Returns the frame, if any. */
   composite(): FrameEvent | undefined {
     this.scheduled?.unsubscribe();

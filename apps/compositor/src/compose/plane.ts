@@ -2,11 +2,15 @@ import { type FbSurface, Rect } from '@fbemu/drm-fb-helper';
 import { check } from '@fbemu/gem-shmem';
 import type { PlacedSurface } from './blend.js';
 
-/** A plane: a client's surface placed on the output at (x, y), stacked by `z` (higher on top). */
+/**
+ * A plane: a client's surface placed on the output at (x, y), stacked by `z` (higher on top).
+ * `surface` may be swapped (a DRM page flip shows another buffer without a copy): whoever swaps it
+ * damages what changed, as for any other pixel change.
+ */
 export class Plane implements PlacedSurface {
   constructor(
     readonly id: string,
-    readonly surface: FbSurface,
+    public surface: FbSurface,
     public x: number,
     public y: number,
     public z: number,

@@ -63,4 +63,32 @@ describe('parseSceneConfig', () => {
     expect(problems([])).to.deep.equal(['$: expected an object']);
     expect(problems({ clients: {} })).to.deep.equal(['$.clients: expected an array']);
   });
+
+  it('listens on loopback only: a wider host is a config problem with its path, not a server error', () => {
+    expect(problems({ rfb: { host: '0.0.0.0' }, http: { host: '192.168.1.2' } })).to.deep.equal([
+      '$.rfb.host: "0.0.0.0" is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)',
+      '$.http.host: "192.168.1.2" is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)',
+    ]);
+    const c = parseSceneConfig({ rfb: { host: '::1' }, http: { host: 'localhost' } });
+    expect([c.rfb.host, c.http.host]).to.deep.equal(['::1', 'localhost']);
+  });
+
+  it('a client offset must be page aligned and inside the fake-offset window', () => {
+    const client = { name: 'a', kind: 'shmem', width: 10, height: 10 };
+    const at = (offset: number, pageSize = 4096) => problems({ pageSize, clients: [{ ...client, offset }] });
+    const G4 = 2 ** 32;
+    expect(at(G4 + 4097)).to.deep.equal([
+      `$.clients[0].offset: ${G4 + 4097} is not a multiple of pageSize (4096); mounts are page aligned`,
+    ]);
+    expect(at(G4 + 4096, 16384)).to.deep.equal([
+      `$.clients[0].offset: ${G4 + 4096} is not a multiple of pageSize (16384); mounts are page aligned`,
+    ]);
+    expect(at(G4 - 4096)).to.deep.equal([
+      `$.clients[0].offset: ${G4 - 4096} is outside the fake-offset window [${G4}, 1103805546496) (the 64-bit kernel's)`,
+    ]);
+    expect(at(1103805546496)).to.have.length(1);
+    expect(at(1103805546496 - 4096)).to.deep.equal([]);
+    const c = parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: G4 + 32768 }] });
+    expect(c.clients[0].offset).to.equal(G4 + 32768);
+  });
 });

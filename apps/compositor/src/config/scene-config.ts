@@ -3,6 +3,8 @@
  * the outputs. `--config FILE` reads this as JSON; `parseSceneConfig` validates it and names the
  * exact path of anything wrong, so a typo never turns into a silent default.
  */
+import { kernelOffsetWindow, PageGeometry } from '@fbemu/gem-shmem';
+import { isLoopbackHost } from '../output/loopback.js';
 
 export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx';
 export type PlaneFormat = 'XRGB8888' | 'ARGB8888' | 'RGB565';
@@ -88,6 +90,19 @@ class Reader {
     return '';
   }
 
+  /**
+   * A listen address this machine alone can reach: security None gives whoever connects the screen
+   * and the input, so the config cannot open it wider (the servers refuse it too, with EACCES).
+   */
+  loopbackHost(o: Json, key: string, path: string, fallback: string): string {
+    const v = this.str(o, key, path, fallback);
+    if (v === '' || isLoopbackHost(v)) return v;
+    this.problems.push(
+      `${path}.${key}: ${JSON.stringify(v)} is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)`,
+    );
+    return fallback;
+  }
+
   /** "#rrggbb" or an integer 0..0xffffff */
   colour(o: Json, key: string, path: string, fallback: number): number {
     const v = o[key] ?? fallback;
@@ -145,7 +160,18 @@ export const DEFAULT_SCENE: SceneConfig = {
   png: { dir: 'out', intervalMs: 5000 },
 };
 
-function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
+/** A mount offset must be page aligned and inside the fake-offset window (the 64-bit kernel's). */
+function checkOffset(r: Reader, offset: number, pageSize: number, path: string): void {
+  const window = kernelOffsetWindow(new PageGeometry(pageSize));
+  const [first, end] = [window.startPage * pageSize, (window.startPage + window.pages) * pageSize];
+  const at = `${path}.offset: ${offset}`;
+  if (offset % pageSize !== 0)
+    r.problems.push(`${at} is not a multiple of pageSize (${pageSize}); mounts are page aligned`);
+  else if (offset < first || offset >= end)
+    r.problems.push(`${at} is outside the fake-offset window [${first}, ${end}) (the 64-bit kernel's)`);
+}
+
+function parseClient(r: Reader, v: unknown, path: string, pageSize: number): ClientConfig {
   const o = r.obj(v, path);
   r.unknownKeys(o, ['name', 'kind', 'width', 'height', 'format', 'x', 'y', 'z', 'offset', 'fps'], path);
   const c: ClientConfig = {
@@ -159,7 +185,11 @@ function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
     z: r.int(o, 'z', path, -1000, 1000, 0),
     fps: r.int(o, 'fps', path, 1, 240, 30),
   };
-  if (o.offset !== undefined) c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
+  if (o.offset !== undefined) {
+    const before = r.problems.length;
+    c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
+    if (r.problems.length === before) checkOffset(r, c.offset, pageSize, path);
+  }
   if (c.kind === 'vmwgfx' && c.format !== 'XRGB8888')
     r.problems.push(`${path}.format: the SVGA host surface is XRGB8888`);
   return c;
@@ -175,10 +205,11 @@ export function parseSceneConfig(json: unknown): SceneConfig {
   const rfb = r.obj(o.rfb ?? d.rfb, '$.rfb');
   const http = r.obj(o.http ?? d.http, '$.http');
   const png = r.obj(o.png ?? d.png, '$.png');
+  const pageSize = r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize);
   const clientsJson = o.clients ?? d.clients;
   if (!Array.isArray(clientsJson)) r.problems.push('$.clients: expected an array');
   const clients = (Array.isArray(clientsJson) ? clientsJson : []).map((c, i) =>
-    parseClient(r, c, `$.clients[${i}]`),
+    parseClient(r, c, `$.clients[${i}]`, pageSize),
   );
   const names = new Set<string>();
   for (const [i, c] of clients.entries()) {
@@ -193,14 +224,14 @@ export function parseSceneConfig(json: unknown): SceneConfig {
     },
     delayMs: r.int(o, 'delayMs', '$', 1, 10_000, d.delayMs),
     damage: r.oneOf(o, 'damage', '$', ['bbox', 'region'] as const, d.damage),
-    pageSize: r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize),
+    pageSize,
     clients,
     rfb: {
-      host: r.str(rfb, 'host', '$.rfb', d.rfb.host),
+      host: r.loopbackHost(rfb, 'host', '$.rfb', d.rfb.host),
       port: r.int(rfb, 'port', '$.rfb', 0, 65535, d.rfb.port),
     },
     http: {
-      host: r.str(http, 'host', '$.http', d.http.host),
+      host: r.loopbackHost(http, 'host', '$.http', d.http.host),
       port: r.int(http, 'port', '$.http', 0, 65535, d.http.port),
     },
     png: {

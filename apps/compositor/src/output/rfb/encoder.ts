@@ -1,6 +1,7 @@
 import type { Region } from '@fbemu/drm-fb-helper';
+import { ByteWriter } from './byte-writer.js';
 import type { PixelConverter, PixelSource } from './pixel-format.js';
-import { Encoding, RECT_HEADER_BYTES, ServerMsg, UPDATE_HEADER_BYTES } from './protocol.js';
+import { Encoding, MAX_U16, RECT_HEADER_BYTES, ServerMsg, UPDATE_HEADER_BYTES } from './protocol.js';
 
 /** A CopyRect: the `w×h` block at (sx, sy) on the client is copied to (dx, dy). */
 export interface CopyOp {
@@ -20,9 +21,30 @@ export interface UpdateParts {
   raw?: Region;
 }
 
+/** A compressing rect encoding (ZRLE, Tight) with its per-client state (zlib streams). */
+export interface RectEncoder {
+  readonly encoding: number;
+  /** the session counter of rects sent this way */
+  readonly counter: 'zrleRects' | 'tightRects' | 'hextileRects';
+  /** Appends the rect at (x, y) as one or more encoded rects (header + data); returns how many. */
+  encodeRect(
+    src: PixelSource,
+    conv: PixelConverter,
+    x: number,
+    y: number,
+    w: number,
+    h: number,
+    out: ByteWriter,
+  ): number;
+  /** Frees the zlib streams (the session ended). */
+  close(): void;
+}
+
 export interface EncodedUpdate {
   bytes: Buffer;
   rects: number;
+  /** rects carrying pixels (Raw, ZRLE or Tight), not CopyRect or DesktopSize */
+  pixelRects: number;
   rawPixels: number;
 }
 
@@ -54,7 +76,10 @@ export function encodeUpdate(
   conv: PixelConverter,
   parts: UpdateParts,
   reuse?: Buffer,
+  rectEncoder?: RectEncoder,
 ): EncodedUpdate {
+  if (rectEncoder !== undefined && parts.raw !== undefined)
+    return encodeCompressed(src, conv, parts, parts.raw, rectEncoder, reuse);
   const bpp = conv.bytesPerPixel;
   let rawRects = 0;
   let rawPixels = 0;
@@ -87,5 +112,36 @@ export function encodeUpdate(
     conv.convertRect(src, x1, y1, w, h, out, at);
     at += w * h * bpp;
   });
-  return { bytes: out, rects, rawPixels };
+  return { bytes: out, rects, pixelRects: rawRects, rawPixels };
+}
+
+/**
+ * The same update with the damage in a compressing encoding: the size is known only afterwards, so
+ * it is written into a growing buffer and the rect count is filled in at the end.
+ */
+function encodeCompressed(
+  src: PixelSource,
+  conv: PixelConverter,
+  parts: UpdateParts,
+  damage: Region,
+  rectEncoder: RectEncoder,
+  reuse: Buffer | undefined,
+): EncodedUpdate {
+  const out = new ByteWriter(reuse, UPDATE_HEADER_BYTES + parts.copies.length * (RECT_HEADER_BYTES + 4));
+  out.u32(ServerMsg.FramebufferUpdate << 24);
+  let rects = parts.copies.length;
+  for (const c of parts.copies) {
+    out.rectHeader(c.dx, c.dy, c.w, c.h, Encoding.CopyRect);
+    out.u16(c.sx);
+    out.u16(c.sy);
+  }
+  let rawPixels = 0;
+  damage.forEachRect((x1, y1, x2, y2) => {
+    rects += rectEncoder.encodeRect(src, conv, x1, y1, x2 - x1, y2 - y1, out);
+    rawPixels += (x2 - x1) * (y2 - y1);
+  });
+  const bytes = out.result();
+  if (rects > MAX_U16) throw new Error(`update of ${rects} rects does not fit RFB's U16 count`);
+  bytes.writeUInt16BE(rects, 2);
+  return { bytes, rects, pixelRects: rects - parts.copies.length, rawPixels };
 }

@@ -1,3 +1,5 @@
+import { RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+
 /**
  * RFB PIXEL_FORMAT (RFC 6143 §7.4) and the conversion from the compositor's XRGB8888 words to
  * whatever true-colour format a client asked for with SetPixelFormat.
@@ -133,6 +135,62 @@ function byteShifts(pf: PixelFormat): [number, number, number] | undefined {
   return [r, g, b];
 }
 
+/**
+ * ZRLE's CPIXEL (RFC 6143 §7.7.6): a 32 bpp pixel of depth ≤ 24 whose channels all sit in the
+ * least (or most) significant three bytes travels as those three bytes; any other pixel whole.
+ * Returned as [bytes, first memory byte] for a little-endian host word holding the pixel's bytes.
+ */
+function cpixelLayout(pf: PixelFormat): [number, number] {
+  if (pf.bitsPerPixel !== 32 || pf.depth > 24) return [pf.bitsPerPixel >>> 3, 0];
+  const top = (max: number, shift: number) => max * 2 ** shift;
+  const low = [
+    top(pf.redMax, pf.redShift),
+    top(pf.greenMax, pf.greenShift),
+    top(pf.blueMax, pf.blueShift),
+  ].every((t) => t < 2 ** 24);
+  const high = pf.redShift >= 8 && pf.greenShift >= 8 && pf.blueShift >= 8;
+  // Value byte k sits at memory byte k (little-endian) or 3 - k (big-endian).
+  if (low) return [3, pf.bigEndian ? 1 : 0];
+  if (high) return [3, pf.bigEndian ? 0 : 1];
+  return [4, 0];
+}
+
+/**
+ * XRGB8888 → R,G,B,X bytes: red and blue exchange places, green stays, padding 0 (WebAssembly SIMD
+ * when the runtime has it, else one word op per pixel).
+ */
+function swapRedBlueRows(
+  src: PixelSource,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  dst: Uint32Array,
+): void {
+  if (RGBX_SIMD) swapRedBlueSimd(src.pixels, src.stride, x, y, w, h, dst);
+  else swapRedBlueWords(src, x, y, w, h, dst);
+}
+
+/** The same in JavaScript, one word op per pixel (the fallback; a test compares both). */
+export function swapRedBlueWords(
+  src: PixelSource,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  dst: Uint32Array,
+): void {
+  const { pixels, stride } = src;
+  for (let row = 0; row < h; row++) {
+    const s = (y + row) * stride + x;
+    const o = row * w - s;
+    for (let i = s, end = s + w; i < end; i++) {
+      const p = pixels[i];
+      dst[o + i] = ((p & 0xff) << 16) | (p & 0xff00) | ((p >>> 16) & 0xff);
+    }
+  }
+}
+
 /** A source framebuffer: XRGB8888 words, `stride` in pixels. */
 export interface PixelSource {
   readonly width: number;
@@ -151,6 +209,13 @@ export class PixelConverter {
   readonly bytesPerPixel: number;
   private readonly identity: boolean;
   private readonly shifts: [number, number, number] | undefined;
+  /** noVNC's R,G,B,X: the server word with red and blue exchanged (one fixed word op per pixel) */
+  private readonly swapRB: boolean;
+  /** ZRLE's CPIXEL: how many bytes of each pixel go on the wire, from which memory byte */
+  readonly cpixelBytes: number;
+  readonly cpixelOffset: number;
+  /** Tight's TPIXEL is three bytes R, G, B (32 bpp, depth 24, 8-bit channels) */
+  readonly tpixelRgb: boolean;
   private readonly r: Uint32Array;
   private readonly g: Uint32Array;
   private readonly b: Uint32Array;
@@ -162,6 +227,14 @@ export class PixelConverter {
     this.bytesPerPixel = bpp >>> 3;
     this.identity = isServerLayout(format);
     this.shifts = byteShifts(format);
+    this.swapRB = this.shifts?.[0] === 0 && this.shifts[1] === 8 && this.shifts[2] === 16;
+    [this.cpixelBytes, this.cpixelOffset] = cpixelLayout(format);
+    this.tpixelRgb =
+      bpp === 32 &&
+      format.depth === 24 &&
+      format.redMax === 255 &&
+      format.greenMax === 255 &&
+      format.blueMax === 255;
     this.r = channelTable(format.redMax, format.redShift, bpp, swap);
     this.g = channelTable(format.greenMax, format.greenShift, bpp, swap);
     this.b = channelTable(format.blueMax, format.blueShift, bpp, swap);
@@ -188,6 +261,14 @@ export class PixelConverter {
     else this.rows(src, x, y, w, h, new Uint8Array(out.buffer, at, n));
   }
 
+  /**
+   * Like `convertRect`, but one client pixel per 32-bit word: the word's little-endian bytes are the
+   * pixel's bytes on the wire (for 8 and 16 bpp the low one or two). ZRLE and Tight analyse these.
+   */
+  convertWords(src: PixelSource, x: number, y: number, w: number, h: number, dst: Uint32Array): void {
+    this.rows(src, x, y, w, h, dst);
+  }
+
   private rows(
     src: PixelSource,
     x: number,
@@ -202,6 +283,10 @@ export class PixelConverter {
         const s = (y + row) * stride + x;
         dst.set(pixels.subarray(s, s + w), row * w);
       }
+      return;
+    }
+    if (this.swapRB && dst instanceof Uint32Array) {
+      swapRedBlueRows(src, x, y, w, h, dst);
       return;
     }
     if (this.shifts && dst instanceof Uint32Array) {

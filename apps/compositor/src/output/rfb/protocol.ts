@@ -22,8 +22,15 @@ export const ServerMsg = {
 export const Encoding = {
   Raw: 0,
   CopyRect: 1,
+  Hextile: 5,
+  Tight: 7,
+  ZRLE: 16,
   /** pseudo-encoding: the framebuffer changed size */
   DesktopSize: -223,
+  /** pseudo-encodings -256..-247: compression level 0..9 */
+  CompressLevel0: -256,
+  /** pseudo-encodings -32..-23: JPEG quality level 0..9 */
+  QualityLevel0: -32,
 } as const;
 
 export const SecurityType = { Invalid: 0, None: 1 } as const;

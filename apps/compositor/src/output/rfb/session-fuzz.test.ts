@@ -13,13 +13,15 @@ const message = fc.oneof(
   }, // SetPixelFormat
   {
     weight: 1,
-    arbitrary: fc.array(fc.oneof(fc.constantFrom(0, 1, -223), fc.integer()), { maxLength: 8 }).map((encs) => {
-      const b = Buffer.alloc(4 + 4 * encs.length);
-      b[0] = 2;
-      b.writeUInt16BE(encs.length, 2);
-      for (const [i, e] of encs.entries()) b.writeInt32BE(e, 4 + 4 * i);
-      return b;
-    }),
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(0, 1, 7, 16, -223, -250, -26), fc.integer()), { maxLength: 8 })
+      .map((encs) => {
+        const b = Buffer.alloc(4 + 4 * encs.length);
+        b[0] = 2;
+        b.writeUInt16BE(encs.length, 2);
+        for (const [i, e] of encs.entries()) b.writeInt32BE(e, 4 + 4 * i);
+        return b;
+      }),
   },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 9, maxLength: 9 }).map((b) => Uint8Array.of(3, ...b)) }, // update request
   {
@@ -81,5 +83,7 @@ describe('RfbSession fuzz (whole sessions in process)', () => {
     // the runs reached the update path, not only the parser's rejections
     expect(server.stats().updates).to.be.above(50);
     expect(server.stats().copyRects).to.be.above(0);
+    expect(server.stats().zrleRects).to.be.above(0);
+    expect(server.stats().tightRects).to.be.above(0);
   });
 });

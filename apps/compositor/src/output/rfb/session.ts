@@ -2,6 +2,7 @@ import { Rect, Region } from '@fbemu/drm-fb-helper';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { FrameSource } from '../tokens.js';
 import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
+import { SessionEncoders } from './encodings.js';
 import {
   type ClientMessageHandler,
   ClientMessageParser,
@@ -16,7 +17,7 @@ import {
   SERVER_PIXEL_FORMAT,
   unsupportedReason,
 } from './pixel-format.js';
-import { Encoding, SERVER_VERSION, SecurityType } from './protocol.js';
+import { SERVER_VERSION, SecurityType } from './protocol.js';
 import type { ByteTransport } from './transport.js';
 
 /** Input a client sent, passed on untouched (the compositor decides what to do with it). */
@@ -61,6 +62,10 @@ export interface SessionCounters {
   bytesSent: number;
   /** what the same updates would have cost as full frames (the no-damage-tracking baseline) */
   fullFrameBytes: number;
+  /** rects sent ZRLE-, Tight- and Hextile-encoded (the encoding each client chose shows here) */
+  zrleRects: number;
+  tightRects: number;
+  hextileRects: number;
 }
 
 /** FramebufferUpdate header + one rect header. */
@@ -78,7 +83,17 @@ function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): bo
 
 /** All-zero counters (a new session's, and the server's total of closed sessions). */
 export function zeroCounters(): SessionCounters {
-  return { updates: 0, rects: 0, copyRects: 0, rawPixels: 0, bytesSent: 0, fullFrameBytes: 0 };
+  return {
+    updates: 0,
+    rects: 0,
+    copyRects: 0,
+    rawPixels: 0,
+    bytesSent: 0,
+    fullFrameBytes: 0,
+    zrleRects: 0,
+    tightRects: 0,
+    hextileRects: 0,
+  };
 }
 
 /**
@@ -101,6 +116,8 @@ export class RfbSession implements ClientMessageHandler {
   private resized = false;
   private canCopyRect = false;
   private canDesktopSize = false;
+  /** ZRLE/Tight state chosen from SetEncodings (encodings.ts) */
+  private readonly encoders = new SessionEncoders();
   /** an update buffer the transport is done with, reused for the next update (no fresh pages per frame) */
   private spare: Buffer | undefined;
   /** the later turn that handles the rest of a flood */
@@ -251,8 +268,9 @@ export class RfbSession implements ClientMessageHandler {
   }
 
   setEncodings(encodings: Int32Array): void {
-    this.canCopyRect = encodings.includes(Encoding.CopyRect);
-    this.canDesktopSize = encodings.includes(Encoding.DesktopSize);
+    const choice = this.encoders.select(encodings);
+    this.canCopyRect = choice.copyRect;
+    this.canDesktopSize = choice.desktopSize;
     if (!this.canCopyRect) this.dropCopies();
   }
 
@@ -333,6 +351,7 @@ export class RfbSession implements ClientMessageHandler {
     this.nextTurn?.unsubscribe();
     this.nextTurn = undefined;
     this.pointer = undefined;
+    this.encoders.close();
     this.host.sessionClosed(this, reason);
   }
 
@@ -354,7 +373,9 @@ export class RfbSession implements ClientMessageHandler {
     const parts = this.nextUpdate();
     if (parts === undefined) return;
     this.requested = false;
-    const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare);
+    const encoder = this.encoders.current();
+    const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare, encoder);
+    if (encoder) this.counters[encoder.counter] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
     if (parts.raw) this.dirty.clear();

@@ -62,6 +62,9 @@ describe('noVNC in headless chromium (end to end)', function () {
 
     await canvasShows(page, frame, 199, 119);
     expect(await mismatches(page, frame)).to.equal(0);
+    // noVNC lists Tight before ZRLE and Raw: the server answers in Tight (lossless), which it decoded exactly
+    expect(rfb.stats().tightRects).to.be.greaterThan(0);
+    expect(rfb.stats().zrleRects).to.equal(0);
 
     fillRect(frame, 30, 40, 90, 70, 0x00ff3366);
     rfb.damage([new Rect(30, 40, 90, 70)]);

@@ -1,0 +1,102 @@
+/**
+ * A few helpers to assemble tiny WebAssembly modules by hand (one function `(i32) → ()` plus an
+ * exported memory), so SIMD kernels ship as byte arrays without a toolchain. Used by the RGBX
+ * shuffle of the RFB server and the RGB565 expansion of the compositor.
+ */
+
+/** The slice of the WebAssembly JS API used here (the project's TS libs do not declare it). */
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: object };
+};
+
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+/** Signed LEB128 for `i32.const` immediates. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const section = (id: number, bytes: number[]) => [id, ...leb(bytes.length), ...bytes];
+const name = (s: string) => [s.length, ...Buffer.from(s, 'latin1')];
+
+/** Opcodes used by the kernels (SIMD ones after the 0xfd prefix, LEB128-encoded). */
+export const Op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, depth],
+  brIf: (depth: number) => [0x0d, depth],
+  get: (i: number) => [0x20, i],
+  set: (i: number) => [0x21, i],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32GeU: [0x4f],
+  load: [0xfd, 0x00, 0x04, 0x00],
+  store: [0xfd, 0x0b, 0x04, 0x00],
+  /** v128.const with four equal i32 lanes */
+  splat32: (v: number) => [
+    0xfd,
+    0x0c,
+    ...[0, 1, 2, 3].flatMap(() => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]),
+  ],
+  const16: (bytes: number[]) => [0xfd, 0x0c, ...bytes],
+  shuffle: (lanes: number[]) => [0xfd, 0x0d, ...lanes],
+  and: [0xfd, 0x4e],
+  or: [0xfd, 0x50],
+  extendLowU16: [0xfd, ...leb(0xa9)],
+  extendHighU16: [0xfd, ...leb(0xaa)],
+  shl32: [0xfd, ...leb(0xab)],
+  shrU32: [0xfd, ...leb(0xad)],
+} as const;
+
+export interface Kernel {
+  mem: { buffer: ArrayBuffer; grow(pages: number): number };
+  run(n: number): void;
+}
+
+/**
+ * Builds and instantiates a module exporting `mem` (`pages` of 64 KiB) and `run(n: i32)`, whose
+ * body has `locals` ([count, type] pairs: 0x7f i32, 0x7b v128) and `code`. Undefined when this
+ * runtime has no WebAssembly SIMD.
+ */
+export function instantiateKernel(
+  locals: [number, number][],
+  code: number[],
+  pages: number,
+): Kernel | undefined {
+  const body = [locals.length, ...locals.flatMap(([n, t]) => [...leb(n), t]), ...code, ...Op.end];
+  const bytes = new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [1, 0x60, 1, 0x7f, 0]), // type (i32) → ()
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0, ...leb(pages)]),
+    ...section(7, [2, ...name('mem'), 2, 0, ...name('run'), 0, 0]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+  try {
+    if (!WebAssembly.validate(bytes)) return undefined;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Kernel;
+  } catch {
+    return undefined;
+  }
+}
