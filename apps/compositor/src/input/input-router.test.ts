@@ -15,7 +15,17 @@ import {
 import { KernelError } from '@fbemu/gem-shmem';
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
-import { InputRouter, type PlaneInputEvent, type PointerForDrag, type RoutedPlane } from './input-router.js';
+import type { Compositor } from '../compose/compositor.js';
+import {
+  InputRouter,
+  type PlaneInputEvent,
+  type PlaneStack,
+  type PointerForDrag,
+  type RoutedPlane,
+} from './input-router.js';
+
+// compile-time check: the composition root can pass the Compositor itself as the PlaneStack
+export const compositorIsAPlaneStack: Compositor extends PlaneStack ? true : false = true;
 
 /** Planes bottom to top; planeAt finds the top-most, plane(id) throws ENOENT like the Compositor. */
 class FakeStack {
