@@ -62,6 +62,8 @@ static struct dev devs[MAX_DEVS];
 static int ndevs;
 static struct fdent *fds;
 static struct map maps[MAX_MAPS];
+/* the connection's descriptor is moved at or above this one */
+#define CONN_MIN_FD 200
 static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 static int conn = -1;
@@ -195,6 +197,14 @@ static int connect_locked(void) {
   strcpy(sa.sun_path, path);
   int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (s < 0) return -errno;
+  /* leave the low descriptors to the program: fbi closes 0-2 and expects its tty to open as 0 */
+  if (s < CONN_MIN_FD) {
+    int high = REAL(fcntl)(s, F_DUPFD_CLOEXEC, CONN_MIN_FD);
+    if (high >= 0) {
+      REAL(close)(s);
+      s = high;
+    }
+  }
   if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
     REAL(close)(s);
     return -ENXIO; /* a device node without its driver */
@@ -291,7 +301,8 @@ static int dev_open(int dev, int flags) {
     return fail(r);
   }
   if (!(flags & O_CLOEXEC)) REAL(fcntl)(fd, F_SETFD, 0);
-  if (flags & O_NONBLOCK) REAL(fcntl)(fd, F_SETFL, O_NONBLOCK);
+  /* the server made the pair non-blocking: the program's end blocks unless it asked O_NONBLOCK */
+  REAL(fcntl)(fd, F_SETFL, flags & O_NONBLOCK);
   fds[fd] = (struct fdent){.handle = (uint32_t)r, .used = 1,
                            .native_read = (rep.a[0] & FBEMU_OPEN_NATIVE_READ) != 0,
                            .dev = (uint8_t)dev};

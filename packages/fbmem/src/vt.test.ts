@@ -136,4 +136,29 @@ describe('fake virtual terminals (vt_ioctl for fbi, fim, SDL 1.2)', () => {
     expect(errnoOf(() => tty(0x4b99, 0))).to.equal('ENOTTY');
     expect(tty(VT_SETMODE, mem.put(new Uint8Array([VT_AUTO, 0, 0, 0, 0, 0, 0, 0])))).to.equal(0);
   });
+  it('queueInput: the bytes reach every open file of that console (tty0 files follow the foreground), as one record', () => {
+    const { vt, devices } = setup();
+    const got = new Map<string, number[][]>();
+    const openRecording = (minor: number, name: string) => {
+      const dev = devices[minor] as CharDevice;
+      const file = openFile(dev);
+      file.queueRead = (b) => got.set(name, [...(got.get(name) ?? []), [...b]]);
+      return { dev, file };
+    };
+    const a = openRecording(1, 'tty1');
+    openRecording(0, 'tty0'); // the foreground console, 1
+    openRecording(2, 'tty2');
+    vt.queueInput(new Uint8Array([0x1b, 0x5b, 0x36, 0x7e]));
+    vt.queueInput(new Uint8Array([0x71]), 2);
+    expect(Object.fromEntries(got)).to.deep.equal({
+      tty1: [[0x1b, 0x5b, 0x36, 0x7e]],
+      tty0: [[0x1b, 0x5b, 0x36, 0x7e]],
+      tty2: [[0x71]],
+    });
+    a.dev.fops.release?.(a.file);
+    vt.queueInput(new Uint8Array([0x20]), 1);
+    expect(got.get('tty1')).to.have.length(1);
+    expect(got.get('tty0')).to.have.length(2);
+    expect(() => vt.queueInput(new Uint8Array([1]), 64)).to.throw(/no console/);
+  });
 });

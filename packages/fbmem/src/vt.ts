@@ -1,5 +1,5 @@
 import type { CharDevice, ChrdevFile, FileOperations, UserMemory } from '@fbemu/chrdev';
-import { check, KernelError } from '@fbemu/gem-shmem';
+import { check, isKernelError, KernelError } from '@fbemu/gem-shmem';
 import { injectable } from 'inversify';
 import { MAX_NR_CONSOLES } from './uapi.js';
 
@@ -49,6 +49,8 @@ interface Console {
   kbMode: number;
   termios: Uint8Array;
   opens: number;
+  /** open files, for queueInput */
+  files: Set<ChrdevFile>;
 }
 
 /** A sane cooked termios: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, ISIG|ICANON|ECHO…, default c_cc. */
@@ -83,6 +85,7 @@ export class FakeVt {
         kbMode: K_UNICODE,
         termios: defaultTermios(),
         opens: 0,
+        files: new Set(),
       });
     }
   }
@@ -101,6 +104,26 @@ export class FakeVt {
     return this.consoles[console - 1].kdMode;
   }
 
+  /**
+   * Keyboard input of a console (keyboard.c's put_queue): `bytes` become readable, as one record,
+   * on every open file of console `console` (default: the foreground one), so a program reading
+   * its VT (fbi, fim) gets them with read(2)/poll(2). A reader whose queue is full loses them.
+   */
+  queueInput(bytes: Uint8Array, console = this.foreground): void {
+    check(
+      Number.isInteger(console) && console >= 1 && console <= MAX_NR_CONSOLES,
+      'EINVAL',
+      `no console ${console}`,
+    );
+    for (const file of this.consoles[console - 1].files) {
+      try {
+        file.queueRead(bytes);
+      } catch (e) {
+        if (!isKernelError(e, 'ENOSPC')) throw e;
+      }
+    }
+  }
+
   /** /dev/tty0 (the foreground console) and /dev/tty1…/dev/tty63 */
   devices(): CharDevice[] {
     const out: CharDevice[] = [];
@@ -115,10 +138,13 @@ export class FakeVt {
       open: (file) => {
         const console = minor === 0 ? this.foreground : minor;
         this.consoles[console - 1].opens++;
+        this.consoles[console - 1].files.add(file);
         file.privateData = console;
       },
       release: (file) => {
-        this.consoles[this.consoleOf(file) - 1].opens--;
+        const vc = this.consoles[this.consoleOf(file) - 1];
+        vc.opens--;
+        vc.files.delete(file);
       },
       ioctl: (file, cmd, arg, mem) => this.ioctl(this.consoleOf(file), cmd >>> 0, arg, mem),
     };
