@@ -61,7 +61,7 @@ function perPixel(): BenchSuite {
         },
       },
     ],
-    time: 1500,
+
   };
 }
 
@@ -94,7 +94,7 @@ function spans(): BenchSuite {
         },
       },
     ],
-    time: 1500,
+
   };
 }
 
@@ -128,7 +128,7 @@ function bracketed(): BenchSuite {
         },
       },
     ],
-    time: 1500,
+
   };
 }
 
