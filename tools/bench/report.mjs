@@ -1,7 +1,6 @@
 // Console tables, docs/benchmarks.md sections and the summary of goal verdicts.
 
-export const fmt = (n, d = 3) =>
-  Math.abs(n) >= 1000 ? n.toFixed(0) : Number(n.toPrecision(d)).toString();
+export const fmt = (n, d = 3) => (Math.abs(n) >= 1000 ? n.toFixed(0) : Number(n.toPrecision(d)).toString());
 
 const range = (a, b) => `${fmt(a)}–${fmt(b)}`;
 
@@ -14,8 +13,11 @@ function caseName(row) {
 }
 
 function roundsLine(r) {
-  if (r.kind === 'metric') return 'Exact counts from a deterministic workload: one value per case, no spread.';
-  const batch = r.batchMs ? `, each task run for ≥ ${r.batchMs} ms per round` : '';
+  if (r.kind === 'metric')
+    return 'Exact counts from a deterministic workload: one value per case, no spread.';
+  const batch = r.batch
+    ? `, each the fastest of ${r.batch.subs} batches of ≥ ${r.batch.ms} ms ${r.batch.clock === 'cpu' ? 'CPU' : 'wall'} time per task`
+    : '';
   return `${r.rounds} interleaved rounds${batch}; ratio = median of the per-round ratios, IQR and min–max show their spread.`;
 }
 
@@ -45,7 +47,9 @@ export function markdown(results, file) {
       lines.push(`| case | ${r.unit} | ${r.ratioLabel} | goal |`, '|---|---|---|---|');
       lines.push(`| baseline: ${r.baseline.name} | ${fmt(r.baseline.value)} | 1 | |`);
       for (const row of r.rows)
-        lines.push(`| ${caseName(row)} | ${fmt(row.value)} | ${fmt(row.ratio.median)}× | ${verdictText(row)} |`);
+        lines.push(
+          `| ${caseName(row)} | ${fmt(row.value)} | ${fmt(row.ratio.median)}× | ${verdictText(row)} |`,
+        );
     } else {
       lines.push(`| case | ${r.unit} (median) | ${r.ratioLabel} | IQR | min–max | goal |`);
       lines.push('|---|---|---|---|---|---|');

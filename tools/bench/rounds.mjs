@@ -3,13 +3,27 @@
 import { summarize, verdict } from './stats.mjs';
 
 export const DEFAULT_ROUNDS = Number(process.env.BENCH_ROUNDS) || 15;
-const DEFAULT_BATCH_MS = 30;
-const TIMED_WARMUP_ROUNDS = 2;
+/** ms of each sub-batch; a round runs every task in SUB_BATCHES of them */
+const DEFAULT_BATCH_MS = 10;
+const SUB_BATCHES = 3;
+/** interleaved warm-up before the measured rounds: at least this long and this many rounds */
+const WARMUP_MS = 1000;
+const WARMUP_ROUNDS = 2;
+
+// CPU time of this process (all threads, µs resolution): time the scheduler gives to other
+// processes is not counted, so a loaded machine inflates neither side. BENCH_CLOCK=wall for
+// elapsed time instead.
+export const CLOCK = process.env.BENCH_CLOCK === 'wall' ? 'wall' : 'cpu';
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const clock = CLOCK === 'wall' ? () => performance.now() : cpuMs;
 
 function timeBatch(fn, n) {
-  const t0 = performance.now();
+  const t0 = clock();
   for (let i = 0; i < n; i++) fn();
-  return performance.now() - t0;
+  return clock() - t0;
 }
 
 /** Calls per batch so one batch takes about `batchMs` (at least one call); also warms the JIT. */
@@ -21,13 +35,14 @@ function calibrate(fn, batchMs) {
     n *= 4;
     t = timeBatch(fn, n);
   }
-  return Math.max(1, Math.round((n * batchMs) / t));
+  return Math.max(1, Math.round((n * batchMs) / Math.max(t, 0.001)));
 }
 
 /**
- * A `sample(round)` for a suite of synchronous functions: one batch of each, in forward order on
- * even rounds and reverse order on odd ones (A B C, C B A, …) so no task always runs right after
- * the same neighbour. Returns ms per call, baseline first.
+ * A `sample(round)` for a suite of synchronous functions. A round runs SUB_BATCHES short batches
+ * of every task, serpentine (A B C, C B A, A B C) so no task always follows the same neighbour,
+ * and keeps each task's fastest batch: a GC pause or an interrupt in one batch drops out.
+ * Returns ms per call, baseline first.
  */
 function timedSampler(suite) {
   const fns = [suite.baseline.fn, ...suite.cases.map((c) => c.fn)];
@@ -35,31 +50,45 @@ function timedSampler(suite) {
   const calls = fns.map((fn) => calibrate(fn, batchMs));
   const forward = fns.map((_, i) => i);
   const backward = [...forward].reverse();
-  return (round) => {
-    const perCall = new Array(fns.length);
-    for (const i of round % 2 === 0 ? forward : backward) perCall[i] = timeBatch(fns[i], calls[i]) / calls[i];
-    return perCall;
+  return () => {
+    const best = fns.map(() => Infinity);
+    for (let b = 0; b < SUB_BATCHES; b++) {
+      for (const i of b % 2 === 0 ? forward : backward)
+        best[i] = Math.min(best[i], timeBatch(fns[i], calls[i]) / calls[i]);
+    }
+    return best;
   };
+}
+
+async function warmUp(sample, sampled, warmup) {
+  const t0 = performance.now();
+  for (
+    let r = 0;
+    r < (sampled ? warmup : WARMUP_ROUNDS) || (!sampled && performance.now() - t0 < WARMUP_MS);
+    r++
+  )
+    await sample(0);
 }
 
 /** Runs the rounds of one suite (timed or sampled) and reduces them to ratios with spread. */
 export async function runSuite(suite) {
   const sampled = typeof suite.sample === 'function';
   const sample = sampled ? (r) => suite.sample(r) : timedSampler(suite);
-  const warmup = sampled ? (suite.warmup ?? 0) : TIMED_WARMUP_ROUNDS;
   const rounds = suite.rounds ?? DEFAULT_ROUNDS;
   const width = suite.cases.length + 1;
   const samples = [];
   try {
-    for (let r = -warmup; r < rounds; r++) {
-      const values = await sample(Math.max(r, 0));
+    await warmUp(sample, sampled, suite.warmup ?? 0);
+    for (let r = 0; r < rounds; r++) {
+      const values = await sample(r);
       if (!Array.isArray(values) || values.length !== width || !values.every((v) => v > 0))
         throw new Error(`${suite.title}: sample() must return ${width} positive numbers, got ${values}`);
-      if (r >= 0) samples.push(values);
+      samples.push(values);
     }
   } finally {
     await suite.done?.();
   }
+  if (process.env.BENCH_DEBUG) for (const s of samples) console.log(s.map((v) => v.toPrecision(3)).join(' '));
   const caseOverBase = sampled && suite.ratio === 'case/baseline';
   const scale = sampled ? 1 : 1000; // timed samples are ms per call, shown in µs
   const rows = suite.cases.map((c, k) => {
@@ -80,7 +109,7 @@ export async function runSuite(suite) {
     unit: sampled ? suite.unit : 'µs per call',
     ratioLabel: caseOverBase ? 'case / baseline' : 'speed vs baseline',
     rounds,
-    batchMs: sampled ? undefined : (suite.batchMs ?? DEFAULT_BATCH_MS),
+    batch: sampled ? undefined : { ms: suite.batchMs ?? DEFAULT_BATCH_MS, subs: SUB_BATCHES, clock: CLOCK },
     baseline: { name: suite.baseline.name, value: summarize(samples.map((s) => s[0])).median * scale },
     rows,
   };
@@ -91,7 +120,14 @@ export function metricTable(t) {
   const rows = t.rows.map((r) => {
     const x = r.value / t.baseline.value;
     const ratio = { n: 1, median: x, q1: x, q3: x, min: x, max: x };
-    return { name: r.name, unlike: r.unlike, value: r.value, ratio, goal: r.goal, verdict: verdict(ratio, r.goal) };
+    return {
+      name: r.name,
+      unlike: r.unlike,
+      value: r.value,
+      ratio,
+      goal: r.goal,
+      verdict: verdict(ratio, r.goal),
+    };
   });
   return {
     kind: 'metric',
