@@ -40,21 +40,24 @@ function calibrate(fn, batchMs) {
 
 /**
  * A `sample(round)` for a suite of synchronous functions. A round runs SUB_BATCHES short batches
- * of every task, serpentine (A B C, C B A, A B C) so no task always follows the same neighbour,
- * and keeps each task's fastest batch: a GC pause or an interrupt in one batch drops out.
+ * of every task, each pass rotated by one (A B C, B C A, C A B) so no task runs twice in a row
+ * (its second batch would find its data still in cache) and none always follows the same
+ * neighbour; each task keeps its fastest batch, so a GC pause or an interrupt in one drops out.
  * Returns ms per call, baseline first.
  */
 function timedSampler(suite) {
   const fns = [suite.baseline.fn, ...suite.cases.map((c) => c.fn)];
+  const n = fns.length;
   const batchMs = suite.batchMs ?? DEFAULT_BATCH_MS;
   const calls = fns.map((fn) => calibrate(fn, batchMs));
-  const forward = fns.map((_, i) => i);
-  const backward = [...forward].reverse();
+  let pass = 0;
   return () => {
     const best = fns.map(() => Infinity);
-    for (let b = 0; b < SUB_BATCHES; b++) {
-      for (const i of b % 2 === 0 ? forward : backward)
+    for (let b = 0; b < SUB_BATCHES; b++, pass++) {
+      for (let k = 0; k < n; k++) {
+        const i = (pass + k) % n;
         best[i] = Math.min(best[i], timeBatch(fns[i], calls[i]) / calls[i]);
+      }
     }
     return best;
   };
