@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { svg } from './bench/plot.mjs';
-import { markdown, printResult, summaryLines } from './bench/report.mjs';
+import { goalTable, markdown, printResult, summaryLines, verdicts } from './bench/report.mjs';
 import { metricTable, runSuite } from './bench/rounds.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -93,7 +93,9 @@ if (filter) {
     '',
     '![speed and metric ratios against their baselines, with the spread of the rounds](benchmarks.svg)',
     '',
-    ...summary.map((l) => `- ${l}`),
+    `Goals: ${['met', 'unclear', 'MISSED'].map((k) => `${verdicts(all)[k].length} ${k}`).join(', ')}.`,
+    '',
+    ...goalTable(all),
     '',
     method,
     '',

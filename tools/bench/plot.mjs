@@ -12,6 +12,7 @@ export function svg(all, run) {
       r.rows.map((row) => ({
         label: `${short(r.title)} / ${short(row.name)}${row.unlike ? ' †' : ''}`,
         ratio: row.ratio,
+        goal: row.goal,
         colour: COLOURS[r.kind === 'metric' ? 'metric' : (row.verdict ?? 'none')],
         missedMetric: r.kind === 'metric' && row.verdict === 'MISSED',
       })),
@@ -30,7 +31,7 @@ export function svg(all, run) {
     `<text x="8" y="16" font-size="12">${esc(run.headline)}</text>`,
     `<text x="8" y="32">${esc(run.load)}</text>`,
     `<line x1="${x(1)}" y1="${top - 8}" x2="${x(1)}" y2="${bottom + 20}" stroke="#444"/>`,
-    `<text x="8" y="${bottom + 34}">1× = baseline (log, 10× per tick). Bar = median ratio, thick = IQR, whiskers = min–max. Speed: right is faster; blue met, orange unclear, red MISSED, grey no goal. Green: exact bytes/ms, left is less (red: missed). † unlike work</text>`,
+    `<text x="8" y="${bottom + 34}">1× = baseline (log, 10× per tick). Bar = median ratio, thick = IQR, whiskers = min–max. Speed: right is faster; blue met, orange unclear, red MISSED, grey no goal. Green: exact bytes, left is less. Dashed red: goal bound. † unlike work</text>`,
   ];
   for (let d = -4; d <= 4; d++)
     parts.push(
@@ -54,6 +55,10 @@ export function svg(all, run) {
         `<rect x="${q1}" y="${mid - 2}" width="${Math.max(1, q3 - q1)}" height="4" fill="#222"/>`,
       );
     }
+    for (const g of [b.goal?.min, b.goal?.max].filter((v) => v !== undefined))
+      parts.push(
+        `<line x1="${x(g)}" y1="${y + 1}" x2="${x(g)}" y2="${y + h - 3}" stroke="#d33" stroke-dasharray="2,2"/>`,
+      );
     const labelX = Math.max(x1, b.ratio.n > 1 ? x(b.ratio.max) : x1) + 4;
     parts.push(`<text x="${labelX}" y="${y + 13}">${fmt(b.ratio.median)}×</text>`);
   });

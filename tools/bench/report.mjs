@@ -76,6 +76,21 @@ export function verdicts(all) {
   return out;
 }
 
+/** The markdown table of every goal: what it asks, the median and range, the verdict. */
+export function goalTable(all) {
+  const lines = ['| suite / case | goal | median | min–max | verdict |', '|---|---|---|---|---|'];
+  for (const f of all)
+    for (const r of f.results)
+      for (const row of r.rows.filter((x) => x.verdict)) {
+        const spread = r.kind === 'metric' ? 'exact' : range(row.ratio.min, row.ratio.max);
+        const v = row.verdict === 'met' ? 'met' : `**${row.verdict}**`;
+        lines.push(
+          `| ${r.title} / ${row.name} | ${row.goal.text} | ${fmt(row.ratio.median)}× | ${spread} | ${v} |`,
+        );
+      }
+  return lines;
+}
+
 export function summaryLines(all) {
   const v = verdicts(all);
   return ['met', 'unclear', 'MISSED'].map(
