@@ -5,7 +5,7 @@ import { summarize, verdict } from './stats.mjs';
 export const DEFAULT_ROUNDS = Number(process.env.BENCH_ROUNDS) || 15;
 /** ms of each sub-batch; a round runs every task in SUB_BATCHES of them */
 const DEFAULT_BATCH_MS = 10;
-const SUB_BATCHES = 3;
+const SUB_BATCHES = 5;
 /** interleaved warm-up before the measured rounds: at least this long and this many rounds */
 const WARMUP_MS = 1000;
 const WARMUP_ROUNDS = 2;
