@@ -61,7 +61,6 @@ function perPixel(): BenchSuite {
         },
       },
     ],
-
   };
 }
 
@@ -94,7 +93,6 @@ function spans(): BenchSuite {
         },
       },
     ],
-
   };
 }
 
@@ -128,7 +126,6 @@ function bracketed(): BenchSuite {
         },
       },
     ],
-
   };
 }
 
