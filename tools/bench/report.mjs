@@ -15,15 +15,20 @@ function caseName(row) {
 function roundsLine(r) {
   if (r.kind === 'metric')
     return 'Exact counts from a deterministic workload: one value per case, no spread.';
+  const load = ` Load average (1 min) at its start: ${r.load.toFixed(1)}.`;
+  if (r.kind === 'sampled')
+    return `${r.rounds} rounds sampled by the suite itself; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
   const batch = r.batch
     ? `, each the fastest of ${r.batch.subs} batches of ≥ ${r.batch.ms} ms ${r.batch.clock === 'cpu' ? 'CPU' : 'wall'} time per task`
     : '';
-  return `${r.rounds} interleaved rounds${batch}; ratio = median of the per-round ratios, IQR and min–max show their spread.`;
+  return `${r.rounds} interleaved rounds${batch}; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
 }
 
 /** One suite as printed to the terminal. */
 export function printResult(r) {
-  console.log(`\n  ${r.title}  [${r.kind === 'metric' ? 'exact' : `${r.rounds} rounds`}]`);
+  console.log(
+    `\n  ${r.title}  [${r.kind === 'metric' ? 'exact' : `${r.rounds} rounds, load ${r.load.toFixed(1)}`}]`,
+  );
   console.table([
     { case: `baseline: ${r.baseline.name}`, [r.unit]: Number(fmt(r.baseline.value)), ratio: 1 },
     ...r.rows.map((row) => ({

@@ -1,5 +1,6 @@
 // Interleaved rounds: every round measures the baseline and each case once, close together in
 // time, so a burst of load from elsewhere hits all of them alike and cancels out of their ratio.
+import os from 'node:os';
 import { summarize, verdict } from './stats.mjs';
 
 export const DEFAULT_ROUNDS = Number(process.env.BENCH_ROUNDS) || 15;
@@ -75,6 +76,7 @@ async function warmUp(sample, sampled, warmup) {
 
 /** Runs the rounds of one suite (timed or sampled) and reduces them to ratios with spread. */
 export async function runSuite(suite) {
+  const load = os.loadavg()[0];
   const sampled = typeof suite.sample === 'function';
   const sample = sampled ? (r) => suite.sample(r) : timedSampler(suite);
   const rounds = suite.rounds ?? DEFAULT_ROUNDS;
@@ -112,6 +114,7 @@ export async function runSuite(suite) {
     unit: sampled ? suite.unit : 'µs per call',
     ratioLabel: caseOverBase ? 'case / baseline' : 'speed vs baseline',
     rounds,
+    load,
     batch: sampled ? undefined : { ms: suite.batchMs ?? DEFAULT_BATCH_MS, subs: SUB_BATCHES, clock: CLOCK },
     baseline: { name: suite.baseline.name, value: summarize(samples.map((s) => s[0])).median * scale },
     rows,
