@@ -72,8 +72,9 @@ for (const file of files) {
 const seconds = Math.round((Date.now() - started.getTime()) / 1000);
 const loadAtEnd = load();
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+const counts = `${['met', 'unclear', 'MISSED'].map((k) => `${verdicts(all)[k].length} ${k}`).join(', ')}`;
 const run = {
-  headline: `fbemu benchmarks, ${started.toISOString()}: ${seconds} s on ${cpu}, ${os.cpus().length} cores, Node ${process.version}`,
+  headline: `fbemu benchmarks, ${started.toISOString()}: ${seconds} s on ${cpu}, ${os.cpus().length} cores, Node ${process.version}. Goals: ${counts}`,
   load: `load average (1 / 5 / 15 min): ${loadAtStart} at start, ${loadAtEnd} at end`,
 };
 const summary = summaryLines(all);
@@ -93,7 +94,7 @@ if (filter) {
     '',
     '![speed and metric ratios against their baselines, with the spread of the rounds](benchmarks.svg)',
     '',
-    `Goals: ${['met', 'unclear', 'MISSED'].map((k) => `${verdicts(all)[k].length} ${k}`).join(', ')}.`,
+    `Goals: ${counts}.`,
     '',
     ...goalTable(all),
     '',
