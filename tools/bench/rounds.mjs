@@ -43,7 +43,8 @@ function calibrate(fn, batchMs) {
  * A `sample(round)` for a suite of synchronous functions. A round runs SUB_BATCHES short batches
  * of every task, each pass rotated by one (A B C, B C A, C A B) so no task runs twice in a row
  * (its second batch would find its data still in cache) and none always follows the same
- * neighbour; each task keeps its fastest batch, so a GC pause or an interrupt in one drops out.
+ * neighbour; two tasks simply alternate (A B A B), as rotating them would repeat each. Each task
+ * keeps its fastest batch of the round, so a GC pause or an interrupt in one drops out.
  * Returns ms per call, baseline first.
  */
 function timedSampler(suite) {
@@ -55,8 +56,9 @@ function timedSampler(suite) {
   return () => {
     const best = fns.map(() => Infinity);
     for (let b = 0; b < SUB_BATCHES; b++, pass++) {
+      const start = n === 2 ? 0 : pass % n;
       for (let k = 0; k < n; k++) {
-        const i = (pass + k) % n;
+        const i = (start + k) % n;
         best[i] = Math.min(best[i], timeBatch(fns[i], calls[i]) / calls[i]);
       }
     }
@@ -64,14 +66,10 @@ function timedSampler(suite) {
   };
 }
 
-async function warmUp(sample, sampled, warmup) {
+/** Samples and drops rounds until both `rounds` and `ms` have passed. */
+async function warmUp(sample, rounds, ms) {
   const t0 = performance.now();
-  for (
-    let r = 0;
-    r < (sampled ? warmup : WARMUP_ROUNDS) || (!sampled && performance.now() - t0 < WARMUP_MS);
-    r++
-  )
-    await sample(0);
+  for (let r = 0; r < rounds || performance.now() - t0 < ms; r++) await sample(0);
 }
 
 /** Runs the rounds of one suite (timed or sampled) and reduces them to ratios with spread. */
@@ -83,7 +81,7 @@ export async function runSuite(suite) {
   const width = suite.cases.length + 1;
   const samples = [];
   try {
-    await warmUp(sample, sampled, suite.warmup ?? 0);
+    await (sampled ? warmUp(sample, suite.warmup ?? 0, 0) : warmUp(sample, WARMUP_ROUNDS, WARMUP_MS));
     for (let r = 0; r < rounds; r++) {
       const values = await sample(r);
       if (!Array.isArray(values) || values.length !== width || !values.every((v) => v > 0))
