@@ -103,6 +103,8 @@ export default {
           {
             name: 'full path: update → SYNC → host pass + 1×1 redraw + updates$, per command',
             fn: fullPath(),
+            unlike:
+              'also pings SYNC, runs a host pass, redraws a 1×1 rect and emits updates$ per command; the baseline only queues the words',
           },
         ],
       },
