@@ -4,16 +4,63 @@
 // travel between machines and a burst of load hits baseline and case alike.
 // Usage: node tools/run-bench.mjs [filter]   (filter matches the bench file path; prints only)
 // BENCH_ROUNDS=n overrides the default number of rounds (for quick looks while developing).
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { svg } from './bench/plot.mjs';
 import { goalTable, markdown, printResult, summaryLines, verdicts } from './bench/report.mjs';
-import { metricTable, runSuite } from './bench/rounds.mjs';
+import { collectSuite, DEFAULT_ROUNDS, metricTable, reduceSuite } from './bench/rounds.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const self = new URL(import.meta.url).pathname;
+const MARK = 'BENCH-RESULT ';
+/** Each bench file runs in this many fresh processes, each doing its share of the rounds, so the
+ * spread also covers how V8 happened to compile the code in each process. */
+const PROCESSES = Number(process.env.BENCH_PROCESSES) || 3;
+
+// Child mode: run one share of the rounds of one bench file, print the raw samples as JSON.
+if (process.argv[2] === '--child') {
+  const [file, part, parts] = [process.argv[3], Number(process.argv[4]), Number(process.argv[5])];
+  const mod = (await import(pathToFileURL(file).href)).default;
+  const suites = [];
+  for (const suite of (await mod.suites?.()) ?? []) {
+    process.stderr.write(`   [${part + 1}/${parts}] ${suite.title} ... `);
+    suites.push(await collectSuite(suite, Math.ceil((suite.rounds ?? DEFAULT_ROUNDS) / parts)));
+    process.stderr.write('done\n');
+  }
+  const metrics = part === 0 ? ((await mod.metrics?.()) ?? []).map(metricTable) : [];
+  process.stdout.write(`\n${MARK}${JSON.stringify({ suites, metrics })}\n`, () => process.exit(0));
+  await new Promise(() => {}); // exit happens once stdout is flushed
+}
+
 const filter = process.argv[2] ?? '';
+
+/** Runs a bench file in PROCESSES fresh processes, one after the other, and merges their rounds. */
+function runFile(file) {
+  const parts = [];
+  for (let part = 0; part < PROCESSES; part++) {
+    const child = spawnSync(process.execPath, [self, '--child', file, String(part), String(PROCESSES)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 256 * 2 ** 20,
+    });
+    const line = child.stdout?.split('\n').find((l) => l.startsWith(MARK));
+    if (child.status !== 0 || !line)
+      throw new Error(`${file}: bench process ${part} failed (${child.status})`);
+    parts.push(JSON.parse(line.slice(MARK.length)));
+  }
+  const suites = parts[0].suites.map(({ meta, load }, i) =>
+    reduceSuite(
+      meta,
+      parts.flatMap((p) => p.suites[i].samples),
+      load,
+      PROCESSES,
+    ),
+  );
+  return [...suites, ...parts[0].metrics];
+}
 
 function findBenches(dir) {
   const out = [];
@@ -58,14 +105,7 @@ const all = [];
 for (const file of files) {
   const rel = path.relative(root, file);
   console.log(`\n== ${rel}`);
-  const mod = (await import(pathToFileURL(file).href)).default;
-  const results = [];
-  for (const suite of (await mod.suites?.()) ?? []) {
-    process.stdout.write(`   ${suite.title} ... `);
-    results.push(await runSuite(suite));
-    console.log('done');
-  }
-  for (const t of (await mod.metrics?.()) ?? []) results.push(metricTable(t));
+  const results = runFile(file);
   for (const r of results) printResult(r);
   all.push({ file: rel, results });
 }

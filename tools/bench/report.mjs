@@ -16,18 +16,19 @@ function roundsLine(r) {
   if (r.kind === 'metric')
     return 'Exact counts from a deterministic workload: one value per case, no spread.';
   const load = ` Load average (1 min) at its start: ${r.load.toFixed(1)}.`;
+  const procs = r.processes > 1 ? ` in ${r.processes} processes` : '';
   if (r.kind === 'sampled')
-    return `${r.rounds} rounds sampled by the suite itself; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
+    return `${r.rounds} rounds${procs} sampled by the suite itself; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
   const batch = r.batch
     ? `, each the fastest of ${r.batch.subs} batches of ≥ ${r.batch.ms} ms ${r.batch.clock === 'cpu' ? 'CPU' : 'wall'} time per task`
     : '';
-  return `${r.rounds} interleaved rounds${batch}; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
+  return `${r.rounds} interleaved rounds${procs}${batch}; ratio = median of the per-round ratios, IQR and min–max show their spread.${load}`;
 }
 
 /** One suite as printed to the terminal. */
 export function printResult(r) {
   console.log(
-    `\n  ${r.title}  [${r.kind === 'metric' ? 'exact' : `${r.rounds} rounds, load ${r.load.toFixed(1)}`}]`,
+    `\n  ${r.title}  [${r.kind === 'metric' ? 'exact' : `${r.rounds} rounds in ${r.processes} processes, load ${r.load.toFixed(1)}`}]`,
   );
   console.table([
     { case: `baseline: ${r.baseline.name}`, [r.unit]: Number(fmt(r.baseline.value)), ratio: 1 },

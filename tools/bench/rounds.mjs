@@ -8,7 +8,7 @@ export const DEFAULT_ROUNDS = Number(process.env.BENCH_ROUNDS) || 15;
 const DEFAULT_BATCH_MS = 10;
 const SUB_BATCHES = 5;
 /** interleaved warm-up before the measured rounds: at least this long and this many rounds */
-const WARMUP_MS = 1000;
+const WARMUP_MS = 500;
 const WARMUP_ROUNDS = 2;
 
 // CPU time of this process (all threads, µs resolution): time the scheduler gives to other
@@ -72,12 +72,15 @@ async function warmUp(sample, rounds, ms) {
   for (let r = 0; r < rounds || performance.now() - t0 < ms; r++) await sample(0);
 }
 
-/** Runs the rounds of one suite (timed or sampled) and reduces them to ratios with spread. */
-export async function runSuite(suite) {
+/**
+ * Runs `rounds` rounds of one suite (timed or sampled) in this process and returns its plain-data
+ * description plus the raw samples (`[baseline, ...cases]` per round), ready to be sent to the
+ * parent process and merged with other processes' rounds.
+ */
+export async function collectSuite(suite, rounds = suite.rounds ?? DEFAULT_ROUNDS) {
   const load = os.loadavg()[0];
   const sampled = typeof suite.sample === 'function';
   const sample = sampled ? (r) => suite.sample(r) : timedSampler(suite);
-  const rounds = suite.rounds ?? DEFAULT_ROUNDS;
   const width = suite.cases.length + 1;
   const samples = [];
   try {
@@ -91,10 +94,26 @@ export async function runSuite(suite) {
   } finally {
     await suite.done?.();
   }
+  const meta = {
+    sampled,
+    title: suite.title,
+    detail: suite.detail,
+    unit: suite.unit,
+    ratio: suite.ratio,
+    batchMs: suite.batchMs,
+    baseline: suite.baseline.name,
+    cases: suite.cases.map((c) => ({ name: c.name, goal: c.goal, unlike: c.unlike })),
+  };
+  return { meta, samples, load };
+}
+
+/** Reduces the rounds of one suite (from one or several processes) to ratios with spread. */
+export function reduceSuite(meta, samples, load, processes = 1) {
   if (process.env.BENCH_DEBUG) for (const s of samples) console.log(s.map((v) => v.toPrecision(3)).join(' '));
-  const caseOverBase = sampled && suite.ratio === 'case/baseline';
+  const { sampled } = meta;
+  const caseOverBase = sampled && meta.ratio === 'case/baseline';
   const scale = sampled ? 1 : 1000; // timed samples are ms per call, shown in µs
-  const rows = suite.cases.map((c, k) => {
+  const rows = meta.cases.map((c, k) => {
     const ratio = summarize(samples.map((s) => (caseOverBase ? s[k + 1] / s[0] : s[0] / s[k + 1])));
     return {
       name: c.name,
@@ -107,16 +126,23 @@ export async function runSuite(suite) {
   });
   return {
     kind: sampled ? 'sampled' : 'speed',
-    title: suite.title,
-    detail: suite.detail,
-    unit: sampled ? suite.unit : 'µs per call',
+    title: meta.title,
+    detail: meta.detail,
+    unit: sampled ? meta.unit : 'µs per call',
     ratioLabel: caseOverBase ? 'case / baseline' : 'speed vs baseline',
-    rounds,
+    rounds: samples.length,
+    processes,
     load,
-    batch: sampled ? undefined : { ms: suite.batchMs ?? DEFAULT_BATCH_MS, subs: SUB_BATCHES, clock: CLOCK },
-    baseline: { name: suite.baseline.name, value: summarize(samples.map((s) => s[0])).median * scale },
+    batch: sampled ? undefined : { ms: meta.batchMs ?? DEFAULT_BATCH_MS, subs: SUB_BATCHES, clock: CLOCK },
+    baseline: { name: meta.baseline, value: summarize(samples.map((s) => s[0])).median * scale },
     rows,
   };
+}
+
+/** Runs one suite in this process and reduces it. */
+export async function runSuite(suite) {
+  const { meta, samples, load } = await collectSuite(suite);
+  return reduceSuite(meta, samples, load);
 }
 
 /** A deterministic table (bytes, counts): one exact ratio per row, no spread. */

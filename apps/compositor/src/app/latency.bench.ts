@@ -35,7 +35,7 @@ function latencySuite(): SampledSuite {
       { name: 'p50' },
       { name: 'p99', goal: { max: (delay + 5) / delay, text: `p99 ≤ delay + 5 ms (${delay + 5} ms)` } },
     ],
-    rounds: 4,
+    rounds: 6,
     warmup: 1,
     async sample() {
       if (!started) {
