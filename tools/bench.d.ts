@@ -1,7 +1,9 @@
 // The shape every `src/*.bench.ts` default-exports; `tools/run-bench.mjs` runs them.
 // Every figure is a ratio against a baseline measured in the same process and run, in
 // interleaved rounds: each round measures the baseline and every case once, close together, and
-// the reported ratio is the median of the per-round ratios with its IQR and min–max.
+// the reported ratio is the median of the per-round ratios with its IQR and min–max. Each bench
+// file runs in 3 fresh processes (BENCH_PROCESSES), each doing its share of the rounds; a module
+// is imported once per process, so `suites()` and `metrics()` must build their own state.
 
 /**
  * A goal on the ratio (for timed suites `baseline time / case time`, so 2 means twice as fast).
@@ -37,7 +39,7 @@ export interface BenchSuite {
   detail?: string;
   baseline: BenchFn;
   cases: BenchCase[];
-  /** measured rounds (default 15, or BENCH_ROUNDS); two more are run first as warm-up */
+  /** measured rounds over all processes (default 15, or BENCH_ROUNDS); each process warms up first */
   rounds?: number;
   /** ms each task runs per round, at least one call (default 30) */
   batchMs?: number;
@@ -51,8 +53,9 @@ export interface SampledCase {
 
 /**
  * A suite that measures itself: CPU time of a child process, latency percentiles of a real-time
- * run, anything the runner cannot time by calling a function. The runner calls `sample` once per
- * warm-up round (results dropped) and then once per round, one call at a time, then `done`.
+ * run, anything the runner cannot time by calling a function. In each bench process the runner
+ * calls `sample` `warmup` times (results dropped), then once per round of that process's share,
+ * one call at a time, then `done`.
  */
 export interface SampledSuite {
   title: string;
@@ -66,9 +69,9 @@ export interface SampledSuite {
   ratio: 'baseline/case' | 'case/baseline';
   baseline: { name: string };
   cases: SampledCase[];
-  /** measured rounds (default 15, or BENCH_ROUNDS) */
+  /** measured rounds over all processes (default 15, or BENCH_ROUNDS) */
   rounds?: number;
-  /** rounds sampled and dropped before the measured ones (default 0) */
+  /** rounds sampled and dropped in each process before its measured ones (default 0) */
   warmup?: number;
   /**
    * One round: `[baseline, ...cases]`, positive numbers in `unit`, measured close together in
