@@ -1,6 +1,6 @@
 // Tests of the runner's statistics and round logic: `npx mocha tools/bench/bench.test.mjs`.
 import { expect } from 'chai';
-import { metricTable, runSuite } from './rounds.mjs';
+import { collectSuite, metricTable, reduceSuite, runSuite } from './rounds.mjs';
 import { quantile, summarize, verdict } from './stats.mjs';
 
 describe('bench statistics', () => {
@@ -110,6 +110,15 @@ describe('bench rounds', () => {
     });
     expect(r.rows[0].ratio.n).to.equal(3);
     expect(r.rows[0].verdict).to.equal('met');
+  });
+
+  it('pools the rounds of several processes into one spread', async () => {
+    const a = await collectSuite(replay([[10, 1]], 'baseline/case').suite);
+    const b = await collectSuite(replay([[10, 4]], 'baseline/case').suite);
+    const r = reduceSuite(a.meta, [...a.samples, ...b.samples], a.load, 2);
+    expect(r).to.include({ rounds: 2, processes: 2 });
+    expect(r.rows[0].ratio).to.include({ min: 2.5, max: 10 });
+    expect(r.rows[0].verdict).to.equal(undefined);
   });
 
   it('keeps exact tables exact', () => {
