@@ -1,15 +1,66 @@
 // `pnpm bench`: runs every built `*.bench.js` of the workspace, prints a table per suite and
-// writes docs/benchmarks.md plus docs/benchmarks.svg. Each result is a ratio against a
-// baseline measured in the same process, so the numbers travel between machines.
-// Usage: node tools/run-bench.mjs [filter]   (filter matches the bench file path)
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+// writes docs/benchmarks.md plus docs/benchmarks.svg. Each result is a ratio against a baseline
+// measured in the same process, in interleaved rounds (tools/bench/rounds.mjs), so the numbers
+// travel between machines and a burst of load hits baseline and case alike.
+// Usage: node tools/run-bench.mjs [filter]   (filter matches the bench file path; prints only)
+// BENCH_ROUNDS=n overrides the default number of rounds (for quick looks while developing).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Bench } from 'tinybench';
+import { svg } from './bench/plot.mjs';
+import { goalTable, markdown, printResult, summaryLines, verdicts } from './bench/report.mjs';
+import { collectSuite, DEFAULT_ROUNDS, metricTable, reduceSuite } from './bench/rounds.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const self = new URL(import.meta.url).pathname;
+const MARK = 'BENCH-RESULT ';
+/** Each bench file runs in this many fresh processes, each doing its share of the rounds, so the
+ * spread also covers how V8 happened to compile the code in each process. */
+const PROCESSES = Number(process.env.BENCH_PROCESSES) || 3;
+
+// Child mode: run one share of the rounds of one bench file, print the raw samples as JSON.
+if (process.argv[2] === '--child') {
+  const [file, part, parts] = [process.argv[3], Number(process.argv[4]), Number(process.argv[5])];
+  const mod = (await import(pathToFileURL(file).href)).default;
+  const suites = [];
+  for (const suite of (await mod.suites?.()) ?? []) {
+    process.stderr.write(`   [${part + 1}/${parts}] ${suite.title} ... `);
+    suites.push(await collectSuite(suite, Math.ceil((suite.rounds ?? DEFAULT_ROUNDS) / parts)));
+    process.stderr.write('done\n');
+  }
+  const metrics = part === 0 ? ((await mod.metrics?.()) ?? []).map(metricTable) : [];
+  process.stdout.write(`\n${MARK}${JSON.stringify({ suites, metrics })}\n`, () => process.exit(0));
+  await new Promise(() => {}); // exit happens once stdout is flushed
+}
+
 const filter = process.argv[2] ?? '';
+
+/** Runs a bench file in PROCESSES fresh processes, one after the other, and merges their rounds. */
+function runFile(file) {
+  const parts = [];
+  for (let part = 0; part < PROCESSES; part++) {
+    const child = spawnSync(process.execPath, [self, '--child', file, String(part), String(PROCESSES)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 256 * 2 ** 20,
+    });
+    const line = child.stdout?.split('\n').find((l) => l.startsWith(MARK));
+    if (child.status !== 0 || !line)
+      throw new Error(`${file}: bench process ${part} failed (${child.status})`);
+    parts.push(JSON.parse(line.slice(MARK.length)));
+  }
+  const suites = parts[0].suites.map(({ meta, load }, i) =>
+    reduceSuite(
+      meta,
+      parts.flatMap((p) => p.suites[i].samples),
+      load,
+      PROCESSES,
+    ),
+  );
+  return [...suites, ...parts[0].metrics];
+}
 
 function findBenches(dir) {
   const out = [];
@@ -36,166 +87,67 @@ function benchFiles() {
   return files.filter((f) => f.includes(filter)).sort();
 }
 
-function verdict(ratio, goal) {
-  if (!goal) return '';
-  const ok = (goal.min === undefined || ratio >= goal.min) && (goal.max === undefined || ratio <= goal.max);
-  return `${ok ? 'met' : 'MISSED'} (${goal.text})`;
-}
-
-const fmt = (n, d = 3) => (Math.abs(n) >= 1000 ? n.toFixed(0) : Number(n.toPrecision(d)).toString());
-
-async function runSuite(suite) {
-  const bench = new Bench({ time: suite.time ?? 300, warmupTime: 50 });
-  bench.add(suite.baseline.name, suite.baseline.fn);
-  for (const c of suite.cases) bench.add(c.name, c.fn);
-  await bench.run();
-  const mean = (t) => {
-    if (t.result.state !== 'completed')
-      throw new Error(`${suite.title} / ${t.name}: ${t.result.state} ${t.result.error ?? ''}`);
-    return t.result.latency.mean;
-  };
-  const base = mean(bench.tasks[0]);
-  const rows = suite.cases.map((c, i) => {
-    const m = mean(bench.tasks[i + 1]);
-    return { name: c.name, ms: m, ratio: base / m, verdict: verdict(base / m, c.goal) };
-  });
-  return {
-    kind: 'speed',
-    title: suite.title,
-    detail: suite.detail,
-    baseline: { name: suite.baseline.name, ms: base },
-    rows,
-  };
-}
-
-function metricTable(t) {
-  const rows = t.rows.map((r) => ({
-    name: r.name,
-    value: r.value,
-    ratio: r.value / t.baseline.value,
-    verdict: verdict(r.value / t.baseline.value, r.goal),
-  }));
-  return { kind: 'metric', title: t.title, detail: t.detail, unit: t.unit, baseline: t.baseline, rows };
-}
-
-function markdown(results, file) {
-  const lines = [`### ${file}`, ''];
-  for (const r of results) {
-    lines.push(`#### ${r.title}`, '');
-    if (r.detail) lines.push(r.detail, '');
-    if (r.kind === 'speed') {
-      lines.push('| case | mean time | speed vs baseline | goal |', '|---|---|---|---|');
-      lines.push(`| baseline: ${r.baseline.name} | ${fmt(r.baseline.ms * 1000)} µs | 1 | |`);
-      for (const row of r.rows)
-        lines.push(`| ${row.name} | ${fmt(row.ms * 1000)} µs | ${fmt(row.ratio)}× | ${row.verdict} |`);
-    } else {
-      lines.push(`| case | ${r.unit} | vs baseline | goal |`, '|---|---|---|---|');
-      lines.push(`| baseline: ${r.baseline.name} | ${fmt(r.baseline.value)} | 1 | |`);
-      for (const row of r.rows)
-        lines.push(`| ${row.name} | ${fmt(row.value)} | ${fmt(row.ratio)}× | ${row.verdict} |`);
-    }
-    lines.push('');
-  }
-  return lines.join('\n');
-}
-
-// A horizontal bar per case, log scale, baseline at 1×.
-function svg(all) {
-  const short = (t) => (t.length > 44 ? `${t.slice(0, 43)}…` : t);
-  const bars = all.flatMap(({ results }) =>
-    results.flatMap((r) =>
-      r.rows.map((row) => ({
-        label: `${short(r.title)} / ${short(row.name)}`,
-        ratio: row.ratio,
-        missed: row.verdict.startsWith('MISSED'),
-        metric: r.kind === 'metric',
-      })),
-    ),
-  );
-  const h = 22;
-  const left = 660;
-  const width = 1180;
-  const scale = (width - left - 60) / 8; // 8 decades: 1e-4 .. 1e4
-  const x = (ratio) => left + (Math.log10(Math.max(ratio, 1e-4)) + 4) * scale;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bars.length * h + 40}" font-family="sans-serif" font-size="11">`,
-    '<title>fbemu benchmarks: each case as a ratio against its same-run baseline</title>',
-    `<line x1="${x(1)}" y1="0" x2="${x(1)}" y2="${bars.length * h + 20}" stroke="#444"/>`,
-    `<text x="${x(1) + 3}" y="${bars.length * h + 34}">1× baseline (log, 10× per tick). Blue: speed, right is faster. Green: bytes or ms, left is less. Red: goal missed</text>`,
-  ];
-  for (let d = -4; d <= 4; d++)
-    parts.push(
-      `<line x1="${x(10 ** d)}" y1="${bars.length * h + 16}" x2="${x(10 ** d)}" y2="${bars.length * h + 22}" stroke="#888"/>`,
-    );
-  bars.forEach((b, i) => {
-    const y = i * h + 4;
-    const [x0, x1] = [Math.min(x(1), x(b.ratio)), Math.max(x(1), x(b.ratio))];
-    const esc = b.label.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-    parts.push(`<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc}</text>`);
-    parts.push(
-      `<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${h - 8}" fill="${b.missed ? '#d33' : b.metric ? '#8a6' : '#39c'}"/>`,
-    );
-    parts.push(`<text x="${x1 + 4}" y="${y + 13}">${fmt(b.ratio)}×</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
-}
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 
 const files = benchFiles();
 if (files.length === 0) {
   console.error('no *.bench.js found: run `pnpm run build` first');
   process.exit(1);
 }
+const started = new Date();
+const loadAtStart = load();
+console.log(`load average (1 / 5 / 15 min) at start: ${loadAtStart}`);
 const all = [];
 for (const file of files) {
   const rel = path.relative(root, file);
   console.log(`\n== ${rel}`);
-  const mod = (await import(pathToFileURL(file).href)).default;
-  const results = [];
-  for (const suite of (await mod.suites?.()) ?? []) {
-    process.stdout.write(`   ${suite.title} ... `);
-    const r = await runSuite(suite);
-    console.log('done');
-    results.push(r);
-  }
-  for (const t of (await mod.metrics?.()) ?? []) results.push(metricTable(t));
-  for (const r of results) {
-    console.log(`\n  ${r.title}`);
-    console.table([
-      { case: `baseline: ${r.baseline.name}`, ratio: 1 },
-      ...r.rows.map((row) => ({ case: row.name, ratio: Number(fmt(row.ratio)), goal: row.verdict })),
-    ]);
-  }
+  const results = runFile(file);
+  for (const r of results) printResult(r);
   all.push({ file: rel, results });
 }
-
+const seconds = Math.round((Date.now() - started.getTime()) / 1000);
+const loadAtEnd = load();
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-const header = [
-  '# Benchmarks',
-  '',
-  'Written by `pnpm bench` (tools/run-bench.mjs); do not edit by hand. Every figure is a ratio against a',
-  'baseline measured in the same process and run: "speed vs baseline" = baseline mean time / case mean time',
-  '(above 1 is faster than the baseline); metric tables divide the value by the baseline value.',
-  '',
-  `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Run: ${new Date().toISOString()}.`,
-  '',
-  '![speed and metric ratios against their baselines](benchmarks.svg)',
-  '',
-];
+const counts = `${['met', 'unclear', 'MISSED'].map((k) => `${verdicts(all)[k].length} ${k}`).join(', ')}`;
+const run = {
+  headline: `fbemu benchmarks, ${started.toISOString()}: ${seconds} s on ${cpu}, ${os.cpus().length} cores, Node ${process.version}. Goals: ${counts}`,
+  load: `load average (1 / 5 / 15 min): ${loadAtStart} at start, ${loadAtEnd} at end`,
+};
+const summary = summaryLines(all);
 if (filter) {
   console.log(
     '\nfiltered run: docs/benchmarks.md left as it was (run `pnpm bench` with no filter to rewrite it)',
   );
 } else {
+  const method = readFileSync(path.join(root, 'tools', 'bench', 'method.md'), 'utf8').trim();
+  const header = [
+    '# Benchmarks',
+    '',
+    'Written by `pnpm bench` (tools/run-bench.mjs); do not edit by hand.',
+    '',
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+    `Run: ${started.toISOString()}, ${seconds} s. Load average (1 / 5 / 15 min): ${loadAtStart} at start, ${loadAtEnd} at end.`,
+    '',
+    '![speed and metric ratios against their baselines, with the spread of the rounds](benchmarks.svg)',
+    '',
+    `Goals: ${counts}.`,
+    '',
+    ...goalTable(all),
+    '',
+    method,
+    '',
+    '## Results',
+    '',
+  ];
   writeFileSync(
     path.join(root, 'docs', 'benchmarks.md'),
     `${header.join('\n')}\n${all.map(({ file, results }) => markdown(results, file)).join('\n')}`,
   );
-  writeFileSync(path.join(root, 'docs', 'benchmarks.svg'), svg(all));
+  writeFileSync(path.join(root, 'docs', 'benchmarks.svg'), svg(all, run));
 }
-const missed = all.flatMap((f) =>
-  f.results.flatMap((r) =>
-    r.rows.filter((row) => row.verdict.startsWith('MISSED')).map((row) => `${r.title} / ${row.name}`),
-  ),
-);
-console.log(`\ngoals missed: ${missed.length ? missed.join('; ') : 'none'}`);
+console.log(`\n${run.headline}\n${run.load}`);
+for (const line of summary) console.log(line);

@@ -61,7 +61,6 @@ function perPixel(): BenchSuite {
         },
       },
     ],
-    time: 1500,
   };
 }
 
@@ -94,7 +93,6 @@ function spans(): BenchSuite {
         },
       },
     ],
-    time: 1500,
   };
 }
 
@@ -128,7 +126,6 @@ function bracketed(): BenchSuite {
         },
       },
     ],
-    time: 1500,
   };
 }
 

@@ -44,12 +44,18 @@ function growth(): BenchSuite {
 function sizeIndependence(): BenchSuite {
   return {
     title: 'writeback cycle of 64 dirty pages vs framebuffer size',
-    detail: 'same dirty-page count on a 640×480 and a 3840×2160 framebuffer (goal: ≈ 1×)',
+    detail:
+      'same dirty-page count on a 640×480 and a 3840×2160 framebuffer (goal: ≈ 1×, band 0.8–1.25; ' +
+      'the 4K pages are spread over 33 MB, so cache and TLB misses alone may cost a little)',
     baseline: { name: '64 pages dirty on 640×480×4 (75 pages)', fn: cycle(VGA, 64) },
     cases: [
       {
         name: '64 pages dirty on 3840×2160×4 (8100 pages)',
-        goal: { min: 0.8, text: 'cost follows dirty pages, not framebuffer size' },
+        goal: {
+          min: 0.8,
+          max: 1.25,
+          text: '≈ 1× (0.8–1.25): cost follows dirty pages, not framebuffer size',
+        },
         fn: cycle(FOUR_K, 64),
       },
     ],
