@@ -125,6 +125,8 @@ export class RfbServer implements Output, SessionHost {
   private fb: FrameSource | undefined;
   /** the frame as the sessions were last told about it, when `refineDamage` */
   private readonly shadow: ShadowFrame | undefined;
+  /** damage went by while no session was there: the copy is retaken at the next connection */
+  private shadowStale = false;
   private readonly sessions = new Set<RfbSession>();
   private readonly retired: SessionCounters = zeroCounters();
   private readonly handshakeTimers = new Map<RfbSession, Subscription>();
@@ -208,6 +210,8 @@ export class RfbServer implements Output, SessionHost {
       this.refuse(transport, refusal, !room);
       return;
     }
+    if (this.shadowStale) this.shadow?.reset(this.frame);
+    this.shadowStale = false;
     const session = new RfbSession(this.nextId++, transport, this);
     this.sessions.add(session);
     this.handshakeTimers.set(
@@ -231,6 +235,11 @@ export class RfbServer implements Output, SessionHost {
     // A frame swapped without its resize yet: taken whole, its damage passed on as is.
     const whole = shadow !== undefined && !shadow.fits(fb);
     if (whole) shadow.reset(fb);
+    if (this.sessions.size === 0) {
+      // Nobody to tell: no compare, the copy is retaken when a client connects.
+      this.shadowStale = shadow !== undefined;
+      return;
+    }
     for (const r of rects) {
       const c = r.clipTo(fb.width, fb.height);
       if (c.isEmpty()) continue;
