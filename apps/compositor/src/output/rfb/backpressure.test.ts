@@ -3,7 +3,7 @@ import { Rect } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
-import { MemoryTransport, makeFrame, startServer } from './test-support.js';
+import { fillRect, MemoryTransport, makeFrame, startServer } from './test-support.js';
 
 function updateRequest(incremental: boolean, w: number, h: number): Buffer {
   const b = Buffer.from([3, incremental ? 1 : 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -49,6 +49,7 @@ describe('RfbServer backpressure', () => {
     // The client keeps asking and the compositor keeps damaging, but nothing more is queued.
     for (let i = 0; i < 10; i++) {
       t.sink.data(updateRequest(true, 64, 32));
+      fillRect(frame, i, i, i + 2, i + 2, 0x010101 * (i + 1));
       server.damage([new Rect(i, i, i + 2, i + 2)]);
     }
     expect(t.writes.length).to.equal(handshakeWrites + 1);
@@ -60,7 +61,8 @@ describe('RfbServer backpressure', () => {
   });
 
   it('an incremental request without a resize or damage is answered by nothing', async () => {
-    server = await startServer(makeFrame(8, 8), { listenTcp: false });
+    const frame = makeFrame(8, 8);
+    server = await startServer(frame, { listenTcp: false });
     const t = new MemoryTransport();
     server.accept(t);
     t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
@@ -68,6 +70,7 @@ describe('RfbServer backpressure', () => {
     t.sink.data(updateRequest(true, 8, 8));
     t.drain();
     expect(t.writes.length).to.equal(5);
+    fillRect(frame, 1, 1, 2, 2, 0xabcdef);
     server.damage([new Rect(1, 1, 2, 2)]);
     expect(rectsOf(t.writes.at(-1)!)).to.deep.equal([[1, 1, 1, 1]]);
   });

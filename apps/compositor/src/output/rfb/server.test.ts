@@ -153,6 +153,7 @@ describe('RfbServer over TCP', () => {
       server.damage([new Rect(40, 0, 50, 10), new Rect(-5, -5, 0, 0)]);
       await barrier(server, client, session);
       expect(server.stats().updates).to.equal(1);
+      fillRect(frame, 38, 28, 40, 30, 0xabcdef);
       server.damage([new Rect(38, 28, 45, 35)]);
       const rects = await client.readUpdate();
       expect(rects.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([[38, 28, 2, 2]]);

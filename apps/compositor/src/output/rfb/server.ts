@@ -17,6 +17,7 @@ import {
   type SessionLimits,
   zeroCounters,
 } from './session.js';
+import { ShadowFrame } from './shadow.js';
 import { type ByteTransport, socketTransport, webSocketTransport } from './transport.js';
 
 export interface RfbOptions extends SessionLimits {
@@ -44,6 +45,12 @@ export interface RfbOptions extends SessionLimits {
   idleEvictMs: number;
   /** a refused, evicted or failed connection is dropped this long after its close even if the peer ignores it */
   closeGraceMs: number;
+  /**
+   * Damage is compared against the server's copy of the frame and only tiles that really changed
+   * reach the sessions, which encode from that copy (docs/rfb.md, "Damage refinement"). false:
+   * damage goes to the sessions as reported and they read the live frame.
+   */
+  refineDamage: boolean;
 }
 
 export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
@@ -59,6 +66,7 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   handshakeGraceMs: 2_000,
   idleEvictMs: 30_000,
   closeGraceMs: 2_000,
+  refineDamage: true,
   maxMessagesPerTurn: 128,
   // libvncserver's default cap is 50, wlroots' 20; the bounding box takes over above it.
   maxRectsPerUpdate: 32,
@@ -115,6 +123,10 @@ export class RfbServer implements Output, SessionHost {
   readonly events$ = new Subject<RfbServerEvent>();
   readonly limits: Readonly<SessionLimits>;
   private fb: FrameSource | undefined;
+  /** the frame as the sessions were last told about it, when `refineDamage` */
+  private readonly shadow: ShadowFrame | undefined;
+  /** damage went by while no session was there: the copy is retaken at the next connection */
+  private shadowStale = false;
   private readonly sessions = new Set<RfbSession>();
   private readonly retired: SessionCounters = zeroCounters();
   private readonly handshakeTimers = new Map<RfbSession, Subscription>();
@@ -131,12 +143,18 @@ export class RfbServer implements Output, SessionHost {
     @inject(SCHEDULER) readonly scheduler: SchedulerLike,
   ) {
     this.limits = options;
+    if (options.refineDamage) this.shadow = new ShadowFrame();
     if (options.listenTcp) checkBindAllowed(options.host, options.allowNonLoopback, 'the RFB server');
   }
 
   get frame(): FrameSource {
     check(this.fb !== undefined, 'ENODEV', 'no framebuffer attached');
     return this.fb;
+  }
+
+  get source(): FrameSource {
+    const fb = this.frame;
+    return this.shadow ?? fb;
   }
 
   get desktopName(): string {
@@ -153,6 +171,7 @@ export class RfbServer implements Output, SessionHost {
   attach(fb: FrameSource): void {
     checkFrame(fb);
     this.fb = fb;
+    this.shadow?.reset(fb);
   }
 
   async start(): Promise<void> {
@@ -191,6 +210,8 @@ export class RfbServer implements Output, SessionHost {
       this.refuse(transport, refusal, !room);
       return;
     }
+    if (this.shadowStale) this.shadow?.reset(this.frame);
+    this.shadowStale = false;
     const session = new RfbSession(this.nextId++, transport, this);
     this.sessions.add(session);
     this.handshakeTimers.set(
@@ -209,14 +230,29 @@ export class RfbServer implements Output, SessionHost {
   }
 
   damage(rects: Iterable<Rect>): void {
-    const { width, height } = this.frame;
+    const fb = this.frame;
+    const shadow = this.shadow;
+    // A frame swapped without its resize yet: taken whole, its damage passed on as is.
+    const whole = shadow !== undefined && !shadow.fits(fb);
+    if (whole) shadow.reset(fb);
+    if (this.sessions.size === 0) {
+      // Nobody to tell: no compare, the copy is retaken when a client connects.
+      this.shadowStale = shadow !== undefined;
+      return;
+    }
     for (const r of rects) {
-      const c = r.clipTo(width, height);
+      const c = r.clipTo(fb.width, fb.height);
       if (c.isEmpty()) continue;
-      for (const s of this.sessions) s.damage(c.x1, c.y1, c.x2, c.y2);
+      // Refined before it reaches any session: every session sees each change of the copy.
+      if (shadow === undefined || whole) this.damageSessions(c.x1, c.y1, c.x2, c.y2);
+      else shadow.refine(fb, c.x1, c.y1, c.x2, c.y2).forEachRect(this.damageSessions);
     }
     for (const s of this.sessions) s.flush();
   }
+
+  private readonly damageSessions = (x1: number, y1: number, x2: number, y2: number): void => {
+    for (const s of this.sessions) s.damage(x1, y1, x2, y2);
+  };
 
   /**
    * The compositor just moved pixels: the framebuffer block `src` now also sits with its top-left
@@ -233,6 +269,8 @@ export class RfbServer implements Output, SessionHost {
     );
     check(dst.clipTo(width, height).equals(dst), 'EINVAL', `copy destination ${dst} is outside the frame`);
     const op = { sx: src.x1, sy: src.y1, dx, dy, w: src.width, h: src.height };
+    if (this.shadow?.fits(this.frame)) this.shadow.copyRect(src, dx, dy);
+    else this.shadow?.reset(this.frame);
     for (const s of this.sessions) s.copyRect(op);
   }
 
@@ -244,6 +282,7 @@ export class RfbServer implements Output, SessionHost {
       'EINVAL',
       `resize to ${width}x${height} but the frame is ${fb.width}x${fb.height}`,
     );
+    this.shadow?.reset(fb);
     for (const s of this.sessions) s.resize();
   }
 

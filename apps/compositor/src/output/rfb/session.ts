@@ -42,7 +42,8 @@ export interface SessionLimits extends ParserLimits {
 
 /** What a session needs from its server. */
 export interface SessionHost {
-  readonly frame: FrameSource;
+  /** what updates are encoded from: the server's copy of the frame when it refines damage, else the frame */
+  readonly source: FrameSource;
   readonly desktopName: string;
   readonly limits: Readonly<SessionLimits>;
   /** turns and activity times (the injected scheduler) */
@@ -245,7 +246,7 @@ export class RfbSession implements ClientMessageHandler {
 
   clientInit(): void {
     // Every session is shared: the flag asks to disconnect others, which a compositor never does.
-    const { width, height } = this.host.frame;
+    const { width, height } = this.host.source;
     const name = Buffer.from(this.host.desktopName, 'utf8');
     const msg = Buffer.alloc(4 + PIXEL_FORMAT_BYTES + 4 + name.length);
     msg.writeUInt16BE(width, 0);
@@ -277,7 +278,7 @@ export class RfbSession implements ClientMessageHandler {
   updateRequest(incremental: boolean, x: number, y: number, w: number, h: number): void {
     // Answered at the end of the turn: any number of requests in one turn cost one update.
     if (!incremental) {
-      const r = new Rect(x, y, x + w, y + h).clipTo(this.host.frame.width, this.host.frame.height);
+      const r = new Rect(x, y, x + w, y + h).clipTo(this.host.source.width, this.host.source.height);
       this.dirty.addRect(r);
     }
     this.requested = true;
@@ -356,7 +357,7 @@ export class RfbSession implements ClientMessageHandler {
   }
 
   private damageAll(): void {
-    const { width, height } = this.host.frame;
+    const { width, height } = this.host.source;
     this.dirty.clear().addXyxy(0, 0, width, height);
   }
 
@@ -374,7 +375,7 @@ export class RfbSession implements ClientMessageHandler {
     if (parts === undefined) return;
     this.requested = false;
     const encoder = this.encoders.current();
-    const update = encodeUpdate(this.host.frame, this.converter, parts, this.spare, encoder);
+    const update = encodeUpdate(this.host.source, this.converter, parts, this.spare, encoder);
     if (encoder) this.counters[encoder.counter] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
@@ -384,7 +385,7 @@ export class RfbSession implements ClientMessageHandler {
     this.counters.rects += update.rects;
     this.counters.copyRects += parts.copies.length;
     this.counters.rawPixels += update.rawPixels;
-    const { width, height } = this.host.frame;
+    const { width, height } = this.host.source;
     this.counters.fullFrameBytes += FULL_FRAME_OVERHEAD + width * height * this.converter.bytesPerPixel;
     this.send(update.bytes, () => this.recycle(update.bytes));
   }
@@ -403,7 +404,7 @@ export class RfbSession implements ClientMessageHandler {
         return undefined;
       }
       this.resized = false;
-      const { width, height } = this.host.frame;
+      const { width, height } = this.host.source;
       // The resize goes alone; the full damage follows on the client's next request.
       return { desktopSize: { width, height }, copies: [] };
     }
