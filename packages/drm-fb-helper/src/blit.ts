@@ -1,7 +1,7 @@
 import { check } from '@fbemu/gem-shmem';
-import type { Rect } from './rect.js';
-import type { Region } from './region.js';
-import type { FbSurface } from './surface.js';
+import { checkRect, type Rect } from './rect.js';
+import { Region } from './region.js';
+import { checkSurface, type FbSurface } from './surface.js';
 
 /**
  * Below this many bytes a row is copied by a plain loop; above it by `TypedArray.set`, which
@@ -35,6 +35,8 @@ export class ShadowBlitter {
     readonly src: FbSurface,
     readonly dst: FbSurface,
   ) {
+    checkSurface(src, 'shadow');
+    checkSurface(dst, 'BO');
     const same =
       src.width === dst.width &&
       src.height === dst.height &&
@@ -49,11 +51,13 @@ export class ShadowBlitter {
   }
 
   blitRect(r: Rect): number {
+    checkRect(r, 'blit rect');
     return this.blit(r.x1, r.y1, r.x2, r.y2);
   }
 
   /** Every rect of a damage region. */
   blitRegion(region: Region): number {
+    check(region instanceof Region, 'EINVAL', 'blitRegion needs a Region');
     let bytes = 0;
     region.forEachRect((x1, y1, x2, y2) => {
       bytes += this.blit(x1, y1, x2, y2);

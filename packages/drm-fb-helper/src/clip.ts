@@ -1,6 +1,6 @@
-import { check, isCount, KernelError } from '@fbemu/gem-shmem';
+import { check, checkObject, isCount, KernelError } from '@fbemu/gem-shmem';
 import { Rect } from './rect.js';
-import type { Region } from './region.js';
+import { Region } from './region.js';
 
 /** Bits per pixel the clip math accepts (the fbdev depths DRM emulates). */
 export const CLIP_BPPS: readonly number[] = [8, 16, 24, 32];
@@ -26,6 +26,7 @@ export interface ClipGeometry {
 
 /** Validates and freezes a clip geometry (EINVAL on anything inconsistent). */
 export function clipGeometry(g: ClipGeometry): ClipGeometry {
+  checkObject(g, 'clip geometry');
   for (const k of ['lineLength', 'width', 'height', 'total'] as const) {
     check(Number.isSafeInteger(g[k]) && g[k] > 0, 'EINVAL', `${k} must be a positive integer, got ${g[k]}`);
   }
@@ -70,6 +71,7 @@ export function memoryRangeToClip(g: ClipGeometry, off: number, len: number): Re
  * so a run never costs more than two rects of the region's cap.
  */
 export function memoryRangeToClips(g: ClipGeometry, off: number, len: number, out: Region): void {
+  check(out instanceof Region, 'EINVAL', 'memoryRangeToClips needs a Region');
   const band = memoryRangeToClip(g, off, len);
   if (band.height !== 2 || band.x1 !== 0) {
     out.addRect(band);

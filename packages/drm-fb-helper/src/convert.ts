@@ -1,7 +1,7 @@
 import { isCount, KernelError } from '@fbemu/gem-shmem';
 import { type PixelFormat, readRaw } from './format.js';
-import type { Rect } from './rect.js';
-import type { FbSurface } from './surface.js';
+import { checkRect, type Rect } from './rect.js';
+import { checkSurface, type FbSurface } from './surface.js';
 
 /**
  * Row conversions out of a framebuffer format, for sinks:
@@ -101,12 +101,19 @@ function checkTarget(dstLength: number, stride: number, unit: number, dx: number
 function place(
   src: FbSurface,
   rect: Rect,
-  dstLength: number,
+  dst: Uint8Array | Uint32Array,
+  Dst: typeof Uint8Array | typeof Uint32Array,
   dstStride: number,
   unit: number,
-  dx: number,
-  dy: number,
+  tx: number | undefined,
+  ty: number | undefined,
 ): { r: Rect; ox: number; oy: number } {
+  checkSurface(src, 'conversion source');
+  checkRect(rect, 'conversion rect');
+  if (!(dst instanceof Dst)) throw new KernelError('EINVAL', `conversion target must be a ${Dst.name}`);
+  const dstLength = dst.length;
+  const dx = tx ?? rect.x1;
+  const dy = ty ?? rect.y1;
   const r = rect.intersect(src.bounds);
   const ox = dx + (r.x1 - rect.x1);
   const oy = dy + (r.y1 - rect.y1);
@@ -124,10 +131,10 @@ export function convertRectToRgba8888(
   rect: Rect,
   dst: Uint8Array,
   dstStride: number,
-  dx = rect.x1,
-  dy = rect.y1,
+  dx?: number,
+  dy?: number,
 ): Rect {
-  const { r, ox, oy } = place(src, rect, dst.length, dstStride, 4, dx, dy);
+  const { r, ox, oy } = place(src, rect, dst, Uint8Array, dstStride, 4, dx, dy);
   for (let y = r.y1; y < r.y2; y++) {
     rowToRgba8888(
       src.format,
@@ -150,10 +157,10 @@ export function convertRectToXrgb8888(
   rect: Rect,
   dst: Uint32Array,
   dstStride: number,
-  dx = rect.x1,
-  dy = rect.y1,
+  dx?: number,
+  dy?: number,
 ): Rect {
-  const { r, ox, oy } = place(src, rect, dst.length, dstStride, 1, dx, dy);
+  const { r, ox, oy } = place(src, rect, dst, Uint32Array, dstStride, 1, dx, dy);
   const alpha = src.format.hasAlpha ? 0 : 0xff000000;
   const lut = src.u16 ? lut16(src.format) : undefined;
   for (let y = r.y1; y < r.y2; y++) {

@@ -1,6 +1,7 @@
+import { check, checkBoolean, checkObject, checkOptional } from '@fbemu/gem-shmem';
 import { Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import type { ClipMode } from './pageref-damage.js';
-import type { Rect } from './rect.js';
+import { checkRect, type Rect } from './rect.js';
 import { DEFAULT_MAX_RECTS, Region } from './region.js';
 
 /** One completed damage run, as sinks see it. */
@@ -43,6 +44,28 @@ export interface DamageStats {
   failures: number;
 }
 
+const isFunction = (f: unknown) => typeof f === 'function';
+
+/** The constructor's arguments: EINVAL for null, `{}`, a missing hook or an unknown mode. */
+function checkWorkerArgs(
+  scheduler: SchedulerLike,
+  hooks: DamageWorkerHooks,
+  options: DamageWorkerOptions,
+): void {
+  checkObject(scheduler, 'scheduler');
+  check(
+    isFunction(scheduler.schedule) && isFunction(scheduler.now),
+    'EINVAL',
+    'scheduler is not a SchedulerLike',
+  );
+  checkObject(hooks, 'damage worker hooks');
+  check(isFunction(hooks.viewport), 'EINVAL', 'hooks.viewport must be a function');
+  checkOptional(hooks.blit, isFunction, 'hooks.blit');
+  checkOptional(hooks.dirty, isFunction, 'hooks.dirty');
+  checkObject(options, 'damage worker options');
+  check(options.mode === 'bbox' || options.mode === 'region', 'EINVAL', `mode must be 'bbox' or 'region'`);
+}
+
 /**
  * The damage accumulator and worker (`helper->damage_clip` + `drm_fb_helper_damage_work`).
  * Damage from every source unions into `pending` (framebuffer coordinates); the first damage
@@ -75,6 +98,7 @@ export class DamageWorker {
     private readonly hooks: DamageWorkerHooks,
     options: DamageWorkerOptions,
   ) {
+    checkWorkerArgs(scheduler, hooks, options);
     const cap = options.mode === 'bbox' ? 1 : (options.maxRects ?? DEFAULT_MAX_RECTS);
     this.pending = new Region(cap);
     this.working = new Region(cap);
@@ -95,14 +119,15 @@ export class DamageWorker {
 
   /** `drm_fb_helper_damage`: union `rect` (framebuffer coordinates) into the pending clip. */
   addRect(rect: Rect): void {
+    checkRect(rect, 'damage rect');
     if (rect.isEmpty()) return;
     this.pending.addRect(rect);
     this.kick();
   }
 
   addRegion(region: Region): void {
+    this.pending.union(region); // checks that `region` is a Region
     if (region.isEmpty()) return;
-    this.pending.union(region);
     this.kick();
   }
 
@@ -115,6 +140,7 @@ export class DamageWorker {
 
   /** fb_set_suspend: while suspended runs leave the pending clip alone; resuming schedules it. */
   setSuspended(suspended: boolean): void {
+    checkBoolean(suspended, 'suspended');
     this.suspended = suspended;
     if (!suspended && this.hasPending) this.kick();
   }

@@ -14,7 +14,7 @@ import {
   imageblit,
 } from './fb-ops.js';
 import { type ClipMode, PagerefDamage } from './pageref-damage.js';
-import { Rect } from './rect.js';
+import { checkRect, Rect } from './rect.js';
 import { Region } from './region.js';
 import type { FbSurface } from './surface.js';
 
@@ -121,6 +121,7 @@ export class DrmFbHelper {
 
   /** `drm_fb_helper_damage_area` for a rect in framebuffer coordinates. */
   damageRect(rect: Rect): void {
+    checkRect(rect, 'damage rect');
     this.worker.addRect(rect.clipTo(this.geometry.width, this.geometry.height));
   }
 

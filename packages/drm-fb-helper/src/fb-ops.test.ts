@@ -80,6 +80,36 @@ describe('fb_ops drawing', () => {
     );
   });
 
+  it('copyarea copies overlapping areas in the safe order: down, up, right and left', () => {
+    // every pixel distinct, so reading an already overwritten source shows as a wrong value
+    const make = () => {
+      const s = new FbSurface(new Uint8Array(8 * 6 * 4), 8, 6, 32, XRGB8888);
+      for (let i = 0; i < 48; i++) s.u32![i] = 1000 + i;
+      return s;
+    };
+    const cases = [
+      { what: 'down by one row', op: { sx: 0, sy: 0, dx: 0, dy: 1, width: 8, height: 5 } },
+      { what: 'down by two rows', op: { sx: 1, sy: 1, dx: 1, dy: 3, width: 6, height: 3 } },
+      { what: 'up by one row', op: { sx: 0, sy: 1, dx: 0, dy: 0, width: 8, height: 5 } },
+      { what: 'up by two rows', op: { sx: 2, sy: 3, dx: 2, dy: 1, width: 5, height: 3 } },
+      { what: 'right within rows', op: { sx: 0, sy: 0, dx: 1, dy: 0, width: 7, height: 6 } },
+      { what: 'left within rows', op: { sx: 3, sy: 2, dx: 1, dy: 2, width: 5, height: 2 } },
+      { what: 'down and right', op: { sx: 0, sy: 0, dx: 2, dy: 1, width: 6, height: 5 } },
+    ];
+    for (const { what, op } of cases) {
+      const s = make();
+      const old = s.u32!.slice();
+      copyarea(s, op);
+      for (let y = 0; y < 6; y++) {
+        for (let x = 0; x < 8; x++) {
+          const inDst = x >= op.dx && x < op.dx + op.width && y >= op.dy && y < op.dy + op.height;
+          const want = inDst ? old[(op.sy + y - op.dy) * 8 + op.sx + x - op.dx] : old[y * 8 + x];
+          expect(s.u32![y * 8 + x], `${what}: pixel (${x},${y})`).to.equal(want);
+        }
+      }
+    }
+  });
+
   it('imageblit expands a 1-bpp glyph MSB first with fg/bg, clipped', () => {
     fc.assert(
       fc.property(arbSurfaceSpec, arbArea, fc.integer(), (spec, a, seed) => {

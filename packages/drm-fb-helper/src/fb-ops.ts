@@ -1,8 +1,8 @@
-import { check, checkCount, isCount, KernelError } from '@fbemu/gem-shmem';
+import { check, checkCount, checkObject, isCount, KernelError } from '@fbemu/gem-shmem';
 import { copyBytes } from './blit.js';
 import { writeRaw } from './format.js';
 import { Rect } from './rect.js';
-import type { FbSurface } from './surface.js';
+import { checkSurface, type FbSurface } from './surface.js';
 
 /**
  * fb_ops drawing (the `sys_fillrect` / `sys_copyarea` / `sys_imageblit` family fbcon uses) on a
@@ -53,8 +53,18 @@ export interface FbImage {
   data: Uint8Array;
 }
 
-/** Validates dx/dy/width/height (EINVAL); messages are built only on failure (fbcon calls this per glyph). */
-function checkArea(op: { dx: number; dy: number; width: number; height: number }, what: string): Rect {
+/**
+ * The entry check of every fb_op: a surface, an argument struct (not null, not a primitive) and
+ * dx/dy/width/height as non-negative integers (EINVAL); messages are built only on failure
+ * (fbcon calls this per glyph). Returns the requested rect (its int32 range is `Rect`'s check).
+ */
+function checkArea(
+  s: FbSurface,
+  op: { dx: number; dy: number; width: number; height: number },
+  what: string,
+): Rect {
+  checkSurface(s, `${what} surface`);
+  checkObject(op, what);
   if (!(isCount(op.dx) && isCount(op.dy) && isCount(op.width) && isCount(op.height))) {
     throw new KernelError('EINVAL', `${what}: dx, dy, width, height must be non-negative integers`);
   }
@@ -73,7 +83,7 @@ function replicate(bytes: Uint8Array, o: number, cpp: number, len: number): void
 }
 
 export function fillrect(s: FbSurface, op: FbFillrect): Rect {
-  const r = checkArea(op, 'fillrect').intersect(s.bounds);
+  const r = checkArea(s, op, 'fillrect').intersect(s.bounds);
   const color = checkPixel(s, op.color, 'fillrect.color');
   const rop = op.rop ?? ROP_COPY;
   if (rop !== ROP_COPY && rop !== ROP_XOR) throw new KernelError('EINVAL', `fillrect.rop ${rop}`);
@@ -110,7 +120,7 @@ function xorRect(s: FbSurface, r: Rect, color: number): void {
 }
 
 export function copyarea(s: FbSurface, op: FbCopyarea): Rect {
-  checkArea(op, 'copyarea');
+  checkArea(s, op, 'copyarea');
   if (!(isCount(op.sx) && isCount(op.sy)))
     throw new KernelError('EINVAL', 'copyarea: sx, sy must be non-negative integers');
   // clip so that both the source and the destination stay inside the surface
@@ -129,7 +139,7 @@ export function copyarea(s: FbSurface, op: FbCopyarea): Rect {
 }
 
 export function imageblit(s: FbSurface, image: FbImage): Rect {
-  const req = checkArea(image, 'imageblit');
+  const req = checkArea(s, image, 'imageblit');
   const mono = image.depth === 1;
   const srcPitch = mono ? Math.ceil(image.width / 8) : image.width * s.cpp;
   const ok =
@@ -212,6 +222,7 @@ function copyPixels(s: FbSurface, r: Rect, image: FbImage, srcPitch: number): vo
  * errno table has no EFBIG yet.
  */
 export function fbWrite(screen: Uint8Array, total: number, pos: number, data: Uint8Array): number {
+  check(screen instanceof Uint8Array, 'EINVAL', 'write screen must be a Uint8Array');
   checkCount(pos, 'write position');
   check(data instanceof Uint8Array, 'EINVAL', 'write data must be a Uint8Array');
   check(

@@ -42,6 +42,12 @@ export class PagerefDamage {
 
   /** Adds the damage of one batch to `out` in `mode`. Offsets past `total` are ignored. */
   damage(pagerefs: readonly PagerefOffset[], sorted: boolean, mode: ClipMode, out: Region): void {
+    check(
+      Array.isArray(pagerefs) && out instanceof Region,
+      'EINVAL',
+      'damage needs a pageref array and a Region',
+    );
+    check(mode === 'bbox' || mode === 'region', 'EINVAL', `clip mode ${String(mode)}`);
     if (mode === 'bbox') {
       this.bbox(pagerefs, out);
       return;

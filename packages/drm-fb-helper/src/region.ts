@@ -1,5 +1,5 @@
-import { check } from '@fbemu/gem-shmem';
-import { Rect } from './rect.js';
+import { check, KernelError } from '@fbemu/gem-shmem';
+import { COORD_MAX, COORD_MIN, checkCoords, checkRect, isCoord, Rect } from './rect.js';
 import { bandEnd, RectBuffer, unionBands } from './region-bands.js';
 
 /** wlroots uses 20 (`WLR_DAMAGE_RING_MAX_RECTS`); above the cap a region becomes its bounding box. */
@@ -32,6 +32,11 @@ export class Region {
   }
 
   static fromRects(rects: Iterable<Rect>, maxRects?: number): Region {
+    check(
+      typeof (rects as Partial<Iterable<Rect>> | null)?.[Symbol.iterator] === 'function',
+      'EINVAL',
+      'fromRects needs an iterable of rects',
+    );
     const r = new Region(maxRects);
     for (const rect of rects) r.addRect(rect);
     return r;
@@ -72,11 +77,17 @@ export class Region {
   }
 
   addRect(r: Rect): this {
+    checkRect(r, 'addRect operand');
     return this.addXyxy(r.x1, r.y1, r.x2, r.y2);
   }
 
-  /** Union with `[x1, x2) × [y1, y2)` without building a `Rect` (the accumulator's hot path). */
+  /**
+   * Union with `[x1, x2) × [y1, y2)` without building a `Rect` (the accumulator's hot path).
+   * EINVAL (region unchanged) unless all four are int32: the storage is an `Int32Array`, which
+   * would silently wrap or truncate anything else.
+   */
   addXyxy(x1: number, y1: number, x2: number, y2: number): this {
+    checkCoords(x1, y1, x2, y2, 'region rect');
     if (x1 >= x2 || y1 >= y2) return this;
     if (this.isEmpty() || (x1 <= this.ex1 && y1 <= this.ey1 && x2 >= this.ex2 && y2 >= this.ey2)) {
       return this.setRect(x1, y1, x2, y2);
@@ -91,6 +102,7 @@ export class Region {
   }
 
   union(o: Region): this {
+    checkRegion(o);
     if (o.isEmpty() || o === this) return this;
     if (this.isEmpty()) return this.copyFrom(o);
     return this.unionWith(o.cur.data, o.cur.n, o.ex1, o.ey1, o.ex2, o.ey2);
@@ -98,6 +110,7 @@ export class Region {
 
   /** Keeps only what lies inside `r`. */
   intersectRect(r: Rect): this {
+    checkRect(r, 'intersectRect operand');
     if (this.isEmpty()) return this;
     if (r.isEmpty()) return this.clear();
     const out = this.spare;
@@ -116,8 +129,20 @@ export class Region {
     return this;
   }
 
-  /** Moves every rect by (dx, dy); banding is preserved. */
+  /**
+   * Moves every rect by (dx, dy); banding is preserved. EINVAL (region unchanged) unless dx, dy
+   * are int32 and every moved coordinate stays int32.
+   */
   translate(dx: number, dy: number): this {
+    const inRange =
+      this.isEmpty() ||
+      (this.ex1 + dx >= COORD_MIN &&
+        this.ey1 + dy >= COORD_MIN &&
+        this.ex2 + dx <= COORD_MAX &&
+        this.ey2 + dy <= COORD_MAX);
+    if (!(isCoord(dx) && isCoord(dy) && inRange)) {
+      throw new KernelError('EINVAL', `translate by (${dx},${dy}) needs int32 offsets and results`);
+    }
     const d = this.cur.data;
     for (let i = 0; i < this.cur.n * 4; i += 4) {
       d[i] += dx;
@@ -135,6 +160,7 @@ export class Region {
   }
 
   copyFrom(o: Region): this {
+    checkRegion(o);
     if (o === this) return this;
     this.cur.reset();
     const d = o.cur.data;
@@ -177,6 +203,7 @@ export class Region {
 
   /** Every pixel of `r` is covered. */
   containsRect(r: Rect): boolean {
+    checkRect(r, 'containsRect operand');
     if (r.isEmpty()) return true;
     const probe = new Region(Number.MAX_SAFE_INTEGER).addRect(r);
     return probe.union(this).area() === this.area();
@@ -184,6 +211,7 @@ export class Region {
 
   /** Same pixels (banded regions are canonical, so the rect lists compare directly). */
   equals(o: Region): boolean {
+    checkRegion(o);
     if (this.cur.n !== o.cur.n) return false;
     const a = this.cur.data;
     const b = o.cur.data;
@@ -302,4 +330,8 @@ export class Region {
     this.cur = this.spare;
     this.spare = t;
   }
+}
+
+function checkRegion(o: unknown): asserts o is Region {
+  check(o instanceof Region, 'EINVAL', `operand must be a Region, got ${String(o)}`);
 }

@@ -1,8 +1,13 @@
 import { check } from '@fbemu/gem-shmem';
-import type { PixelFormat } from './format.js';
+import { PIXEL_FORMATS, type PixelFormat } from './format.js';
 import { Rect } from './rect.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** EINVAL unless `s` is an `FbSurface`: every drawing and conversion entry point starts here. */
+export function checkSurface(s: unknown, what: string): asserts s is FbSurface {
+  check(s instanceof FbSurface, 'EINVAL', `${what} must be an FbSurface`);
+}
 
 /**
  * A linear framebuffer in memory: `height` rows of `pitch` bytes (`line_length`, which may exceed
@@ -22,6 +27,8 @@ export class FbSurface {
     readonly pitch: number,
     readonly format: PixelFormat,
   ) {
+    check(bytes instanceof Uint8Array, 'EINVAL', 'surface bytes must be a Uint8Array');
+    check(PIXEL_FORMATS.includes(format), 'EINVAL', `surface format must be one of the pixel formats`);
     for (const [n, what] of [
       [width, 'width'],
       [height, 'height'],

@@ -1,5 +1,5 @@
-import { check } from '@fbemu/gem-shmem';
 import { readU16be } from './byte-writer.js';
+import { checkPanelSize, checkSend } from './checks.js';
 import { COLMOD_RGB565, forEachDbiRecord, MipiDcs } from './dbi-stream.js';
 import type { ByteTransport, SendDone } from './tokens.js';
 
@@ -38,8 +38,7 @@ export class DcsPanel implements ByteTransport {
     readonly width: number,
     readonly height: number,
   ) {
-    check(Number.isSafeInteger(width) && width > 0 && width <= 0xffff, 'EINVAL', `panel width ${width}`);
-    check(Number.isSafeInteger(height) && height > 0 && height <= 0xffff, 'EINVAL', `panel height ${height}`);
+    checkPanelSize(width, height);
     this.gram = new Uint16Array(width * height);
     this.xe = width - 1;
     this.ye = height - 1;
@@ -56,6 +55,7 @@ export class DcsPanel implements ByteTransport {
   }
 
   send(bytes: Uint8Array, done: SendDone): void {
+    checkSend(bytes, done);
     const err = forEachDbiRecord(bytes, (cmd, data) => this.command(cmd, data));
     if (err !== undefined) this.stats.errors++;
     done();

@@ -1,5 +1,7 @@
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { KernelError } from '@fbemu/gem-shmem';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { checkDriverArgs } from './checks.js';
 import type { DirtyPages } from './dirty-pages.js';
 import { type FbView, fbView } from './fb-view.js';
 import type { DriverStats, PumpOptions, SendDone } from './tokens.js';
@@ -16,6 +18,7 @@ export abstract class DefioDriver implements UpdateSink {
   private readonly subscription: Subscription;
 
   constructor(fb: FbDeferredIoApi, scheduler: SchedulerLike, pacing: PumpOptions) {
+    checkDriverArgs(fb, scheduler);
     this.view = fbView(fb);
     this.pump = new UpdatePump(this, this.view.pageSize, this.view.smemLen, scheduler, pacing);
     this.subscription = fb.pagerefs$.subscribe(this.pump.enqueue);
@@ -34,6 +37,16 @@ export abstract class DefioDriver implements UpdateSink {
 
   get lastError(): Error | undefined {
     return this.pump.lastError;
+  }
+
+  /** An EIO per update given up on after its retries (see `UpdatePump`). */
+  get errors$(): Observable<KernelError> {
+    return this.pump.errors$;
+  }
+
+  /** Gave up retrying; the damage waits for the next batch or `refreshAll`. */
+  get stalled(): boolean {
+    return this.pump.stalled;
   }
 
   /** Sends the whole framebuffer (after plug-in, or to resync a device that lost its memory). */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DmaDriver } from './dma.js';
-import { DmaEngine } from './dma-engine.js';
+import { DMA_MAX_DESCRIPTORS, DmaEngine } from './dma-engine.js';
+import { SG_CTRL_LAST, SG_DESC_WORDS } from './sg-list.js';
 import { lcg, rig, scatterWrites } from './test-support.js';
 import type { SendDone } from './tokens.js';
 
@@ -68,5 +69,70 @@ describe('DmaDriver end to end (FbMapping → defio → SG list → DMA engine �
     }
     expect(driver.stats.failures).to.be.greaterThan(0);
     expect(Buffer.compare(vram, r.surface.bytes)).to.equal(0);
+  });
+
+  it('delivers a fully dirty 32 MiB framebuffer in 4 KiB segments: 8192 descriptors, in lists the engine takes', () => {
+    const r = rig(32, 4096, 2048);
+    const vram = new Uint8Array(r.fb.info.fix.smemLen);
+    const engine = new DmaEngine(r.surface.bytes, vram);
+    const driver = new DmaDriver(r.fb, r.sched, { engine, maxSegmentBytes: 4096 });
+    r.map.fill(0, r.fb.info.fix.smemLen, 0x3c);
+    r.sched.maxFrames = 10_000; // a retry loop ends here instead of hanging the test
+    r.sched.flush();
+    expect([driver.stats.updates, driver.stats.failures]).to.deep.equal([1, 0]);
+    const lists = Math.ceil(8192 / DMA_MAX_DESCRIPTORS);
+    expect([engine.stats.lists, engine.stats.segments, engine.stats.rejected]).to.deep.equal([
+      lists,
+      8192,
+      0,
+    ]);
+    expect(Buffer.compare(vram, r.surface.bytes)).to.equal(0);
+  });
+
+  it('chunks: each list the engine sees holds at most maxDescriptors and ends with its only LAST', () => {
+    const r = rig(32, W, H);
+    const seen: number[][] = [];
+    const engine = {
+      execute(table: Uint32Array, count: number, done: SendDone) {
+        const flags = [];
+        for (let i = 0; i < count; i++) flags.push(table[i * SG_DESC_WORDS + 3]! & SG_CTRL_LAST);
+        seen.push(flags);
+        done();
+      },
+    };
+    const driver = new DmaDriver(r.fb, r.sched, { engine, maxSegmentBytes: 4096, maxDescriptors: 2 });
+    for (const page of [0, 1, 2, 3, 4]) r.map.setUint8(page * 4096, 1);
+    r.sched.flush();
+    expect(seen).to.deep.equal([[0, 1], [0, 1], [1]]);
+    expect(driver.idle).to.equal(true);
+  });
+
+  it('an engine that refuses every list is retried maxRetries times, then the driver stalls with one EIO', () => {
+    const r = rig(32, W, H);
+    let attempts = 0;
+    const engine = {
+      execute(_t: Uint32Array, _n: number, done: SendDone) {
+        attempts++;
+        done(new Error('descriptor format not supported'));
+      },
+    };
+    const driver = new DmaDriver(r.fb, r.sched, { engine, retryMs: 10, maxRetries: 3 });
+    const errors: Error[] = [];
+    driver.errors$.subscribe((e) => errors.push(e));
+    r.map.setUint8(0, 1);
+    r.sched.maxFrames = 100_000; // an endless retry loop stops here instead of hanging the test
+    r.sched.flush();
+    expect(attempts).to.equal(4);
+    expect(driver.stalled).to.equal(true);
+    expect(errors.map((e) => (e as { code?: string }).code)).to.deep.equal(['EIO']);
+    expect((errors[0].cause as Error).message).to.equal('descriptor format not supported');
+    expect(driver.lastError).to.equal(errors[0]);
+    expect([driver.stats.failures, driver.stats.gaveUp, driver.stats.updates]).to.deep.equal([4, 1, 0]);
+    expect(r.sched.actions).to.have.length(0); // nothing left scheduled
+    // new damage starts over with a fresh budget, the old page included
+    r.map.setUint8(4096, 1);
+    r.sched.flush();
+    expect(attempts).to.equal(8);
+    expect(driver.stats.gaveUp).to.equal(2);
   });
 });

@@ -69,13 +69,23 @@ describe('EinkPanel (e-paper controller model)', () => {
     }
   });
 
-  it('never throws on random bytes', () => {
+  it('answers random bytes exactly once; the display changes only through a completed refresh', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        const { sched, panel } = setup();
-        panel.send(bytes, () => {});
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, withRefresh) => {
+        const { sched, panel, results, send } = setup();
+        send([...bytes, ...(withRefresh ? refresh(false) : [])]);
         sched.flush();
-        expect(panel.display.length).to.equal(32);
+        expect(results).to.have.length(1);
+        const err = results[0].err as { code?: string } | undefined;
+        const refreshed = panel.stats.partialRefreshes + panel.stats.fullRefreshes;
+        if (err) {
+          expect(err.code).to.equal('EIO');
+          expect(panel.stats.errors).to.equal(1);
+          expect(refreshed).to.equal(0);
+        }
+        if (refreshed === 0) expect(panel.display.every((v) => v === 255)).to.equal(true);
+        else expect(panel.display).to.deep.equal(panel.image);
+        expect(panel.isBusy).to.equal(false);
       }),
       { numRuns: 300 },
     );

@@ -1,6 +1,7 @@
-import { check, KernelError } from '@fbemu/gem-shmem';
+import { checkObject, KernelError } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import { readU16le } from './byte-writer.js';
+import { checkPanelSize, checkSend } from './checks.js';
 import { EINK_LOAD_HEADER, EINK_REFRESH_LENGTH, EinkOp, type RefreshMode } from './eink-protocol.js';
 import { expandGrey, GREY_BITS, type GreyBits, greyStride, unpackGreyLevel } from './grey.js';
 import type { ByteTransport, SendDone } from './tokens.js';
@@ -50,8 +51,9 @@ export class EinkPanel implements ByteTransport {
     private readonly scheduler: SchedulerLike,
     readonly timings: EinkTimings = DEFAULT_EINK_TIMINGS,
   ) {
-    check(Number.isSafeInteger(width) && width > 0 && width <= 0xffff, 'EINVAL', `panel width ${width}`);
-    check(Number.isSafeInteger(height) && height > 0 && height <= 0xffff, 'EINVAL', `panel height ${height}`);
+    checkPanelSize(width, height);
+    checkObject(scheduler, 'scheduler');
+    checkObject(timings, 'e-ink timings');
     this.image = new Uint8Array(width * height).fill(255);
     this.display = new Uint8Array(width * height).fill(255);
   }
@@ -62,6 +64,7 @@ export class EinkPanel implements ByteTransport {
   }
 
   send(bytes: Uint8Array, done: SendDone): void {
+    checkSend(bytes, done);
     if (this.busy) {
       this.stats.busyRejects++;
       done(new KernelError('EBUSY', 'e-paper controller busy with a waveform'));

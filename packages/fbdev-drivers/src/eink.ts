@@ -1,8 +1,9 @@
 import { Rect, Region } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
-import { check } from '@fbemu/gem-shmem';
+import { check, optionsOf } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import { ByteWriter } from './byte-writer.js';
+import { checkTransport } from './checks.js';
 import { DefioDriver } from './defio-driver.js';
 import { DirtyPages } from './dirty-pages.js';
 import { encodeEinkArea } from './eink-encoder.js';
@@ -44,13 +45,15 @@ export class EinkDriver extends DefioDriver {
     fb: FbDeferredIoApi,
     private readonly transport: ByteTransport,
     scheduler: SchedulerLike,
-    options: EinkOptions = {},
+    einkOptions?: EinkOptions,
   ) {
+    const options = optionsOf(einkOptions, 'e-ink options');
+    checkTransport(transport);
     const bits = options.bits ?? 4;
     checkGreyBits(bits);
     const fullEvery = options.fullEvery ?? 10;
     check(Number.isSafeInteger(fullEvery) && fullEvery >= 0, 'EINVAL', `fullEvery ${fullEvery}`);
-    super(fb, scheduler, { retryMs: options.retryMs });
+    super(fb, scheduler, { retryMs: options.retryMs, maxRetries: options.maxRetries });
     this.bits = bits;
     this.fullEvery = fullEvery;
     const { bytes, pageSize, smemLen, surface } = this.view;

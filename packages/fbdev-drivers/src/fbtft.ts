@@ -1,8 +1,9 @@
 import { Rect, Region } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
-import { check } from '@fbemu/gem-shmem';
+import { check, checkOptional, optionsOf } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import { ByteWriter } from './byte-writer.js';
+import { checkTransport } from './checks.js';
 import { encodeDcsInit, encodeDcsRect } from './dcs-encoder.js';
 import { DefioDriver } from './defio-driver.js';
 import type { DirtyPages } from './dirty-pages.js';
@@ -30,13 +31,20 @@ export class FbtftDriver extends DefioDriver {
     fb: FbDeferredIoApi,
     private readonly transport: ByteTransport,
     scheduler: SchedulerLike,
-    options: FbtftOptions = {},
+    fbtftOptions?: FbtftOptions,
   ) {
+    const options = optionsOf(fbtftOptions, 'fbtft options');
+    checkTransport(transport);
+    checkOptional(options.fullRefresh, (m) => m === 'never' || m === 'always', 'fullRefresh');
     const fps = options.fps ?? FBTFT_DEFAULT_FPS;
     check(Number.isFinite(fps) && fps > 0, 'EINVAL', `fps ${fps}`);
     const windows = options.windows ?? 1;
     check(Number.isSafeInteger(windows) && windows >= 1, 'EINVAL', `windows ${windows}`);
-    super(fb, scheduler, { minIntervalMs: 1000 / fps, retryMs: options.retryMs });
+    super(fb, scheduler, {
+      minIntervalMs: 1000 / fps,
+      retryMs: options.retryMs,
+      maxRetries: options.maxRetries,
+    });
     this.row = new Uint16Array(this.view.surface.width);
     this.region = new Region(windows);
     this.full = options.fullRefresh === 'always';

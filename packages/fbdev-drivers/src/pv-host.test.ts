@@ -53,6 +53,17 @@ describe('PV ring + host (xen-fbfront / hyperv_fb model)', () => {
     expect(shown(host, 15, 7)).to.equal(expected(15, 7));
   });
 
+  it('clamps a rect whose x + width leaves int32 instead of throwing out of the host loop', () => {
+    const ring = createPvRing(8);
+    const host = new PvHost(ring, guest());
+    const prod = new PvRingProducer(ring);
+    prod.pushUpdate(14, 6, 2 ** 31 - 1, 2 ** 31 - 1);
+    expect(() => host.notify()).to.not.throw();
+    expect([host.stats.pixels, host.stats.badEvents]).to.deep.equal([4, 0]);
+    expect(shown(host, 15, 7)).to.equal(expected(15, 7));
+    expect(shown(host, 13, 7)).to.equal(0);
+  });
+
   it('resyncs on a prod more than a ring ahead (full redraw) and bounds the work per pass', () => {
     const ring = createPvRing(8);
     const words = new Int32Array(ring);

@@ -1,5 +1,5 @@
-import { convertRectToXrgb8888, type FbSurface, Rect } from '@fbemu/drm-fb-helper';
-import { check } from '@fbemu/gem-shmem';
+import { checkSurface, convertRectToXrgb8888, type FbSurface, Rect } from '@fbemu/drm-fb-helper';
+import { check, isCount } from '@fbemu/gem-shmem';
 import { PV_EVENT_WORDS, PV_RING_HEADER_WORDS, PV_TYPE_UPDATE, pvRingSlots } from './pv-ring.js';
 
 export interface PvHostStats {
@@ -34,9 +34,11 @@ export class PvHost {
     private readonly guest: FbSurface,
     readonly maxEventsPerPass = PV_HOST_EVENTS_PER_PASS,
   ) {
-    this.words = new Int32Array(ring);
+    checkSurface(guest, 'PV guest framebuffer');
+    check(isCount(maxEventsPerPass) && maxEventsPerPass > 0, 'EINVAL', 'maxEventsPerPass');
     this.slots = pvRingSlots(ring);
     check(Number.isInteger(this.slots) && this.slots >= 2, 'EINVAL', 'not a PV ring');
+    this.words = new Int32Array(ring);
     this.cons = Atomics.load(this.words, 1) >>> 0;
     this.display = new Uint32Array(guest.width * guest.height);
   }
@@ -69,10 +71,10 @@ export class PvHost {
     const y = w[base + 2];
     const width = w[base + 3];
     const height = w[base + 4];
-    const bad = type !== PV_TYPE_UPDATE || width <= 0 || height <= 0 || x < 0 || y < 0;
-    const rect = bad
-      ? Rect.EMPTY
-      : new Rect(x, y, x + width, y + height).clipTo(this.guest.width, this.guest.height);
+    const { width: gw, height: gh } = this.guest;
+    // clamp on plain numbers: x + width of two int32 guest words may leave the int32 a Rect holds
+    const bad = type !== PV_TYPE_UPDATE || width <= 0 || height <= 0 || x < 0 || y < 0 || x >= gw || y >= gh;
+    const rect = bad ? Rect.EMPTY : new Rect(x, y, Math.min(x + width, gw), Math.min(y + height, gh));
     if (rect.isEmpty()) {
       this.stats.badEvents++;
       this.update(this.guest.bounds);

@@ -1,4 +1,5 @@
 import { check } from '@fbemu/gem-shmem';
+import { checkShared } from './checks.js';
 
 /**
  * The para-virtual framebuffer's out ring (xen-fbfront's `xenfb_page` out_cons/out_prod + event
@@ -22,6 +23,7 @@ export function createPvRing(slots = 64): SharedArrayBuffer {
 
 /** Number of event slots of a ring buffer (from its size; the host never reads it from the ring). */
 export function pvRingSlots(ring: SharedArrayBuffer): number {
+  checkShared(ring, 'PV ring');
   return (ring.byteLength / 4 - PV_RING_HEADER_WORDS) / PV_EVENT_WORDS;
 }
 

@@ -1,6 +1,7 @@
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
-import { KernelError } from '@fbemu/gem-shmem';
+import { check, checkObject, KernelError } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
+import { checkShared } from './checks.js';
 import { DefioDriver } from './defio-driver.js';
 import type { DirtyPages } from './dirty-pages.js';
 import { dirtyBounds } from './fb-view.js';
@@ -18,7 +19,14 @@ export class PvDriver extends DefioDriver {
   private readonly notify: () => void;
 
   constructor(fb: FbDeferredIoApi, scheduler: SchedulerLike, options: PvOptions) {
-    super(fb, scheduler, { retryMs: options.retryMs, minIntervalMs: options.minIntervalMs });
+    checkObject(options, 'PV options');
+    checkShared(options.ring, 'PV ring');
+    check(typeof options.notify === 'function', 'EINVAL', 'PV notify must be a function');
+    super(fb, scheduler, {
+      retryMs: options.retryMs,
+      maxRetries: options.maxRetries,
+      minIntervalMs: options.minIntervalMs,
+    });
     this.producer = new PvRingProducer(options.ring);
     this.notify = options.notify;
   }

@@ -1,9 +1,11 @@
-import { check } from '@fbemu/gem-shmem';
+import { check, isCount, KernelError } from '@fbemu/gem-shmem';
 
 /** Words per descriptor: source offset, destination offset, length, control. */
 export const SG_DESC_WORDS = 4;
 /** control bit: last descriptor of the list */
 export const SG_CTRL_LAST = 1;
+/** Descriptor words are u32: no address or length may reach 2^32. */
+const SG_ADDRESS_LIMIT = 2 ** 32;
 
 /**
  * A scatter-gather list in the descriptor format the DMA model executes (one Uint32 quad per
@@ -19,7 +21,12 @@ export class SgList {
     readonly maxSegmentBytes = 1 << 20,
     initialSegments = 64,
   ) {
-    check(Number.isSafeInteger(maxSegmentBytes) && maxSegmentBytes > 0, 'EINVAL', 'maxSegmentBytes');
+    check(
+      isCount(maxSegmentBytes) && maxSegmentBytes > 0 && maxSegmentBytes < SG_ADDRESS_LIMIT,
+      'EINVAL',
+      'maxSegmentBytes',
+    );
+    check(isCount(initialSegments) && initialSegments > 0, 'EINVAL', 'initialSegments');
     this.table = new Uint32Array(initialSegments * SG_DESC_WORDS);
   }
 
@@ -34,24 +41,38 @@ export class SgList {
     return sum;
   }
 
-  /** Appends `[src, src + length)` → `[dst, dst + length)`, merging with the previous segment when contiguous. */
+  /**
+   * Appends `[src, src + length)` → `[dst, dst + length)`: first fills the previous segment when
+   * contiguous on both sides, then one segment per `maxSegmentBytes` (a loop: a long range makes
+   * many segments, never a deep call chain). EINVAL, list unchanged, unless all three are
+   * non-negative integers and both ranges end within the u32 descriptor words.
+   */
   add(src: number, dst: number, length: number): void {
-    if (length <= 0) return;
+    const ok =
+      isCount(src) &&
+      isCount(dst) &&
+      isCount(length) &&
+      src + length <= SG_ADDRESS_LIMIT &&
+      dst + length <= SG_ADDRESS_LIMIT;
+    if (!ok) throw new KernelError('EINVAL', `SG segment ${src} → ${dst} (${length} bytes)`);
+    let done = this.extendLast(src, dst, length);
+    while (done < length) {
+      const take = Math.min(length - done, this.maxSegmentBytes);
+      this.push(src + done, dst + done, take);
+      done += take;
+    }
+  }
+
+  /** Grows the last segment by what of the range continues it; returns the bytes taken. */
+  private extendLast(src: number, dst: number, length: number): number {
+    if (this.count === 0 || length === 0) return 0;
     const t = this.table;
     const last = (this.count - 1) * SG_DESC_WORDS;
-    if (this.count > 0) {
-      const len = t[last + 2];
-      const room = this.maxSegmentBytes - len;
-      if (t[last] + len === src && t[last + 1] + len === dst && room > 0) {
-        const take = Math.min(room, length);
-        t[last + 2] = len + take;
-        this.add(src + take, dst + take, length - take);
-        return;
-      }
-    }
-    const take = Math.min(length, this.maxSegmentBytes);
-    this.push(src, dst, take);
-    this.add(src + take, dst + take, length - take);
+    const len = t[last + 2];
+    if (t[last] + len !== src || t[last + 1] + len !== dst) return 0;
+    const take = Math.min(this.maxSegmentBytes - len, length);
+    t[last + 2] = len + take;
+    return take;
   }
 
   private push(src: number, dst: number, length: number): void {

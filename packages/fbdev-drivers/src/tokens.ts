@@ -33,6 +33,8 @@ export interface DriverStats {
   failures: number;
   /** pages covered by successful updates */
   pagesSent: number;
+  /** updates given up on after `maxRetries` failed retries (each reported on `errors$`) */
+  gaveUp: number;
 }
 
 /** Pacing shared by every driver. */
@@ -41,6 +43,11 @@ export interface PumpOptions {
   minIntervalMs?: number;
   /** wait after a failed update before trying again (default 100 ms) */
   retryMs?: number;
+  /**
+   * retries of a failed update before giving up (default 30: 3 s at the default retryMs): the pages stay pending, an EIO goes
+   * to `errors$`, and the next batch or `refreshAll` tries again
+   */
+  maxRetries?: number;
 }
 
 /** Options of the fbtft (SPI/parallel MIPI DCS panel) driver. */
@@ -52,6 +59,8 @@ export interface FbtftOptions {
   /** DCS windows per update, 1 = fbtft's single line range (default); above it, the bounding box */
   windows?: number;
   retryMs?: number;
+  /** retries before giving up (see `PumpOptions.maxRetries`) */
+  maxRetries?: number;
 }
 
 /** Options of the e-paper driver. */
@@ -63,6 +72,8 @@ export interface EinkOptions {
   /** grey areas per refresh before they collapse to their bounding box (default 8) */
   maxAreas?: number;
   retryMs?: number;
+  /** retries before giving up (see `PumpOptions.maxRetries`) */
+  maxRetries?: number;
 }
 
 export interface EinkDriverStats {
@@ -83,6 +94,8 @@ export interface UdlOptions {
   mergeGap?: number;
   minIntervalMs?: number;
   retryMs?: number;
+  /** retries before giving up (see `PumpOptions.maxRetries`) */
+  maxRetries?: number;
 }
 
 export interface UdlDriverStats {
@@ -103,6 +116,8 @@ export interface PvOptions {
   notify: () => void;
   minIntervalMs?: number;
   retryMs?: number;
+  /** retries before giving up (see `PumpOptions.maxRetries`) */
+  maxRetries?: number;
 }
 
 /** A DMA engine that executes SG descriptor lists (`SG_DESC_WORDS` words per segment). */
@@ -117,8 +132,12 @@ export interface DmaOptions {
   dstBase?: number;
   /** longest segment the engine moves per descriptor (default 1 MiB) */
   maxSegmentBytes?: number;
+  /** most descriptors the engine takes per list (default `DMA_MAX_DESCRIPTORS`); longer lists go in chunks */
+  maxDescriptors?: number;
   minIntervalMs?: number;
   retryMs?: number;
+  /** retries before giving up (see `PumpOptions.maxRetries`) */
+  maxRetries?: number;
 }
 
 /** Factories the module binds; each makes a driver for one framebuffer (scheduler injected). */

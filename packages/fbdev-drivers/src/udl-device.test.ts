@@ -47,12 +47,22 @@ describe('UdlDevice (USB display decoder model)', () => {
     }
   });
 
-  it('never throws on random bytes', () => {
+  it('answers random bytes exactly once, with EIO or success, and counts what it answered', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      fc.property(fc.boolean(), fc.uint8Array({ maxLength: 300 }), (prefixed, tail) => {
+        // half the cases start with a good span, so the decoder gets past the first command
+        const good = span(0, 0, 1, 0x80, ...u16(0x1234));
+        const bytes = prefixed ? Uint8Array.from([...good, ...tail]) : tail;
         const dev = new UdlDevice(16, 4);
-        dev.send(bytes, () => {});
-        expect(dev.fb.length).to.equal(64);
+        const answers: (Error | undefined)[] = [];
+        dev.send(bytes, (e) => answers.push(e));
+        expect(answers).to.have.length(1);
+        const err = answers[0] as { code?: string } | undefined;
+        if (err) expect(err.code).to.equal('EIO');
+        expect(dev.stats.errors).to.equal(err ? 1 : 0);
+        if (!err) expect(bytes.length === 0 || dev.stats.spans > 0).to.equal(true);
+        if (prefixed) expect(dev.stats.spans).to.be.at.least(1);
+        if (dev.stats.spans === 0) expect(dev.fb.every((p) => p === 0)).to.equal(true);
       }),
       { numRuns: 300 },
     );

@@ -1,5 +1,6 @@
-import { check, KernelError } from '@fbemu/gem-shmem';
+import { KernelError } from '@fbemu/gem-shmem';
 import { readU16le } from './byte-writer.js';
+import { checkPanelSize, checkSend } from './checks.js';
 import type { ByteTransport, SendDone } from './tokens.js';
 import { UDL_RUN_FLAG, UDL_SPAN_HEADER, UDL_WRITE_SPAN } from './udl-protocol.js';
 
@@ -23,8 +24,7 @@ export class UdlDevice implements ByteTransport {
     readonly width: number,
     readonly height: number,
   ) {
-    check(Number.isSafeInteger(width) && width > 0 && width <= 0xffff, 'EINVAL', `width ${width}`);
-    check(Number.isSafeInteger(height) && height > 0 && height <= 0xffff, 'EINVAL', `height ${height}`);
+    checkPanelSize(width, height);
     this.fb = new Uint16Array(width * height);
   }
 
@@ -33,6 +33,7 @@ export class UdlDevice implements ByteTransport {
   }
 
   send(bytes: Uint8Array, done: SendDone): void {
+    checkSend(bytes, done);
     let o = 0;
     while (o < bytes.length) {
       const next = this.span(bytes, o);

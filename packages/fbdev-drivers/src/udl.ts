@@ -1,8 +1,9 @@
 import { FbSurface } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
-import { check } from '@fbemu/gem-shmem';
+import { check, checkOptional, optionsOf } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import { ByteWriter } from './byte-writer.js';
+import { checkTransport } from './checks.js';
 import { DefioDriver } from './defio-driver.js';
 import type { DirtyPages } from './dirty-pages.js';
 import { forEachDirtyClip } from './fb-view.js';
@@ -45,11 +46,19 @@ export class UdlDriver extends DefioDriver {
     fb: FbDeferredIoApi,
     private readonly transport: ByteTransport,
     scheduler: SchedulerLike,
-    options: UdlOptions = {},
+    udlOptions?: UdlOptions,
   ) {
+    const options = optionsOf(udlOptions, 'USB display options');
+    checkTransport(transport);
+    checkOptional(options.mode, (m) => m === 'spans' || m === 'rows', 'mode');
+    checkOptional(options.compress, (c) => typeof c === 'boolean', 'compress');
     const mergeGap = options.mergeGap ?? UDL_DEFAULT_MERGE_GAP;
     check(Number.isSafeInteger(mergeGap) && mergeGap >= 0, 'EINVAL', `mergeGap ${mergeGap}`);
-    super(fb, scheduler, { retryMs: options.retryMs, minIntervalMs: options.minIntervalMs });
+    super(fb, scheduler, {
+      retryMs: options.retryMs,
+      maxRetries: options.maxRetries,
+      minIntervalMs: options.minIntervalMs,
+    });
     this.diff = (options.mode ?? 'spans') === 'spans';
     this.compress = options.compress ?? true;
     this.mergeGap = mergeGap;

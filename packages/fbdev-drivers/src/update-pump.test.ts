@@ -67,7 +67,7 @@ describe('UpdatePump', () => {
     expect(calls.map((c) => c.pages)).to.deep.equal([[1], [2, 7, 9]]);
     calls[1].done();
     expect(pump.idle).to.equal(true);
-    expect(pump.stats).to.deep.equal({ batches: 3, updates: 2, failures: 0, pagesSent: 4 });
+    expect(pump.stats).to.deep.equal({ batches: 3, updates: 2, failures: 0, pagesSent: 4, gaveUp: 0 });
   });
 
   it('puts the pages of a failed update back and retries them with the new ones after retryMs', () => {
@@ -126,5 +126,52 @@ describe('UpdatePump', () => {
     sched.flush();
     expect(seen).to.deep.equal([[2], [2]]);
     expect(pump.idle).to.equal(true);
+  });
+
+  it('gives up after maxRetries failed retries: one EIO on errors$, pages kept, no timer left', () => {
+    const sched = new VirtualTimeScheduler();
+    const { calls, sink } = recordingSink(sched);
+    const pump = new UpdatePump(sink, PAGE, 16 * PAGE, sched, { retryMs: 10, maxRetries: 2 });
+    const errors: Error[] = [];
+    pump.errors$.subscribe((e) => errors.push(e));
+    pump.enqueue(batch(5));
+    for (let i = 0; i < 3; i++) {
+      calls[i]!.done(new Error(`refused ${i}`));
+      sched.flush();
+    }
+    expect(calls.map((c) => c.at)).to.deep.equal([0, 10, 20]);
+    expect(pump.stalled).to.equal(true);
+    expect(pump.pendingPages).to.equal(1);
+    expect(pump.idle).to.equal(false);
+    expect(sched.actions).to.have.length(0);
+    expect(errors).to.have.length(1);
+    expect([(errors[0] as { code?: string }).code, (errors[0].cause as Error).message]).to.deep.equal([
+      'EIO',
+      'refused 2',
+    ]);
+    expect(pump.stats.gaveUp).to.equal(1);
+  });
+
+  it('a success resets the retry budget; fresh damage restarts a stalled pump', () => {
+    const sched = new VirtualTimeScheduler();
+    const { calls, sink } = recordingSink(sched);
+    const pump = new UpdatePump(sink, PAGE, 16 * PAGE, sched, { retryMs: 10, maxRetries: 1 });
+    pump.enqueue(batch(1));
+    calls[0]!.done(new Error('busy'));
+    sched.flush();
+    calls[1]!.done(); // the retry worked: budget back to full
+    pump.enqueue(batch(2));
+    calls[2]!.done(new Error('busy'));
+    sched.flush();
+    expect(pump.stalled).to.equal(false);
+    calls[3]!.done(new Error('busy'));
+    sched.flush();
+    expect(pump.stalled).to.equal(true);
+    pump.enqueue(batch(3));
+    expect(pump.stalled).to.equal(false);
+    expect(calls[4]!.pages).to.deep.equal([2, 3]);
+    calls[4]!.done();
+    expect(pump.idle).to.equal(true);
+    expect(pump.stats).to.deep.include({ failures: 3, gaveUp: 1, updates: 2 });
   });
 });

@@ -40,6 +40,8 @@ function hasPort(defio: FbDeferredIoApi): defio is FbDeferredIoApi & DefioPortSh
  */
 class ProcessChannel implements DirtyChannelShape {
   private stopped = false;
+  /** the core's enlist of the collect/take in progress (no closure per call) */
+  private target: (page: number) => void = () => {};
 
   constructor(
     private readonly mapping: ProcessMapping,
@@ -52,12 +54,14 @@ class ProcessChannel implements DirtyChannelShape {
   }
 
   collect(enlist: (page: number) => void): void {
-    this.mapping.collect(this.translate(enlist));
+    this.target = enlist;
+    this.mapping.collect(this.enlistMappingPage);
   }
 
   /** The process's take write-protects what it reports: that is this mapping's mkclean. */
   take(enlist: (page: number) => void): void {
-    this.mapping.take(this.translate(enlist));
+    this.target = enlist;
+    this.mapping.take(this.enlistMappingPage);
   }
 
   /** Like a worker channel: stop first, then the core collects the last pages. */
@@ -67,12 +71,10 @@ class ProcessChannel implements DirtyChannelShape {
     this.mapping.shutdown();
   }
 
-  private translate(enlist: (page: number) => void): (page: number) => void {
-    return (page) => {
-      const fbPage = this.first + page;
-      if (Number.isInteger(page) && page >= 0 && fbPage < this.fbPages) enlist(fbPage);
-    };
-  }
+  private readonly enlistMappingPage = (page: number): void => {
+    const fbPage = this.first + page;
+    if (Number.isInteger(page) && page >= 0 && fbPage < this.fbPages) this.target(fbPage);
+  };
 }
 
 interface Attached {

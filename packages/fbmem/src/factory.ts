@@ -1,9 +1,9 @@
 import type { SharedMemoryAllocator } from '@fbemu/chrdev';
 import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { SchedulerLike } from 'rxjs';
 import { FbmemDevice } from './fb-device.js';
-import { createFbmemBackend } from './framebuffer.js';
+import { createFbmemBackend, plainSharedMemory } from './framebuffer.js';
 import { FbRegistry } from './registry.js';
 import {
   FB_REGISTRY,
@@ -13,11 +13,16 @@ import {
   SHARED_MEMORY_ALLOCATOR,
 } from './tokens.js';
 
-/** Builds a framebuffer over allocator memory and registers it as the next /dev/fbN. */
+/**
+ * Builds a framebuffer over allocator memory and registers it as the next /dev/fbN. Without a
+ * bound `SHARED_MEMORY_ALLOCATOR` the memory is plain shared memory no process can map.
+ */
 @injectable()
 export class FbmemFactory implements FbmemFactoryApi {
   constructor(
-    @inject(SHARED_MEMORY_ALLOCATOR) private readonly allocate: SharedMemoryAllocator,
+    @inject(SHARED_MEMORY_ALLOCATOR)
+    @optional()
+    private readonly allocate: SharedMemoryAllocator = plainSharedMemory,
     @inject(FB_DEFERRED_IO_FACTORY) private readonly defioFactory: FbDeferredIoFactory,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(FB_REGISTRY) private readonly registry: FbRegistry,

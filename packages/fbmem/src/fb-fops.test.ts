@@ -77,6 +77,14 @@ describe('/dev/fbN ioctls', () => {
     });
   });
 
+  it('FBIOPUT_VSCREENINFO into a read-only argument: applied first, then EFAULT on the copy back (kernel order)', () => {
+    const { ioctl, getVar, mem } = setup();
+    const v = getVar();
+    v.yoffset = 30;
+    expect(errnoOf(() => ioctl(FBIOPUT_VSCREENINFO, mem.put(encodeVar(v), false)))).to.equal('EFAULT');
+    expect(getVar().yoffset).to.equal(30);
+  });
+
   describe('FBIOPAN_DISPLAY', () => {
     function pan(t: ReturnType<typeof setup>, x: number, y: number, vmode = 0) {
       const v = t.getVar();

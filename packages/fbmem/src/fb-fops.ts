@@ -1,6 +1,7 @@
 import type {
   ChrdevFile,
   FileOperations,
+  FilePos,
   MmapTarget,
   ProcessMapping,
   UserMemory,
@@ -85,13 +86,13 @@ export class FbFileOperations implements FileOperations {
     if (this.device.live) this.device.helper.defio.release(priv.defioFile);
   }
 
-  read(file: ChrdevFile, buf: number, count: number, ppos: { pos: number }, mem: UserMemory): number {
+  read(file: ChrdevFile, buf: number, count: number, ppos: FilePos, mem: UserMemory): number {
     this.priv(file);
     check(canRead(file), 'EBADF', 'file not open for reading');
     return fbRead(this.device, buf, count, ppos, mem);
   }
 
-  write(file: ChrdevFile, buf: number, count: number, ppos: { pos: number }, mem: UserMemory): number {
+  write(file: ChrdevFile, buf: number, count: number, ppos: FilePos, mem: UserMemory): number {
     this.priv(file);
     check(canWrite(file), 'EBADF', 'file not open for writing');
     return fbWrite(this.device, buf, count, ppos, mem);

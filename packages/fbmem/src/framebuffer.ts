@@ -48,17 +48,21 @@ function positive(n: number | undefined, what: string): number {
   return n as number;
 }
 
-/**
- * Builds the framebuffer like `drm_fbdev_shmem` does (no shadow: /dev/fbN maps the buffer the
- * display reads, damage needs no copy), but over memory from the injected allocator so a real
- * process can map it: smem_len = pitch × yres_virtual (screen_size), pitch as a dumb buffer's.
- */
-export function createFbmemBackend(
-  o: FbmemModeOptions,
-  allocate: SharedMemoryAllocator,
-  defioFactory: FbDeferredIoFactory,
-  scheduler: SchedulerLike,
-): FbmemBackend {
+interface Layout {
+  xres: number;
+  yres: number;
+  vw: number;
+  vh: number;
+  format: PixelFormat;
+  clip: ClipMode;
+  /** line_length: a dumb buffer's pitch, ceil(width·bpp/8) */
+  pitch: number;
+  /** screen_size = pitch × yres_virtual */
+  smemLen: number;
+}
+
+/** Validates the options (EINVAL) and lays the buffer out. */
+function layout(o: FbmemModeOptions): Layout {
   check(typeof o === 'object' && o !== null, 'EINVAL', 'mode options missing');
   const xres = positive(o.width, 'width');
   const yres = positive(o.height, 'height');
@@ -69,36 +73,47 @@ export function createFbmemBackend(
   check(clip === 'region' || clip === 'bbox', 'EINVAL', `clipMode ${String(clip)}`);
   check(o.dirty === undefined || typeof o.dirty === 'function', 'EINVAL', 'dirty must be a function');
   const format = formatForBpp(o.bpp ?? 32, o.depth);
+  const { pitch } = dumbLayout({ width: vw, height: vh, bpp: format.bpp }, DEFAULT_PAGE_GEOMETRY);
+  return { xres, yres, vw, vh, format, clip, pitch, smemLen: pitch * vh };
+}
+
+/**
+ * Builds the framebuffer like `drm_fbdev_shmem` does (no shadow: /dev/fbN maps the buffer the
+ * display reads, damage needs no copy), but over memory from the injected allocator so a real
+ * process can map it.
+ */
+export function createFbmemBackend(
+  o: FbmemModeOptions,
+  allocate: SharedMemoryAllocator,
+  defioFactory: FbDeferredIoFactory,
+  scheduler: SchedulerLike,
+): FbmemBackend {
+  const l = layout(o);
   const geometry = DEFAULT_PAGE_GEOMETRY;
-  const { pitch } = dumbLayout({ width: vw, height: vh, bpp: format.bpp }, geometry);
-  const smemLen = pitch * vh;
-  const memory = allocate(geometry.align(smemLen));
-  check(
-    memory.buffer.byteLength >= geometry.align(smemLen),
-    'ENOMEM',
-    'allocator returned too little memory',
-  );
+  const memory = allocate(geometry.align(l.smemLen));
+  const short = memory.buffer.byteLength < geometry.align(l.smemLen);
+  check(!short, 'ENOMEM', 'allocator returned too little memory');
   const info: FbInfo = {
-    fix: { smemLen, lineLength: pitch },
-    var: { xres, yres, xresVirtual: vw, yresVirtual: vh, xoffset: 0, yoffset: 0, bitsPerPixel: format.bpp },
+    fix: { smemLen: l.smemLen, lineLength: l.pitch },
+    var: {
+      xres: l.xres,
+      yres: l.yres,
+      xresVirtual: l.vw,
+      yresVirtual: l.vh,
+      xoffset: 0,
+      yoffset: 0,
+      bitsPerPixel: l.format.bpp,
+    },
     screenBuffer: memory.buffer,
   };
   const defio = defioFactory(info, { delay: o.delay ?? DRM_FBDEV_DELAY_MS, pageGeometry: geometry });
   try {
-    const surface = new FbSurface(new Uint8Array(memory.buffer), vw, vh, pitch, format);
+    const surface = new FbSurface(new Uint8Array(memory.buffer), l.vw, l.vh, l.pitch, l.format);
     const helper = new DrmFbHelper({
-      info,
-      defio,
-      screen: surface,
-      bo: surface,
-      scheduler,
-      mode: clip,
-      maxRects: o.maxRects,
-      pageSize: geometry.size,
-      dirty: o.dirty,
-      release: () => {},
+      ...{ info, defio, scheduler, screen: surface, bo: surface, mode: l.clip },
+      ...{ maxRects: o.maxRects, pageSize: geometry.size, dirty: o.dirty, release: () => {} },
     });
-    return { memory, helper, format, modeWidth: xres, modeHeight: yres };
+    return { memory, helper, format: l.format, modeWidth: l.xres, modeHeight: l.yres };
   } catch (e) {
     defio.cleanup();
     throw e;

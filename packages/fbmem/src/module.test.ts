@@ -46,6 +46,25 @@ describe('fbmemModule', () => {
     expect(device.scanout.memory.fd).to.equal(42);
   });
 
+  it('takes an allocator bound after the module was loaded (load order does not matter)', () => {
+    const c = new Container();
+    c.bind(SCHEDULER).toConstantValue(queueScheduler);
+    c.load(fbdevDefioModule, fbmemModule);
+    c.bind(SHARED_MEMORY_ALLOCATOR).toConstantValue((bytes: number) => ({
+      buffer: new SharedArrayBuffer(bytes),
+      fd: 9,
+    }));
+    expect(c.get<FbmemFactoryApi>(FBMEM_FACTORY).create({ width: 8, height: 8 }).device.memory.fd).to.equal(
+      9,
+    );
+  });
+
+  it('without an allocator the memory is plain shared memory (fd −1)', () => {
+    expect(
+      container().get<FbmemFactoryApi>(FBMEM_FACTORY).create({ width: 8, height: 8 }).device.memory.fd,
+    ).to.equal(-1);
+  });
+
   it('refuses bad modes with EINVAL and leaves no minor taken', () => {
     const c = container();
     const factory = c.get<FbmemFactoryApi>(FBMEM_FACTORY);

@@ -22,7 +22,8 @@ export const FBMEM_FACTORY: unique symbol = Symbol.for('fbemu.FbmemFactory');
 export const FB_REGISTRY: unique symbol = Symbol.for('fbemu.FbRegistry');
 /**
  * Token of the `SharedMemoryAllocator` framebuffers are allocated with (the front door binds a
- * memfd allocator; `fbmemModule` binds plain shared memory unless one is bound already).
+ * memfd allocator; unbound, framebuffers get plain shared memory). The same `Symbol.for` key as
+ * chrdev's token of the same name.
  */
 export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
 

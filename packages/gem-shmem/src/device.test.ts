@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import { Container } from 'inversify';
 import { GemDevice } from './device.js';
 import { dumbLayout } from './dumb.js';
-import { MADV_DONTNEED } from './gem-object.js';
+import { GemShmemObject, MADV_DONTNEED } from './gem-object.js';
 import { gemShmemModule } from './module.js';
+import { VmaOffsetManager } from './offset-manager.js';
 import { PageGeometry } from './page.js';
 import { codeOf } from './test-support.js';
 import { GEM_DEVICE, GEM_DEVICE_OPTIONS } from './tokens.js';
@@ -230,6 +231,135 @@ describe('GemDevice', () => {
     expect(codeOf(() => d.handleDelete(other, handle))).to.equal('EINVAL');
     expect(codeOf(() => d.mmap(f, Number.NaN, 4096))).to.equal('EINVAL');
     expect(state(d)).to.equal(before);
+  });
+
+  it('table: null, {}, NaN, huge, fractional and string arguments at every entry point are typed errors, state unchanged', () => {
+    const d = small();
+    const f = d.open();
+    const { handle } = d.dumbCreate(f, { width: 8, height: 8, bpp: 32 });
+    const o = d.lookup(f, handle);
+    const foreign = small().createObject(4096);
+    const snapshot = () => `${state(d)} ${f.handles.size} ${d.offsetOf(o)}`;
+    const before = snapshot();
+    const bad: [string, () => unknown][] = [
+      ['new GemDevice(null)', () => new GemDevice(null as never)],
+      ['new GemDevice("x")', () => new GemDevice('x' as never)],
+      ['new GemDevice({ pageSize: "4096" })', () => new GemDevice({ pageSize: '4096' as never })],
+      ['new GemDevice({ offsetWindow: null })', () => new GemDevice({ offsetWindow: null as never })],
+      ['new GemDevice({ offsetWindow: {} })', () => new GemDevice({ offsetWindow: {} as never })],
+      ['new GemDevice({ allocateBacking: 1 })', () => new GemDevice({ allocateBacking: 1 as never })],
+      ['createObject("4096")', () => d.createObject('4096' as never)],
+      ['createObject(1.5)', () => d.createObject(1.5)],
+      ['createObject(4096, NaN)', () => d.createObject(4096, Number.NaN)],
+      ['createObject(4096, "0")', () => d.createObject(4096, '0' as never)],
+      ['mountObject(null, 0)', () => d.mountObject(null as never, 0)],
+      ['mountObject({}, 0)', () => d.mountObject({} as never, 0)],
+      ['mountObject(o, undefined)', () => d.mountObject(o, undefined as never)],
+      ['mountObject(o, NaN)', () => d.mountObject(o, Number.NaN)],
+      ['mountObject(o, "8192")', () => d.mountObject(o, '8192' as never)],
+      ['mountObject(o, 2 ** 64)', () => d.mountObject(o, 2 ** 64)],
+      ['mountObject(foreign, 0x80000)', () => d.mountObject(foreign, 0x80000)],
+      ['handleCreate(f, null)', () => d.handleCreate(f, null as never)],
+      ['handleCreate(f, {})', () => d.handleCreate(f, {} as never)],
+      ['handleCreate(f, foreign)', () => d.handleCreate(f, foreign)],
+      ['handleCreate(null, o)', () => d.handleCreate(null as never, o)],
+      ['handleDelete(f, "1")', () => d.handleDelete(f, '1' as never)],
+      ['handleDelete(f, NaN)', () => d.handleDelete(f, Number.NaN)],
+      ['offsetOf(null)', () => d.offsetOf(null as never)],
+      ['offsetOf(foreign)', () => d.offsetOf(foreign)],
+      ['objectAt(NaN)', () => d.objectAt(Number.NaN)],
+      ['objectAt("0")', () => d.objectAt('0' as never)],
+      ['purge({})', () => d.purge({} as never)],
+      ['purge(foreign)', () => d.purge(foreign)],
+      ['dumbCreate(f, {})', () => d.dumbCreate(f, {} as never)],
+      ['dumbCreate(f, args, 0.5)', () => d.dumbCreate(f, { width: 8, height: 8, bpp: 32 }, 0.5)],
+      ['mmap(f, "0", 4096)', () => d.mmap(f, '0' as never, 4096)],
+      ['mmap(f, offset, 2 ** 60)', () => d.mmap(f, d.offsetOf(o), 2 ** 60)],
+      ['mmap({}, offset, 4096)', () => d.mmap({} as never, d.offsetOf(o), 4096)],
+      ['closeFile(null)', () => d.closeFile(null as never)],
+      ['new GemShmemObject(NaN, g)', () => new GemShmemObject(Number.NaN, G4)],
+      ['new GemShmemObject(100, g)', () => new GemShmemObject(100, G4)],
+      ['new GemShmemObject(4096, null)', () => new GemShmemObject(4096, null as never)],
+      ['new VmaOffsetManager(null)', () => new VmaOffsetManager(null as never)],
+      ['offsets.remove(null)', () => d.offsets.remove(null as never)],
+    ];
+    for (const [what, fn] of bad) expect(codeOf(fn), what).to.equal('EINVAL');
+    expect(snapshot()).to.equal(before);
+    expect(foreign.refs).to.equal(1);
+  });
+
+  it('mountObject with no offset is EINVAL: it never silently moves the object', () => {
+    const d = small();
+    const o = d.createObject(4096, 0x10000);
+    expect(codeOf(() => d.mountObject(o, undefined as never))).to.equal('EINVAL');
+    expect(d.offsetOf(o)).to.equal(0x10000);
+  });
+
+  it("handleCreate refuses another device's object: no handle, no reference taken", () => {
+    const d = small();
+    const f = d.open();
+    const foreign = small().createObject(4096);
+    expect(codeOf(() => d.handleCreate(f, foreign))).to.equal('EINVAL');
+    expect([f.handles.size, foreign.refs, foreign.handleCount]).to.deep.equal([0, 1, 0]);
+  });
+
+  it('objects get their backing from GemDeviceOptions.allocateBacking, once, with the object size', () => {
+    const sizes: number[] = [];
+    const d = new GemDevice({
+      offsetWindow: { startPage: 0, pages: 1024 },
+      allocateBacking: (bytes) => {
+        sizes.push(bytes);
+        return new SharedArrayBuffer(bytes);
+      },
+    });
+    const o = d.createObject(5000);
+    expect(sizes).to.deep.equal([]); // allocated on the first getPages, not at create
+    const view = o.vmap();
+    view[8191] = 9;
+    o.vunmap();
+    o.getPages();
+    expect(sizes).to.deep.equal([8192]);
+    expect(o.memory.byteLength).to.equal(8192);
+    expect(new Uint8Array(o.memory)[8191]).to.equal(9);
+  });
+
+  it('a throwing allocator makes getPages, pin, vmap and mmap fail with ENOMEM, state unchanged', () => {
+    let fail = true;
+    const d = new GemDevice({
+      offsetWindow: { startPage: 0, pages: 1024 },
+      allocateBacking: (bytes) => {
+        if (fail) throw new RangeError('out of memory');
+        return new SharedArrayBuffer(bytes);
+      },
+    });
+    const f = d.open();
+    const { handle, size } = d.dumbCreate(f, { width: 32, height: 32, bpp: 32 });
+    const o = d.lookup(f, handle);
+    const counts = () => [o.refs, o.pagesUseCount, o.pagesPinCount, o.vmapUseCount, o.hasPages];
+    const before = counts();
+    for (const fn of [
+      () => o.getPages(),
+      () => o.pin(),
+      () => o.vmap(),
+      () => d.mmap(f, d.mapDumb(f, handle), size),
+    ])
+      expect(codeOf(fn)).to.equal('ENOMEM');
+    expect(counts()).to.deep.equal(before);
+    fail = false;
+    expect(d.mmap(f, d.mapDumb(f, handle), size).fault(0).bytes.length).to.equal(4096);
+  });
+
+  it('an allocator returning no SharedArrayBuffer (or a short one) is ENOMEM too', () => {
+    for (const allocateBacking of [
+      () => undefined,
+      () => new SharedArrayBuffer(16),
+      () => new ArrayBuffer(4096),
+    ]) {
+      const d = new GemDevice({ allocateBacking: allocateBacking as never });
+      const o = d.createObject(4096);
+      expect(codeOf(() => o.getPages())).to.equal('ENOMEM');
+      expect(o.pagesUseCount).to.equal(0);
+    }
   });
 
   it('supports 16 KiB pages end to end', () => {

@@ -1,6 +1,6 @@
 import { type DumbCreateArgs, dumbLayout } from './dumb.js';
-import { check, checkCount, KernelError } from './errors.js';
-import { GemShmemObject } from './gem-object.js';
+import { check, checkCount, checkOptional, KernelError, optionsOf } from './errors.js';
+import { allocateSharedBacking, type BackingAllocator, GemShmemObject } from './gem-object.js';
 import { HandleTable } from './handle-table.js';
 import {
   kernelOffsetWindow,
@@ -15,6 +15,11 @@ export interface GemDeviceOptions {
   pageSize?: number;
   /** fake-offset window in pages; default: the 64-bit kernel's (starting at 4 GiB with 4 KiB pages) */
   offsetWindow?: OffsetWindow;
+  /**
+   * Allocates an object's backing store on its first `getPages` (default: a new
+   * `SharedArrayBuffer` of the object's size). Throwing makes that call fail with ENOMEM.
+   */
+  allocateBacking?: BackingAllocator;
 }
 
 /** An open file of the DRM device (`drm_file`): its handle table and the mappings it may make. */
@@ -74,11 +79,18 @@ export class GemDevice {
   readonly geometry: PageGeometry;
   readonly offsets: VmaOffsetManager<GemShmemObject>;
   private readonly nodes = new Map<GemShmemObject, OffsetNode<GemShmemObject>>();
+  /** every object this device created, alive or not: how another device's object is told apart */
+  private readonly created = new WeakSet<GemShmemObject>();
+  private readonly allocateBacking: BackingAllocator;
   private unplugged = false;
 
-  constructor(options: GemDeviceOptions = {}) {
-    this.geometry = new PageGeometry(options.pageSize);
-    this.offsets = new VmaOffsetManager(options.offsetWindow ?? kernelOffsetWindow(this.geometry));
+  constructor(options?: GemDeviceOptions) {
+    const o = optionsOf(options, 'GEM device options');
+    checkOptional(o.offsetWindow, (w) => typeof w === 'object' && w !== null, 'offsetWindow');
+    checkOptional(o.allocateBacking, (f) => typeof f === 'function', 'allocateBacking');
+    this.geometry = new PageGeometry(o.pageSize);
+    this.offsets = new VmaOffsetManager(o.offsetWindow ?? kernelOffsetWindow(this.geometry));
+    this.allocateBacking = o.allocateBacking ?? allocateSharedBacking;
   }
 
   get isUnplugged(): boolean {
@@ -105,8 +117,15 @@ export class GemDevice {
       'EINVAL',
       `object size must be a positive integer, got ${size}`,
     );
-    const object = new GemShmemObject(this.geometry.align(size), this.geometry, (o) => this.releaseOffset(o));
-    this.nodes.set(object, this.offsets.add(object, object.pageCount, this.toPage(offset)));
+    const page = this.toPage(offset);
+    const object = new GemShmemObject(
+      this.geometry.align(size),
+      this.geometry,
+      (o) => this.releaseOffset(o),
+      this.allocateBacking,
+    );
+    this.nodes.set(object, this.offsets.add(object, object.pageCount, page));
+    this.created.add(object);
     return object;
   }
 
@@ -115,7 +134,8 @@ export class GemDevice {
    * EBUSY if it overlaps another object). Existing mappings keep the pgoff they were made with.
    */
   mountObject(object: GemShmemObject, offset: number): void {
-    object.assertAlive();
+    this.checkObject(object);
+    checkCount(offset, 'mount offset'); // required: `undefined` must not mean "move it anywhere"
     const page = this.toPage(offset)!;
     const old = this.nodes.get(object);
     check(old !== undefined, 'EINVAL', 'object has no fake offset (purged or from another device)');
@@ -130,6 +150,7 @@ export class GemDevice {
 
   /** The object's fake offset in bytes (`drm_vma_node_offset_addr`). */
   offsetOf(object: GemShmemObject): number {
+    this.checkObject(object);
     const node = this.nodes.get(object);
     check(node !== undefined, 'EINVAL', 'object has no fake offset');
     return node.start * this.geometry.size;
@@ -137,13 +158,14 @@ export class GemDevice {
 
   /** The object whose fake range contains byte `offset`, if any (fault-offset resolution). */
   objectAt(offset: number): GemShmemObject | undefined {
+    checkCount(offset, 'fake offset');
     return this.offsets.lookup(this.geometry.pageOf(offset))?.owner;
   }
 
   /** `drm_gem_handle_create`: the first handle of an object takes a reference. */
   handleCreate(file: DrmFile, object: GemShmemObject): number {
     this.checkFile(file);
-    object.assertAlive();
+    this.checkObject(object);
     if (object.handleCount === 0) object.get();
     object.handleCount += 1;
     file.access.set(object, (file.access.get(object) ?? 0) + 1);
@@ -227,6 +249,7 @@ export class GemDevice {
 
   /** Purges an object (see `GemShmemObject.purge`) and frees its fake offset: old offsets now fail mmap. */
   purge(object: GemShmemObject): void {
+    this.checkObject(object);
     object.purge();
     this.releaseOffset(object);
   }
@@ -236,6 +259,16 @@ export class GemDevice {
     if (!node) return;
     this.offsets.remove(node);
     this.nodes.delete(object);
+  }
+
+  /** A live GEM object of this device (EINVAL: not an object, another device's, or after its last put). */
+  private checkObject(object: GemShmemObject): void {
+    check(
+      object instanceof GemShmemObject && this.created.has(object),
+      'EINVAL',
+      'not a GEM object of this device',
+    );
+    object.assertAlive();
   }
 
   private checkFile(file: DrmFile): void {

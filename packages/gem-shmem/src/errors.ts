@@ -66,3 +66,40 @@ export function isCount(n: unknown): n is number {
 export function checkCount(n: unknown, what: string): asserts n is number {
   check(isCount(n), 'EINVAL', `${what} must be a non-negative integer, got ${String(n)}`);
 }
+
+/** Validates an argument that must be an object (a struct argument, a device, a buffer): EINVAL for null, primitives. */
+export function checkObject(v: unknown, what: string): asserts v is Record<string, unknown> {
+  check(
+    typeof v === 'object' && v !== null,
+    'EINVAL',
+    `${what} must be an object, got ${v === null ? 'null' : typeof v}`,
+  );
+}
+
+/**
+ * An optional options bag: `undefined` gives `{}`, anything but a non-null object is EINVAL.
+ * Each field is then validated by the caller; a missing field means its default.
+ */
+export function optionsOf<T extends object>(v: T | undefined, what: string): Partial<T> {
+  if (v === undefined) return {};
+  checkObject(v, what);
+  return v;
+}
+
+/** A field that must be `undefined` or pass `ok`: EINVAL otherwise (one message for every option). */
+export function checkOptional(v: unknown, ok: (v: unknown) => boolean, what: string): void {
+  if (v === undefined || ok(v)) return;
+  throw new KernelError('EINVAL', `${what}: bad value ${describe(v)}`);
+}
+
+/** A value for an error message that never throws itself (no `toString` of foreign objects). */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `"${v}"`;
+  return typeof v === 'object' || typeof v === 'function' ? (v === null ? 'null' : typeof v) : String(v);
+}
+
+/** A boolean flag (`setSuspended("no")` must not suspend): EINVAL unless `true` or `false`. */
+export function checkBoolean(v: unknown, what: string): asserts v is boolean {
+  if (typeof v !== 'boolean')
+    throw new KernelError('EINVAL', `${what} must be a boolean, got ${describe(v)}`);
+}

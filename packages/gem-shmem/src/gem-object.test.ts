@@ -59,6 +59,18 @@ describe('GemShmemObject', () => {
     expect(counts(o)).to.deep.equal(before);
   });
 
+  it('unpin cannot take the pin a vmap holds: EINVAL, and vunmap still works', () => {
+    const o = make();
+    o.vmap();
+    expect(codeOf(() => o.unpin())).to.equal('EINVAL');
+    expect([o.vmapUseCount, o.pagesPinCount, o.pagesUseCount]).to.deep.equal([1, 1, 1]);
+    o.pin();
+    o.unpin(); // an explicit pin next to the vmap's is the caller's to drop
+    expect(codeOf(() => o.unpin())).to.equal('EINVAL');
+    o.vunmap();
+    expect([o.vmapUseCount, o.pagesPinCount, o.pagesUseCount, o.hasPages]).to.deep.equal([0, 0, 0, false]);
+  });
+
   it('use after the last put is an error, never a silent resurrection', () => {
     let freed = 0;
     const o = new GemShmemObject(4096, geometry, () => {

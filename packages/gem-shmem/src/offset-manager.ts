@@ -1,4 +1,4 @@
-import { check, checkCount } from './errors.js';
+import { check, checkCount, checkObject } from './errors.js';
 import type { PageGeometry } from './page.js';
 
 /** A window of the fake-offset space, in pages (`drm_vma_offset_manager` init arguments). */
@@ -32,6 +32,7 @@ export class VmaOffsetManager<T> {
   private readonly nodes: OffsetNode<T>[] = [];
 
   constructor(readonly window: OffsetWindow) {
+    checkObject(window, 'offset window');
     checkCount(window.startPage, 'window start page');
     check(
       Number.isSafeInteger(window.pages) && window.pages > 0,
@@ -63,6 +64,7 @@ export class VmaOffsetManager<T> {
   }
 
   remove(node: OffsetNode<T>): void {
+    checkObject(node, 'offset node');
     const i = this.insertionIndex(node.start) - 1;
     check(i >= 0 && this.nodes[i] === node, 'EINVAL', 'offset node is not allocated here');
     this.nodes.splice(i, 1);

@@ -26,11 +26,29 @@ describe('copyRows', () => {
       [60, 8, 0, 8, 8, 1],
       [0, 8, 12, 8, 8, 1],
       [0, 16, 0, 8, 8, 3],
-      [-4, 8, 0, 8, 4, 1],
     ]) {
       expect(() => copyRows(src, so!, sp!, dst, d!, dp!, len!, rows!))
         .to.throw()
         .that.satisfies((e: unknown) => isKernelError(e, 'EFAULT'));
+    }
+    expect(dst.every((b) => b === 0)).to.equal(true);
+  });
+
+  it('refuses (EINVAL) negative, fractional or NaN offsets and pitches, and pitches shorter than a row', () => {
+    const dst = new Uint8Array(16);
+    for (const [so, sp, d, dp, len, rows] of [
+      [8, -8, 0, 8, 4, 2], // a negative source pitch: the second row would come from before the first
+      [0, 8, 8, -8, 4, 2],
+      [-4, 8, 0, 8, 4, 1],
+      [0, 8, -4, 8, 4, 1],
+      [0, 2, 0, 8, 4, 2], // rows overlap in the source
+      [0, 8, 0, 8, 1.5, 1],
+      [Number.NaN, 8, 0, 8, 4, 1],
+      [0, 8, 0, 8, 4, -1],
+    ]) {
+      expect(() => copyRows(src, so!, sp!, dst, d!, dp!, len!, rows!), `${[so, sp, d, dp, len, rows]}`)
+        .to.throw()
+        .that.satisfies((e: unknown) => isKernelError(e, 'EINVAL'));
     }
     expect(dst.every((b) => b === 0)).to.equal(true);
   });

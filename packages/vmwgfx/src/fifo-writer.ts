@@ -1,5 +1,5 @@
 import { SCHEDULER } from '@fbemu/fbdev-defio';
-import { check, KernelError } from '@fbemu/gem-shmem';
+import { check, checkObject, checkOptional, isCount, KernelError, optionsOf } from '@fbemu/gem-shmem';
 import { inject, injectable, optional } from 'inversify';
 import {
   defer,
@@ -33,6 +33,10 @@ import {
   type SvgaPort,
 } from './tokens.js';
 
+const isU32 = (n: number) => isCount(n) && n <= 0xffffffff;
+/** A FIFO word: any 32-bit integer, signed or unsigned (stored as its low 32 bits). */
+const isWord = (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n <= 0xffffffff;
+
 /** Bytes of one SVGA_CMD_UPDATE (id + x, y, width, height). */
 export const SVGA_UPDATE_BYTES = SVGA_CMD_UPDATE_WORDS * 4;
 
@@ -63,8 +67,15 @@ export class SvgaFifoWriter {
     @inject(SVGA_PORT) private readonly port: SvgaPort,
     @inject(SVGA_MEMORY) memory: SvgaMemory,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
-    @inject(SVGA_FIFO_OPTIONS) @optional() options: SvgaFifoOptions = {},
+    @inject(SVGA_FIFO_OPTIONS) @optional() fifoOptions?: SvgaFifoOptions,
   ) {
+    checkObject(port, 'SVGA port');
+    checkObject(memory, 'SVGA memory');
+    check(memory.fifo instanceof Uint32Array, 'EINVAL', 'SVGA memory has no FIFO words');
+    const options = optionsOf(fifoOptions, 'FIFO options');
+    // a poll period of 0 would be a busy loop on the scheduler
+    checkOptional(options.pollMs, (n) => isCount(n) && n > 0, 'pollMs');
+    checkOptional(options.timeoutMs, isCount, 'timeoutMs');
     this.fifo = memory.fifo;
     this.pollMs = options.pollMs ?? 10;
     this.timeoutMs = options.timeoutMs ?? 3000;
@@ -132,6 +143,7 @@ export class SvgaFifoWriter {
   /** Appends one word to the open reservation. */
   write(word: number): void {
     check(this.written < this.reserved, 'EINVAL', 'write beyond the reservation');
+    check(isWord(word), 'EINVAL', `FIFO word ${word} is not a 32-bit integer`);
     this.fifo[this.cursor >>> 2] = word;
     this.cursor = fifoAdvance(this.p, this.cursor, 4);
     this.written += 4;
@@ -160,6 +172,12 @@ export class SvgaFifoWriter {
    * False when the ring stays full after a FIFOFULL ping.
    */
   update(x: number, y: number, width: number, height: number): boolean {
+    // checked before reserving, so a bad rect leaves no open reservation behind
+    check(
+      isU32(x) && isU32(y) && isU32(width) && isU32(height),
+      'EINVAL',
+      `UPDATE (${x},${y},${width},${height}) needs unsigned 32-bit integers`,
+    );
     if (!this.reserve(SVGA_UPDATE_BYTES)) return false;
     this.write(SvgaCmd.UPDATE);
     this.write(x);

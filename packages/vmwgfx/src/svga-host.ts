@@ -1,5 +1,5 @@
 import { Rect, rectFromXywh } from '@fbemu/drm-fb-helper';
-import { check } from '@fbemu/gem-shmem';
+import { check, checkOptional, optionsOf } from '@fbemu/gem-shmem';
 import { inject, injectable, optional } from 'inversify';
 import { type Observable, Subject } from 'rxjs';
 import { copyRows } from './blit.js';
@@ -52,15 +52,12 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
   private index = 0;
   private fenceValue = 0;
 
-  constructor(@inject(SVGA_HOST_OPTIONS) @optional() options: SvgaHostOptions = {}) {
+  constructor(@inject(SVGA_HOST_OPTIONS) @optional() hostOptions?: SvgaHostOptions) {
+    const options = checkHostOptions(hostOptions);
     const fifo = options.fifo ?? sharedWords(options.fifoBytes ?? SVGA_DEFAULT_FIFO_BYTES);
     const vram =
       options.vram ?? new Uint8Array(new SharedArrayBuffer(options.vramBytes ?? SVGA_DEFAULT_VRAM_BYTES));
-    check(
-      fifo.length * 4 >= SVGA_FIFO_BASE_REGS * 4 + SVGA_FIFO_MIN_RING_BYTES,
-      'EINVAL',
-      'FIFO memory smaller than a minimal ring',
-    );
+    check(fifo.length * 4 >= SVGA_FIFO_MIN_BYTES, 'EINVAL', 'FIFO memory smaller than a minimal ring');
     this.memory = { fifo, vram };
     this.regs = new SvgaRegisterFile(
       {
@@ -159,10 +156,10 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
    * valid rect is dropped; an invalid one answers false (full redraw).
    */
   private copyIfValid(x: number, y: number, w: number, h: number): boolean {
-    if (w < 0 || h < 0) return false;
-    const r = rectFromXywh(x, y, w, h);
-    if (!this.bounds.containsRect(r)) return false;
-    if (!r.isEmpty()) this.copy(r);
+    // containment on plain numbers first: the guest's values may not even make a valid Rect
+    const { x2: width, y2: height } = this.bounds;
+    if (x < 0 || y < 0 || w < 0 || h < 0 || x + w > width || y + h > height) return false;
+    if (w > 0 && h > 0) this.copy(rectFromXywh(x, y, w, h));
     return true;
   }
 
@@ -191,6 +188,30 @@ export class SvgaHost implements SvgaHostApi, FifoCommandSink {
       new Rect(0, 0, width, height),
     ];
   }
+}
+
+/** Registers + the smallest legal ring. */
+const SVGA_FIFO_MIN_BYTES = SVGA_FIFO_BASE_REGS * 4 + SVGA_FIFO_MIN_RING_BYTES;
+/** MEM_SIZE and VRAM_SIZE are 32-bit registers. */
+const U32_MAX = 0xffffffff;
+
+const isSize = (n: unknown, min: number) =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= min && n <= U32_MAX;
+
+/**
+ * The embedder's options, checked before anything is allocated (EINVAL, nothing built): sizes are
+ * integers the 32-bit registers can report, the FIFO a whole number of words holding a minimal
+ * ring, modes positive integers (whether the mode fits is the register file's check).
+ */
+function checkHostOptions(options: SvgaHostOptions | undefined): Partial<SvgaHostOptions> {
+  const o = optionsOf(options, 'SVGA host options');
+  checkOptional(o.fifoBytes, (n) => isSize(n, SVGA_FIFO_MIN_BYTES) && (n as number) % 4 === 0, 'fifoBytes');
+  checkOptional(o.vramBytes, (n) => isSize(n, 1), 'vramBytes');
+  for (const k of ['maxWidth', 'maxHeight', 'width', 'height'] as const)
+    checkOptional(o[k], (n) => isSize(n, 1), k);
+  checkOptional(o.fifo, (f) => f instanceof Uint32Array && f.length * 4 <= U32_MAX, 'fifo');
+  checkOptional(o.vram, (v) => v instanceof Uint8Array && v.length <= U32_MAX, 'vram');
+  return o;
 }
 
 function sharedWords(bytes: number): Uint32Array {

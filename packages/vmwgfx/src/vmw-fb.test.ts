@@ -31,9 +31,15 @@ async function rig() {
   const host = c.get<SvgaHost>(SVGA_HOST);
   const fb = c.get<VmwFb>(VMW_FB);
   const fifo = c.get<SvgaFifoWriter>(SVGA_FIFO);
+  /**
+   * Runs everything due up to virtual time `t`, then sets the clock to `t` (flush alone leaves it
+   * at the last action it ran, so work scheduled next would be timed from the past).
+   */
   const until = (t: number) => {
+    expect(t, 'until() goes forward').to.be.at.least(scheduler.now());
     scheduler.maxFrames = t;
     scheduler.flush();
+    scheduler.frame = t;
   };
   until(0); // set_par's immediate full flush
   const updates = recordUpdates(host);
@@ -100,16 +106,51 @@ describe('VmwFb (vmw fbdev → SVGA FIFO → host)', () => {
     expect(fb.shadow.u32![20 * 64 + 5]).to.equal(0x00ff00ff);
   });
 
+  it('until() advances virtual time even when nothing is due', async () => {
+    const { scheduler, until } = await rig();
+    until(20);
+    expect(scheduler.now()).to.equal(20);
+  });
+
   it('a draw op is flushed HZ/30 after the first damage; later damage joins it without rescheduling', async () => {
-    const { fb, host, updates, until } = await rig();
+    const { fb, host, updates, until, scheduler } = await rig();
     const before = host.surface.bytes.slice();
     fb.fillrect({ dx: 2, dy: 3, width: 4, height: 2, color: 0xff0000 });
     until(20);
     fb.fillrect({ dx: 10, dy: 10, width: 2, height: 2, color: 0x00ff00 });
+    until(VMW_DIRTY_DELAY_MS - 1);
+    expect(updates).to.deep.equal([]);
     until(VMW_DIRTY_DELAY_MS);
+    expect(scheduler.now()).to.equal(VMW_DIRTY_DELAY_MS);
     expect(str(updates)).to.deep.equal([new Rect(2, 3, 12, 12).toString()]);
     expectWindow(host, fb, before, updates);
     expect(host.surface.bytes[(3 * 32 + 2) * 4 + 2]).to.equal(0xff);
+  });
+
+  it('marks, copies, blits and pans while a flush is pending never push it back', async () => {
+    const { fb, updates, until } = await rig();
+    fb.dirtyMark(new Rect(0, 0, 1, 1));
+    until(8);
+    fb.copyarea({ sx: 0, sy: 0, dx: 4, dy: 4, width: 2, height: 2 });
+    until(16);
+    fb.imageblit({
+      dx: 8,
+      dy: 8,
+      width: 8,
+      height: 1,
+      depth: 1,
+      fgColor: 1,
+      bgColor: 0,
+      data: new Uint8Array([0xff]),
+    });
+    until(24);
+    fb.panDisplay(0, 0);
+    until(32);
+    fb.dirtyMark(new Rect(30, 20, 31, 21));
+    until(VMW_DIRTY_DELAY_MS);
+    expect(str(updates)).to.deep.equal([new Rect(0, 0, 32, 24).toString()]);
+    until(200);
+    expect(updates).to.have.length(1);
   });
 
   it('unions a defio batch with pending draw-op damage (the kernel replaced it and lost the fill)', async () => {

@@ -1,4 +1,5 @@
 import {
+  checkRect,
   copyarea,
   type FbCopyarea,
   type FbFillrect,
@@ -18,7 +19,16 @@ import {
   type PagerefBatch,
   SCHEDULER,
 } from '@fbemu/fbdev-defio';
-import { check, checkCount, type KernelError, PAGE_SIZE } from '@fbemu/gem-shmem';
+import {
+  check,
+  checkCount,
+  checkObject,
+  checkOptional,
+  isCount,
+  type KernelError,
+  optionsOf,
+  PAGE_SIZE,
+} from '@fbemu/gem-shmem';
 import { inject, injectable, optional } from 'inversify';
 import { type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { copyRows } from './blit.js';
@@ -80,8 +90,14 @@ export class VmwFb {
     @inject(SVGA_FIFO) private readonly fifo: SvgaFifoWriter,
     @inject(FB_DEFERRED_IO_FACTORY) defioFactory: FbDeferredIoFactory,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
-    @inject(VMW_FB_OPTIONS) @optional() options: VmwFbOptions = {},
+    @inject(VMW_FB_OPTIONS) @optional() fbOptions?: VmwFbOptions,
   ) {
+    checkObject(port, 'SVGA port');
+    checkObject(memory, 'SVGA memory');
+    check(memory.vram instanceof Uint8Array, 'EINVAL', 'SVGA memory has no VRAM bytes');
+    const options = optionsOf(fbOptions, 'vmw fbdev options');
+    checkOptional(options.width, (n) => isCount(n) && n > 0, 'width');
+    checkOptional(options.height, (n) => isCount(n) && n > 0, 'height');
     this.delay = options.delay ?? VMW_DIRTY_DELAY_MS;
     checkCount(this.delay, 'delay');
     this.errors$ = this.errors.asObservable();
@@ -146,6 +162,7 @@ export class VmwFb {
 
   /** `vmw_fb_dirty_mark`: union; only the first damage of an empty rect starts the HZ/30 timer. */
   dirtyMark(r: Rect): void {
+    checkRect(r, 'dirty rect');
     if (r.isEmpty()) return;
     const wasEmpty = this.dirty.isEmpty();
     this.dirty = this.dirty.union(r);
