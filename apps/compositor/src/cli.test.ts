@@ -32,6 +32,22 @@ function startCli(args: string[]) {
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
+  const errLines: string[] = [];
+  const errWaiters: { re: RegExp; resolve: () => void }[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    errLines.push(line);
+    for (const w of [...errWaiters])
+      if (w.re.test(line)) {
+        errWaiters.splice(errWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+  });
+  const waitForErr = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (errLines.some((l) => re.test(l))) return resolve();
+      errWaiters.push({ re, resolve });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before ${re} on stderr: ${stderr}`)));
+    });
   const waitFor = (re: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const hit = lines.map((l) => l.match(re)).find(Boolean);
@@ -39,7 +55,7 @@ function startCli(args: string[]) {
       waiters.push({ re, resolve });
       child.once('exit', (code) => reject(new Error(`exited ${code} before ${re}: ${stderr}`)));
     });
-  return { child, lines, waitFor, stderr: () => stderr };
+  return { child, lines, waitFor, waitForErr, stderr: () => stderr };
 }
 
 async function exitCode(child: ChildProcess): Promise<number | null> {
@@ -69,6 +85,7 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       const [, url] = await cli.waitFor(/viewer \(noVNC\):\s+(http:\/\/127\.0\.0\.1:\d+\/)/);
       expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const vnc = await RfbTestClient.tcp(Number(port));
+      await cli.waitForErr(/"msg":"viewer connected"/); // stderr is a pipe: JSON log lines
       const init = await vnc.handshake();
       expect([init.width, init.height]).to.deep.equal([
         DEFAULT_SCENE.output.width,
@@ -97,8 +114,10 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
         copied = (await vnc.readUpdate()).some((r) => r.encoding === Encoding.CopyRect);
       }
       expect(copied, 'a plane drag reached the viewer as CopyRect').to.equal(true);
-      await cli.waitFor(/^frames \d+/);
+      const [stats] = await cli.waitFor(/^fps [\d.]+ \| damage [\d.]+ % \| .+ pages\/writeback \| .* ms \| viewers 1 [\d.]+ k?M?B\/s$/);
+      expect(stats).to.match(/write→output p50 [\d.]+ ms p99 [\d.]+ ms/);
       vnc.close();
+      await cli.waitForErr(/"msg":"viewer disconnected"/);
       cli.child.kill('SIGINT');
       expect(await exitCode(cli.child)).to.equal(0);
       expect(cli.lines.some((l) => l.startsWith('snapshot written:'))).to.equal(true);
@@ -117,8 +136,12 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
     try {
       const cli = startCli(['--rfb-port', String(port), '--http-port', '0', '--png-interval', '0']);
       expect(await exitCode(cli.child)).to.equal(1);
-      expect(cli.stderr()).to.contain('EADDRINUSE');
-      expect(cli.stderr()).to.contain('--rfb-port');
+      expect(cli.stderr()).to.match(
+        new RegExp(`^fbemu-compositor: cannot listen on 127\\.0\\.0\\.1:${port} \\(--rfb-port\\): address in use, EADDRINUSE .*\n$`),
+      );
+      const http = startCli(['--rfb-port', '0', '--http-port', String(port), '--png-interval', '0']);
+      expect(await exitCode(http.child)).to.equal(1);
+      expect(http.stderr()).to.match(/^fbemu-compositor: cannot listen on .* \(--http-port\): address in use, EADDRINUSE .*\n$/);
     } finally {
       blocker.close();
     }
@@ -132,5 +155,127 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
     expect(await exitCode(cli.child)).to.equal(2);
     expect(cli.stderr()).to.contain('$.output.width');
     expect(cli.stderr()).to.contain('$.clients[0].kind');
+  });
+
+  describe('bad flags and config values: one line naming it, exit code 2, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fbemu-cli-'));
+    const config = (name: string, json: unknown) => {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify(json));
+      return file;
+    };
+    const offsetClient = { name: 'a', kind: 'shmem', width: 8, height: 8, offset: 4097 };
+    const cases: [string[], RegExp][] = [
+      [['--duration', 'abc'], /^--duration: expected a number of seconds > 0 .*, got "abc"$/],
+      [['--duration', '0'], /^--duration: expected a number of seconds > 0 .*, got "0"$/],
+      [['--duration'], /^--duration: needs a value \(SECONDS\)$/],
+      [['--rfb-port', 'abc'], /^--rfb-port: expected an integer in \[0, 65535\], got "abc"$/],
+      [['--rfb-port', '70000'], /^--rfb-port: expected an integer in \[0, 65535\], got "70000"$/],
+      [['--rfb-prot', '0'], /^--rfb-prot: unknown option \(did you mean --rfb-port\? see --help\)$/],
+      [['--log-level', 'loud'], /^--log-level: expected one of debug, info, warn, error, silent, got "loud"$/],
+      [['--snapshot', 'no/such/dir/x.png'], /^--snapshot: the folder no\/such\/dir does not exist$/],
+      [['--snapshot', tmpdir()], /^--snapshot: .* is a folder; give a file name$/],
+      [['--png-dir', '/proc/version/frames'], /^--png-dir: \/proc\/version is not a folder$/],
+      [
+        ['--config', config('host', { rfb: { host: '0.0.0.0' } })],
+        /^\$\.rfb\.host: "0\.0\.0\.0" is not a loopback address \(allowed: 127\.0\.0\.0\/8, ::1, localhost;/,
+      ],
+      [
+        ['--config', config('offset', { clients: [offsetClient] })],
+        /^\$\.clients\[0\]\.offset: 4097 is not a multiple of pageSize \(4096\)/,
+      ],
+      [['--config', join(dir, 'missing.json')], /^--config: cannot read .*missing\.json \(ENOENT\)$/],
+    ];
+    for (const [args, line] of cases) {
+      it(args.map((a) => a.replace(dir, 'DIR')).join(' '), async () => {
+        const quiet = args.includes('--png-dir') ? ['--headless'] : ['--headless', '--png-interval', '0'];
+        const cli = startCli([...args, ...quiet]);
+        expect(await exitCode(cli.child)).to.equal(2);
+        const lines = cli.stderr().split('\n').filter(Boolean);
+        expect(lines, cli.stderr()).to.have.length(1);
+        expect(lines[0]).to.match(/^fbemu-compositor: /);
+        expect(lines[0].slice('fbemu-compositor: '.length)).to.match(line);
+        expect(cli.lines).to.deep.equal([]); // refused before anything ran
+      });
+    }
+
+    it('--debug adds the stack trace', async () => {
+      const cli = startCli(['--config', config('host2', { rfb: { host: '0.0.0.0' } }), '--debug']);
+      expect(await exitCode(cli.child)).to.equal(2);
+      expect(cli.stderr()).to.match(/^fbemu-compositor: \$\.rfb\.host: .*\n/);
+      expect(cli.stderr()).to.match(/\n\s+at /);
+    });
+  });
+
+  describe('stopping', () => {
+    const quiet = ['--headless', '--png-interval', '0'];
+
+    it('--duration with decimals ends the run by itself', async () => {
+      const cli = startCli(['--duration', '1.5', ...quiet]);
+      await cli.waitFor(/^ {2}stopping after 1\.5 s \(Ctrl-C stops sooner\)$/);
+      expect(await exitCode(cli.child)).to.equal(0);
+      expect(cli.lines.some((l) => /^final: ran [\d.]+ s, \d+ frames/.test(l))).to.equal(true);
+    });
+
+    it('SIGINT ends a run that has a long --duration', async () => {
+      const cli = startCli(['--duration', '3600', ...quiet]);
+      await cli.waitFor(/^ {2}stopping after 3600 s/);
+      cli.child.kill('SIGINT');
+      expect(await exitCode(cli.child)).to.equal(0);
+      expect(cli.stderr()).to.match(/"signal":"SIGINT".*"msg":"stopping"/);
+    });
+
+    it('SIGTERM ends a run without --duration, and writes the snapshot', async () => {
+      const snapshot = join(mkdtempSync(join(tmpdir(), 'fbemu-cli-')), 'last.png');
+      const cli = startCli(['--snapshot', snapshot, ...quiet]);
+      await cli.waitFor(/^ {2}Ctrl-C stops/);
+      cli.child.kill('SIGTERM');
+      expect(await exitCode(cli.child)).to.equal(0);
+      expect(PNG.sync.read(readFileSync(snapshot)).width).to.equal(DEFAULT_SCENE.output.width);
+    });
+  });
+
+  it('prints an IPv6 host as [::1]::PORT, where a VNC client connects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fbemu-cli-'));
+    const file = join(dir, 'v6.json');
+    writeFileSync(file, JSON.stringify({ rfb: { host: '::1', port: 0 }, http: { host: '::1', port: 0 } }));
+    const cli = startCli(['--config', file, '--png-interval', '0']);
+    try {
+      const [, port] = await cli.waitFor(/^ {2}VNC \(RFB 3\.8\):\s+\[::1\]::(\d+)\s+e\.g\. vncviewer \[::1\]::\d+$/);
+      await cli.waitFor(/^ {2}viewer \(noVNC\):\s+http:\/\/\[::1\]:\d+\/$/);
+      const vnc = await RfbTestClient.tcp(Number(port), '::1');
+      const init = await vnc.handshake();
+      expect(init.width).to.equal(DEFAULT_SCENE.output.width);
+      vnc.close();
+      cli.child.kill('SIGINT');
+      expect(await exitCode(cli.child)).to.equal(0);
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('--help through a pipe: every flag with its default, no colour codes', async () => {
+    const cli = startCli(['--help']);
+    expect(await exitCode(cli.child)).to.equal(0);
+    const text = cli.lines.join('\n');
+    expect(text).not.to.match(/\x1b/);
+    expect(text).to.match(/^Usage: fbemu-compositor \[options\]$/m);
+    expect(text).to.match(/^ {6}--rfb-port N +RFB \(VNC\) TCP port; 0 = any free port \[default: 5900, or \$\.rfb\.port\]$/m);
+    for (const flag of ['--config', '--duration', '--log-format', '--log-level', '--debug', '--version'])
+      expect(text).to.contain(flag);
+  });
+
+  it('--version prints the package version', async () => {
+    const cli = startCli(['--version']);
+    expect(await exitCode(cli.child)).to.equal(0);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(cli.lines[0]).to.match(new RegExp(`^fbemu-compositor ${pkg.version.replaceAll('.', '\\.')} `));
+  });
+
+  it('--log-format pretty logs one readable line per event, not JSON', async () => {
+    const cli = startCli(['--log-format', 'pretty', '--duration', '0.5', '--headless', '--png-interval', '0']);
+    expect(await exitCode(cli.child)).to.equal(0);
+    expect(cli.stderr()).to.match(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}stopped why=duration$/m);
+    expect(cli.stderr()).not.to.contain('{');
   });
 });

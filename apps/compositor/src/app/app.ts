@@ -1,7 +1,7 @@
 import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { GEM_DEVICE, type GemDevice } from '@fbemu/gem-shmem';
 import type { Container } from 'inversify';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { EMPTY, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
 import type { SceneConfig } from '../config/scene-config.js';
 import type { PngOutput } from '../output/png.js';
@@ -9,6 +9,7 @@ import type { RfbServer } from '../output/rfb/server.js';
 import { OUTPUTS, type Output, RFB_SERVER } from '../output/tokens.js';
 import type { ViewerServer } from '../output/viewer/http.js';
 import { LatencyRing } from '../stats/latency.js';
+import { isViewerEvent, type ViewerEvent } from '../stats/viewer-event.js';
 import { PointerDrag } from './pointer-drag.js';
 import { Scene } from './scene.js';
 import {
@@ -30,6 +31,8 @@ export interface AppStats {
   fullFramePixels: number;
   latencyP50: number;
   latencyP99: number;
+  /** latency samples recorded since start (a stats window asks `latency` for its own newest ones) */
+  latencySamples: number;
   rfbClients: number;
   rfbBytes: number;
 }
@@ -54,7 +57,8 @@ export class CompositorApp {
   private readonly outputs: Output[];
   private readonly viewer: ViewerServer | undefined;
   private readonly rfb: RfbServer | undefined;
-  private readonly latency = new LatencyRing();
+  /** write → output latency samples, newest last (read them, never record into them) */
+  readonly latency = new LatencyRing();
   private readonly counters = { frames: 0, damagePixels: 0 };
   private frames: Subscription | undefined;
   private input: Subscription | undefined;
@@ -105,6 +109,12 @@ export class CompositorApp {
     });
   }
 
+  /** Viewer connections, disconnections and refusals (with reasons); empty when headless. */
+  get viewerEvents$(): Observable<ViewerEvent> {
+    if (!this.rfb) return EMPTY;
+    return this.rfb.events$.pipe(filter(isViewerEvent));
+  }
+
   stats(): AppStats {
     let writebacks = 0;
     let pagesFlushed = 0;
@@ -121,6 +131,7 @@ export class CompositorApp {
       fullFramePixels: this.counters.frames * this.compositor.width * this.compositor.height,
       latencyP50: this.latency.percentile(50),
       latencyP99: this.latency.percentile(99),
+      latencySamples: this.latency.recorded,
       rfbClients: rfb.clients ?? 0,
       rfbBytes: rfb.bytesSent ?? 0,
     };

@@ -7,10 +7,12 @@ import { vmwgfxClientFactory } from '../clients/vmwgfx-client.js';
 import { Compositor } from '../compose/compositor.js';
 import type { SceneConfig } from '../config/scene-config.js';
 import { PngOutput } from '../output/png.js';
+import { WorkerPngEncoder } from '../output/png-encoder.js';
 import { DEFAULT_RFB_OPTIONS, RfbServer } from '../output/rfb/server.js';
 import {
   OUTPUTS,
   type Output,
+  PNG_ENCODER,
   PNG_OPTIONS,
   RFB_OPTIONS,
   RFB_SERVER,
@@ -55,6 +57,7 @@ export const pngOutputModule = new ContainerModule(({ bind }) => {
       onlyOnDamage: true,
     };
   });
+  bind(PNG_ENCODER).toDynamicValue(() => new WorkerPngEncoder()).inSingletonScope();
   bind(PNG_OUTPUT).to(PngOutput).inSingletonScope();
   bind(OUTPUTS).toService(PNG_OUTPUT);
 });

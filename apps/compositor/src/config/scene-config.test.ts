@@ -63,4 +63,24 @@ describe('parseSceneConfig', () => {
     expect(problems([])).to.deep.equal(['$: expected an object']);
     expect(problems({ clients: {} })).to.deep.equal(['$.clients: expected an array']);
   });
+
+  it('listens on loopback only: a wider host is a config problem with its path, not a server error', () => {
+    expect(problems({ rfb: { host: '0.0.0.0' }, http: { host: '192.168.1.2' } })).to.deep.equal([
+      '$.rfb.host: "0.0.0.0" is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)',
+      '$.http.host: "192.168.1.2" is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)',
+    ]);
+    const c = parseSceneConfig({ rfb: { host: '::1' }, http: { host: 'localhost' } });
+    expect([c.rfb.host, c.http.host]).to.deep.equal(['::1', 'localhost']);
+  });
+
+  it('a client offset must be a multiple of the page size', () => {
+    const client = { name: 'a', kind: 'shmem', width: 10, height: 10 };
+    expect(problems({ clients: [{ ...client, offset: 4097 }] })).to.deep.equal([
+      '$.clients[0].offset: 4097 is not a multiple of pageSize (4096); mounts are page aligned',
+    ]);
+    expect(problems({ pageSize: 16384, clients: [{ ...client, offset: 4096 }] })).to.deep.equal([
+      '$.clients[0].offset: 4096 is not a multiple of pageSize (16384); mounts are page aligned',
+    ]);
+    expect(parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: 32768 }] }).clients[0].offset).to.equal(32768);
+  });
 });

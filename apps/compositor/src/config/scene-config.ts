@@ -3,6 +3,7 @@
  * the outputs. `--config FILE` reads this as JSON; `parseSceneConfig` validates it and names the
  * exact path of anything wrong, so a typo never turns into a silent default.
  */
+import { isLoopbackHost } from '../output/loopback.js';
 
 export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx';
 export type PlaneFormat = 'XRGB8888' | 'ARGB8888' | 'RGB565';
@@ -86,6 +87,19 @@ class Reader {
     if (typeof v === 'string' && v.length > 0) return v;
     this.problems.push(`${path}.${key}: expected a non-empty string, got ${JSON.stringify(v)}`);
     return '';
+  }
+
+  /**
+   * A listen address this machine alone can reach: security None gives whoever connects the screen
+   * and the input, so the config cannot open it wider (the servers refuse it too, with EACCES).
+   */
+  loopbackHost(o: Json, key: string, path: string, fallback: string): string {
+    const v = this.str(o, key, path, fallback);
+    if (v === '' || isLoopbackHost(v)) return v;
+    this.problems.push(
+      `${path}.${key}: ${JSON.stringify(v)} is not a loopback address (allowed: 127.0.0.0/8, ::1, localhost; the servers have no authentication)`,
+    );
+    return fallback;
   }
 
   /** "#rrggbb" or an integer 0..0xffffff */
@@ -185,6 +199,12 @@ export function parseSceneConfig(json: unknown): SceneConfig {
     if (names.has(c.name)) r.problems.push(`$.clients[${i}].name: duplicate name ${JSON.stringify(c.name)}`);
     names.add(c.name);
   }
+  const pageSize = r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize);
+  for (const [i, c] of clients.entries())
+    if (c.offset !== undefined && c.offset % pageSize !== 0)
+      r.problems.push(
+        `$.clients[${i}].offset: ${c.offset} is not a multiple of pageSize (${pageSize}); mounts are page aligned`,
+      );
   const config: SceneConfig = {
     output: {
       width: r.int(out, 'width', '$.output', 16, 8192),
@@ -193,14 +213,14 @@ export function parseSceneConfig(json: unknown): SceneConfig {
     },
     delayMs: r.int(o, 'delayMs', '$', 1, 10_000, d.delayMs),
     damage: r.oneOf(o, 'damage', '$', ['bbox', 'region'] as const, d.damage),
-    pageSize: r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize),
+    pageSize,
     clients,
     rfb: {
-      host: r.str(rfb, 'host', '$.rfb', d.rfb.host),
+      host: r.loopbackHost(rfb, 'host', '$.rfb', d.rfb.host),
       port: r.int(rfb, 'port', '$.rfb', 0, 65535, d.rfb.port),
     },
     http: {
-      host: r.str(http, 'host', '$.http', d.http.host),
+      host: r.loopbackHost(http, 'host', '$.http', d.http.host),
       port: r.int(http, 'port', '$.http', 0, 65535, d.http.port),
     },
     png: {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { Rect } from '@fbemu/drm-fb-helper';
 import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { check } from '@fbemu/gem-shmem';
-import { inject, injectable } from 'inversify';
-import { PNG } from 'pngjs';
+import { inject, injectable, optional } from 'inversify';
 import { interval, type SchedulerLike, type Subscription } from 'rxjs';
 import { checkFrame, frameToRgba } from './frame.js';
-import { type FrameSource, type Output, type OutputStats, PNG_OPTIONS } from './tokens.js';
+import { encodeRgbaPng, type PngEncoder, WorkerPngEncoder } from './png-encoder.js';
+import { type FrameSource, type Output, type OutputStats, PNG_ENCODER, PNG_OPTIONS } from './tokens.js';
 
 export interface PngOutputOptions {
   /** folder for periodic frames (`frame-000001.png`, …); undefined: snapshots only */
@@ -23,17 +23,21 @@ export const DEFAULT_PNG_OPTIONS: Readonly<PngOutputOptions> = Object.freeze({
   onlyOnDamage: true,
 });
 
-/** PNG bytes (8-bit RGB) of the visible part of `fb`. */
+/** PNG bytes (8-bit RGB) of the visible part of `fb`, encoded on the calling thread. */
 export function encodePng(fb: FrameSource): Buffer {
-  const png = new PNG({ width: fb.width, height: fb.height });
-  frameToRgba(fb, png.data);
-  return PNG.sync.write(png, { colorType: 2 });
+  return encodeRgbaPng(frameToRgba(fb), fb.width, fb.height);
 }
+
+/** Periodic frames copied but not yet written; a tick beyond this waits for the next one. */
+export const MAX_PENDING_FRAMES = 2;
 
 /**
  * PNG output: `snapshot(path)` writes the current frame once; with `dir` set, a periodic writer
- * numbers frames into that folder. The frame is encoded synchronously at the tick (so it is one
- * consistent frame), and the file is written asynchronously; `close` waits for pending writes.
+ * numbers frames into that folder. At the tick the frame is only copied (so it is one consistent
+ * frame); the encoder (a worker thread) deflates it and the file is written asynchronously, so
+ * the event loop never waits for zlib. When frames pile up (a slow disk or encoder), a damaged
+ * tick is deferred to the next one, which writes the newer frame: nothing is lost, the backlog
+ * stays bounded. `close` waits for every pending frame and snapshot, then ends the encoder.
  */
 @injectable()
 export class PngOutput implements Output {
@@ -43,9 +47,12 @@ export class PngOutput implements Output {
   private dirty = true;
   private frameNo = 0;
   private readonly writes = new Set<Promise<void>>();
+  private pendingFrames = 0;
+  private readonly encoder: PngEncoder;
   private readonly counters = {
     framesWritten: 0,
     framesSkipped: 0,
+    framesDeferred: 0,
     snapshots: 0,
     bytesWritten: 0,
     writeErrors: 0,
@@ -54,7 +61,9 @@ export class PngOutput implements Output {
   constructor(
     @inject(PNG_OPTIONS) private readonly options: Readonly<PngOutputOptions>,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+    @inject(PNG_ENCODER) @optional() encoder?: PngEncoder,
   ) {
+    this.encoder = encoder ?? new WorkerPngEncoder();
     check(
       Number.isSafeInteger(options.intervalMs) && options.intervalMs > 0,
       'EINVAL',
@@ -93,16 +102,20 @@ export class PngOutput implements Output {
 
   /** Writes the current frame to `path` (resolves once the file is written). */
   async snapshot(path: string): Promise<void> {
-    const bytes = encodePng(this.frame());
-    await this.track(writeFile(path, bytes));
+    await this.track(this.write(path));
     this.counters.snapshots++;
-    this.counters.bytesWritten += bytes.length;
+  }
+
+  /** Resolves once every frame and snapshot asked for so far is written (or failed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
   }
 
   async close(): Promise<void> {
     this.timer?.unsubscribe();
     this.timer = undefined;
     await Promise.allSettled([...this.writes]);
+    await this.encoder.close();
   }
 
   stats(): OutputStats {
@@ -119,18 +132,36 @@ export class PngOutput implements Output {
       this.counters.framesSkipped++;
       return;
     }
+    if (this.pendingFrames >= MAX_PENDING_FRAMES) {
+      this.counters.framesDeferred++; // stays dirty: the next tick writes the newer frame
+      return;
+    }
     this.dirty = false;
-    const bytes = encodePng(this.frame());
     const file = join(dir, `frame-${String(++this.frameNo).padStart(6, '0')}.png`);
-    this.track(writeFile(file, bytes)).then(
-      () => {
-        this.counters.framesWritten++;
-        this.counters.bytesWritten += bytes.length;
-      },
-      () => {
-        this.counters.writeErrors++;
-      },
-    );
+    this.pendingFrames++;
+    this.track(this.write(file))
+      .then(
+        () => {
+          this.counters.framesWritten++;
+        },
+        () => {
+          this.counters.writeErrors++;
+        },
+      )
+      .finally(() => {
+        this.pendingFrames--;
+      });
+  }
+
+  /** Copies the frame now (synchronously: this instant's pixels), encodes and writes it later. */
+  private write(path: string): Promise<void> {
+    const fb = this.frame();
+    const rgba = frameToRgba(fb);
+    return (async () => {
+      const bytes = await this.encoder.encode(rgba, fb.width, fb.height);
+      await writeFile(path, bytes);
+      this.counters.bytesWritten += bytes.length;
+    })();
   }
 
   private track(p: Promise<void>): Promise<void> {

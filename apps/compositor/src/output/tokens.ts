@@ -51,3 +51,5 @@ export const RFB_SERVER: unique symbol = Symbol.for('fbemu.compositor.RfbServer'
 export const VIEWER_OPTIONS: unique symbol = Symbol.for('fbemu.compositor.ViewerOptions');
 /** `PngOutputOptions` for PNG snapshots. */
 export const PNG_OPTIONS: unique symbol = Symbol.for('fbemu.compositor.PngOptions');
+/** The `PngEncoder` the PNG output hands frames to (a worker thread by default). */
+export const PNG_ENCODER: unique symbol = Symbol.for('fbemu.compositor.PngEncoder');

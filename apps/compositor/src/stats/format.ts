@@ -1,16 +1,37 @@
 import type { AppStats } from '../app/app.js';
+import type { WindowStats } from './window.js';
 
-const ms = (v: number) => (Number.isNaN(v) ? '-' : `${v.toFixed(1)}ms`);
+const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 
-/** One live stats line: frames, writebacks, pages per writeback, damage vs full frames, latency. */
-export function formatStats(s: AppStats): string {
+/** Bytes (or bytes per second) with an SI unit: 1 kB = 1000 B, 1 MB = 10^6 B. */
+export function formatBytes(n: number, suffix = ''): string {
+  if (!Number.isFinite(n)) return `- B${suffix}`;
+  if (n < 1e3) return `${Math.round(n)} B${suffix}`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB${suffix}`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB${suffix}`;
+  return `${(n / 1e9).toFixed(2)} GB${suffix}`;
+}
+
+/** The live stats line: every figure over the same window (see StatsWindow), units spelled out. */
+export function formatStats(w: WindowStats): string {
+  return [
+    `fps ${fixed(w.fps, 1)}`,
+    `damage ${fixed(w.damagePercent, 2)} %`,
+    `${fixed(w.pagesPerWriteback, 1)} pages/writeback`,
+    `write→output p50 ${fixed(w.latencyP50, 1)} ms p99 ${fixed(w.latencyP99, 1)} ms`,
+    `viewers ${w.viewers} ${formatBytes(w.viewerBytesPerSecond, '/s')}`,
+  ].join(' | ');
+}
+
+/** The summary printed at exit: totals since start. */
+export function formatTotals(s: AppStats, seconds: number): string {
   const perWb = s.writebacks ? (s.pagesFlushed / s.writebacks).toFixed(1) : '-';
   const share = s.fullFramePixels ? ((100 * s.damagePixels) / s.fullFramePixels).toFixed(2) : '-';
   return [
-    `frames ${s.frames}`,
-    `writebacks ${s.writebacks} (${perWb} pages each)`,
-    `damage ${(s.damagePixels * 4) / 1e6 >= 0.01 ? ((s.damagePixels * 4) / 1e6).toFixed(2) : '0.00'} MB = ${share}% of full frames`,
-    `write→output p50 ${ms(s.latencyP50)} p99 ${ms(s.latencyP99)}`,
-    `vnc clients ${s.rfbClients}, sent ${(s.rfbBytes / 1e6).toFixed(2)} MB`,
-  ].join(' | ');
+    `ran ${seconds.toFixed(1)} s`,
+    `${s.frames} frames (${fixed(seconds > 0 ? s.frames / seconds : Number.NaN, 1)} fps)`,
+    `${s.writebacks} writebacks (${perWb} pages/writeback)`,
+    `damage ${share} % of full frames`,
+    `${formatBytes(s.rfbBytes)} sent to viewers`,
+  ].join(', ');
 }
