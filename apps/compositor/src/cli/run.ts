@@ -5,7 +5,7 @@ import { CompositorApp } from '../app/app.js';
 import { createAppContainer } from '../app/container.js';
 import { realTimeScheduler } from '../app/real-time-scheduler.js';
 import { ConfigError, type SceneConfig } from '../config/scene-config.js';
-import { formatStats, formatTotals } from '../stats/format.js';
+import { formatPrograms, formatStats, formatTotals } from '../stats/format.js';
 import { StatsWindow } from '../stats/window.js';
 import { bannerLines } from './banner.js';
 import { type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
@@ -90,11 +90,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   let app: CompositorApp;
   try {
     app = new CompositorApp(
-      createAppContainer({ scene, scheduler: realTimeScheduler, headless: flags.headless }),
+      createAppContainer({ scene, scheduler: realTimeScheduler, headless: flags.headless, log }),
     );
   } catch (e) {
     // the config passed its own checks, so this is a package refusing it (a KernelError)
-    report(e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e, debug);
+    report(
+      e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e,
+      debug,
+    );
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
   return serve(app, scene, flags, log, status);
@@ -142,16 +145,22 @@ async function serve(
     report(err.syscall === 'listen' ? listenError(err, scene) : e, debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
-  log.debug('compositor started', { ...where, clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(',') });
-  process.stdout.write(`${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`);
+  log.debug('compositor started', {
+    ...where,
+    clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(','),
+  });
+  process.stdout.write(
+    `${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`,
+  );
 
   const startedAt = performance.now();
   const window = new StatsWindow(app.stats(), startedAt);
   const ticker = setInterval(() => {
-    status.show(formatStats(window.next(app.stats(), performance.now(), app.latency)));
+    const stats = app.stats();
+    const programs = stats.programs.length ? ` | ${formatPrograms(stats.programs)}` : '';
+    status.show(formatStats(window.next(stats, performance.now(), app.latency)) + programs);
   }, STATS_INTERVAL_MS);
-  if (flags.duration !== undefined)
-    setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
+  if (flags.duration !== undefined) setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
 
   const why = await stopRequested;
   clearInterval(ticker);
@@ -159,7 +168,9 @@ async function serve(
   log.debug('stopping', { why });
   await app.stop(flags.snapshot);
   viewers.unsubscribe();
-  process.stdout.write(`final: ${formatTotals(app.stats(), (performance.now() - startedAt) / 1000)}\n`);
+  const totals = app.stats();
+  process.stdout.write(`final: ${formatTotals(totals, (performance.now() - startedAt) / 1000)}\n`);
+  if (totals.programs.length) process.stdout.write(`programs: ${formatPrograms(totals.programs)}\n`);
   if (flags.snapshot) process.stdout.write(`snapshot written: ${flags.snapshot}\n`);
   log.info('stopped', { why });
   return EXIT.ok;

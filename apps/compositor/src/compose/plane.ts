@@ -6,7 +6,8 @@ import type { PlacedSurface } from './blend.js';
 export class Plane implements PlacedSurface {
   constructor(
     readonly id: string,
-    readonly surface: FbSurface,
+    /** what the plane scans out; a client may swap it (pan, blank) and then damages the plane */
+    public surface: FbSurface,
     public x: number,
     public y: number,
     public z: number,
