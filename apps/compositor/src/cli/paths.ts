@@ -43,9 +43,7 @@ export async function checkOutputDir(dir: string, label: string): Promise<void> 
     const k = await kind(at);
     if (k === 'dir') {
       if (await writable(at)) return;
-      throw new UsageError(
-        `${label}: ${at === resolve(dir) ? dir : `${at} (to create ${dir} in)`} is not writable`,
-      );
+      throw new UsageError(`${label}: ${at === resolve(dir) ? dir : `${at} (to create ${dir} in)`} is not writable`);
     }
     if (k !== undefined) throw new UsageError(`${label}: ${at} is not a folder`);
     const up = dirname(at);

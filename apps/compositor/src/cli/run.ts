@@ -94,10 +94,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     );
   } catch (e) {
     // the config passed its own checks, so this is a package refusing it (a KernelError)
-    report(
-      e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e,
-      debug,
-    );
+    report(e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e, debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
   return serve(app, scene, flags, log, status);
@@ -145,13 +142,8 @@ async function serve(
     report(err.syscall === 'listen' ? listenError(err, scene) : e, debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
-  log.debug('compositor started', {
-    ...where,
-    clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(','),
-  });
-  process.stdout.write(
-    `${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`,
-  );
+  log.debug('compositor started', { ...where, clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(',') });
+  process.stdout.write(`${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`);
 
   const startedAt = performance.now();
   const window = new StatsWindow(app.stats(), startedAt);
@@ -160,7 +152,8 @@ async function serve(
     const programs = stats.programs.length ? ` | ${formatPrograms(stats.programs)}` : '';
     status.show(formatStats(window.next(stats, performance.now(), app.latency)) + programs);
   }, STATS_INTERVAL_MS);
-  if (flags.duration !== undefined) setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
+  if (flags.duration !== undefined)
+    setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
 
   const why = await stopRequested;
   clearInterval(ticker);

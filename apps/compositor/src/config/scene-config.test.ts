@@ -81,8 +81,6 @@ describe('parseSceneConfig', () => {
     expect(problems({ pageSize: 16384, clients: [{ ...client, offset: 4096 }] })).to.deep.equal([
       '$.clients[0].offset: 4096 is not a multiple of pageSize (16384); mounts are page aligned',
     ]);
-    expect(
-      parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: 32768 }] }).clients[0].offset,
-    ).to.equal(32768);
+    expect(parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: 32768 }] }).clients[0].offset).to.equal(32768);
   });
 });
