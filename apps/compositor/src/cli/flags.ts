@@ -97,7 +97,7 @@ export const FLAGS = {
   run: {
     value: 'COMMAND',
     multiple: true,
-    help: "a real program on its own /dev/fb0, e.g. 'fbi -a -T 1 photo.png'; without --config the output is just its framebuffer",
+    help: "a real program on its own /dev/fb0, e.g. 'fbi -a -T 1 photo.png'; without a scene config the output is just its framebuffer",
     parse: splitCommand,
   },
   'fb-mode': {

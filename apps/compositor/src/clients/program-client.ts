@@ -13,7 +13,7 @@ import type {
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
 import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
-import { type ProgramExit, ProgramProcess } from './program-process.js';
+import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
 import { scanoutSurface } from './scanout-surface.js';
 import { WritebackDamage } from './writeback-damage.js';
 
@@ -86,10 +86,27 @@ export class ProgramClient implements SceneClient {
     this.released = this.process.exited.then(() => (door.processes > 0 ? idle : undefined));
   }
 
-  /** Ends a running program (SIGTERM, then SIGKILL), releases its files (the last flush), closes its devices. */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /**
+   * Ends the program and every process still on its devices (fbi forks a child into its own
+   * session): SIGTERM, SIGKILL after KILL_AFTER_MS. Then its files are released (the last
+   * flush) and its devices closed.
+   */
   async stop(): Promise<void> {
-    await this.process?.terminate();
-    await this.released;
+    const { door } = this.devices;
+    const others = () => door.pids.filter((pid) => pid !== this.pid);
+    const terminated = this.process?.terminate();
+    signal(others(), 'SIGTERM');
+    const kill = setTimeout(() => signal(others(), 'SIGKILL'), KILL_AFTER_MS);
+    try {
+      await terminated;
+      await this.released;
+    } finally {
+      clearTimeout(kill);
+    }
     this.devices.close();
     this.writebacks.close();
   }
@@ -114,4 +131,14 @@ export function programClientFactory(deps: Omit<ProgramDeviceDeps, 'delayMs'>): 
     create: (config: ClientConfig, env: ClientEnv) =>
       new ProgramClient(config, { ...deps, delayMs: env.scene.delayMs }, env.log),
   };
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
 }
