@@ -319,12 +319,19 @@ static napi_value WriteProtect(napi_env env, napi_callback_info info) {
 
 // --- readiness on the event loop ---
 
+// Freed when both the JS handle (an external) and libuv are done with it.
 struct Watch {
   uv_poll_t poll;
   napi_env env;
   napi_ref callback;
   napi_async_context context;
+  int owners;  // the external + the open uv handle
 };
+
+template <typename T>
+static void release(T *x) {
+  if (--x->owners == 0) delete x;
+}
 
 static void on_ready(uv_poll_t *handle, int status, int events) {
   (void)status;
@@ -351,6 +358,7 @@ static napi_value WatchFd(napi_env env, napi_callback_info info) {
   CALL(napi_get_uv_event_loop(env, &loop));
   Watch *w = new Watch();
   w->env = env;
+  w->owners = 2;
   napi_create_reference(env, argv[1], 1, &w->callback);
   napi_value name;
   napi_create_string_utf8(env, "fbemu.watch", NAPI_AUTO_LENGTH, &name);
@@ -364,7 +372,7 @@ static napi_value WatchFd(napi_env env, napi_callback_info info) {
   }
   uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_ready);
   napi_value ext;
-  napi_create_external(env, w, nullptr, nullptr, &ext);
+  napi_create_external(env, w, [](napi_env, void *data, void *) { release(static_cast<Watch *>(data)); }, nullptr, &ext);
   return ext;
 }
 
@@ -379,8 +387,8 @@ static napi_value Unwatch(napi_env env, napi_callback_info info) {
   napi_async_destroy(env, w->context);
   w->env = nullptr;
   uv_poll_stop(&w->poll);
-  // freed once libuv is done with the handle; the external keeps a dangling-safe marker
-  uv_close(reinterpret_cast<uv_handle_t *>(&w->poll), [](uv_handle_t *) {});
+  uv_close(reinterpret_cast<uv_handle_t *>(&w->poll),
+           [](uv_handle_t *h) { release(static_cast<Watch *>(h->data)); });
   return nullptr;
 }
 
@@ -401,6 +409,7 @@ struct Poller {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  int owners;  // the external + the open uv handle
 };
 
 static bool anything_written(Poller *p) {
@@ -478,6 +487,7 @@ static napi_value PollerStart(napi_env env, napi_callback_info info) {
   if (p->max_ms < p->min_ms) p->max_ms = p->min_ms;
   p->period = p->min_ms;
   p->armed = true;
+  p->owners = 2;
   napi_create_reference(env, argv[5], 1, &p->callback);
   napi_value name;
   napi_create_string_utf8(env, "fbemu.poller", NAPI_AUTO_LENGTH, &name);
@@ -491,7 +501,7 @@ static napi_value PollerStart(napi_env env, napi_callback_info info) {
   p->async.data = p;
   pthread_create(&p->thread, nullptr, poll_thread, p);
   napi_value ext;
-  napi_create_external(env, p, nullptr, nullptr, &ext);
+  napi_create_external(env, p, [](napi_env, void *data, void *) { release(static_cast<Poller *>(data)); }, nullptr, &ext);
   return ext;
 }
 
@@ -528,7 +538,12 @@ static napi_value PollerStop(napi_env env, napi_callback_info info) {
   napi_delete_reference(env, p->callback);
   napi_async_destroy(env, p->context);
   p->env = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t *>(&p->async), [](uv_handle_t *) {});
+  uv_close(reinterpret_cast<uv_handle_t *>(&p->async), [](uv_handle_t *h) {
+    Poller *q = static_cast<Poller *>(h->data);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    release(q);
+  });
   return nullptr;
 }
 

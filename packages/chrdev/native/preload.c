@@ -119,7 +119,10 @@ static void resolve_all(void) {
 }
 
 static void forget_parent(void) {
-  /* a fork child has its own address space and no registration: it starts untracked */
+  /* a fork child has its own address space and no registration: it starts untracked, and its
+   * inherited device mappings are plain shared memory (made writable again in mprotect mode) */
+  for (int i = 0; i < MAX_MAPS; i++)
+    if (maps[i].used && maps[i].mode == FBEMU_MPROTECT) mprotect((void *)maps[i].addr, maps[i].valid, PROT_READ | PROT_WRITE);
   conn = -1;
   mode = -1;
   uffd = evfd = trk_sock = -1;

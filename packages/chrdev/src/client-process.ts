@@ -1,50 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { check, isKernelError, KernelError } from '@fbemu/gem-shmem';
-import type { SchedulerLike } from 'rxjs';
 import { OpenChrdevFile } from './chrdev-file.js';
-import type { NativeAddon } from './native.js';
-import { AsyncProcessMapping, BitsProcessMapping, PAGE_SIZE } from './process-mapping.js';
-import {
-  encodeReply,
-  MAX_MESSAGE,
-  MODE_NAMES,
-  Mode,
-  OPEN_NATIVE_READ,
-  Op,
-  REPLY_BYTES,
-  Request,
-  STATE_BITMAP,
-} from './protocol.js';
-import type { ChrdevRegistryApi, MmapTarget, ProcessInfo, VmArea } from './tokens.js';
-import { ProcessTracker } from './tracker.js';
+import { ProcessVmas, type VmaContext } from './process-vmas.js';
+import { encodeReply, MAX_MESSAGE, OPEN_NATIVE_READ, Op, REPLY_BYTES, Request } from './protocol.js';
+import type { ChrdevRegistryApi, ProcessInfo } from './tokens.js';
 import { ProcMemory } from './user-memory.js';
 
 /** What a connection needs from the server. */
-export interface ProcessContext {
-  readonly native: NativeAddon;
+export interface ProcessContext extends VmaContext {
   readonly registry: ChrdevRegistryApi;
-  readonly scheduler: SchedulerLike;
-  readonly wantedMode: number;
-  readonly pollMinMs: number;
-  readonly pollMaxMs: number;
-  log(line: string): void;
   gone(process: ClientProcess): void;
 }
 
-type Mapping = AsyncProcessMapping | BitsProcessMapping;
-
-/** One mmap of a device file, from the MMAP request to its munmap. */
-interface MapRecord {
-  readonly file: OpenChrdevFile;
-  readonly target: MmapTarget;
-  readonly vma: VmArea;
-  readonly validPages: number;
-  mapping?: Mapping;
-}
-
 const MAX_FILES = 1024;
-const MAX_MAPS = 256;
-const MAX_VMA_BYTES = 2 ** 40;
 const ERR_EIO = 5;
 
 /**
@@ -59,8 +27,7 @@ export class ClientProcess {
   private readonly fdsIn = new Int32Array(8);
   private readonly memory: ProcMemory;
   private readonly files = new Map<number, OpenChrdevFile>();
-  private readonly maps = new Map<number, MapRecord>();
-  private tracker: ProcessTracker | undefined;
+  private readonly vmas: ProcessVmas;
   private readonly watch: unknown;
   private nextId = 1;
   private closed = false;
@@ -73,6 +40,7 @@ export class ClientProcess {
     this.info = Object.freeze({ pid, comm: readComm(pid) });
     this.request = new Request(new Uint8Array(MAX_MESSAGE));
     this.memory = new ProcMemory(pid);
+    this.vmas = new ProcessVmas(ctx, this.info, (file) => this.put(file, 1));
     this.watch = ctx.native.watch(socket, this.onReadable);
   }
 
@@ -85,12 +53,8 @@ export class ClientProcess {
     if (this.closed) return;
     this.closed = true;
     this.ctx.native.unwatch(this.watch);
-    for (const [id, record] of this.maps) {
-      record.mapping?.processExited();
-      this.unmap(id);
-    }
+    this.vmas.close();
     for (const file of this.files.values()) this.put(file, file.refs);
-    this.tracker?.close();
     this.memory.close();
     this.ctx.native.close(this.socket);
     this.ctx.gone(this);
@@ -131,7 +95,7 @@ export class ClientProcess {
       case Op.HELLO:
         return 0;
       case Op.OPEN:
-        return this.open(req, fds);
+        return this.open(req);
       case Op.CLOSE:
         this.put(this.file(req.handle), 1);
         return 0;
@@ -148,14 +112,13 @@ export class ClientProcess {
       case Op.FSYNC:
         return this.fsync(req);
       case Op.MMAP:
-        return this.mmap(req, fds);
+        return this.mmap(req);
       case Op.MAPPED:
-        return this.mapped(req, fds);
+        return this.vmas.mapped(req, fds);
       case Op.TRACKER:
-        return this.setTracker(req, fds);
+        return this.vmas.setTracker(req, fds);
       case Op.MUNMAP:
-        check(this.maps.has(req.handle), 'EINVAL', 'no such mapping');
-        this.unmap(req.handle);
+        this.vmas.munmap(req.handle);
         return 0;
       default:
         throw new KernelError('EINVAL', `unknown request ${req.op}`);
@@ -173,7 +136,7 @@ export class ClientProcess {
   /** extra reply values and a descriptor to pass, set by the request being served */
   private pendingReply: { values: number[]; fd: number; closeAfter: boolean } | undefined;
 
-  private open(req: Request, _fds: number[]): number {
+  private open(req: Request): number {
     const path = req.path();
     check(path !== undefined, 'EINVAL', 'open without a path');
     const device = this.ctx.registry.lookup(path);
@@ -244,123 +207,18 @@ export class ClientProcess {
     return result(fops.llseek(file, offset, req.a[1] >>> 0));
   }
 
+  private mmap(req: Request): number {
+    const m = this.vmas.mmap(this.file(req.handle), req);
+    this.pendingReply = { values: [m.byteOffset, m.validBytes, m.tracked], fd: m.fd, closeAfter: false };
+    return m.id;
+  }
+
   private fsync(req: Request): number {
     const file = this.file(req.handle);
     const { fops } = file.device;
     check(fops.fsync !== undefined, 'EINVAL', 'no fsync');
     fops.fsync(file);
     return 0;
-  }
-
-  private mmap(req: Request, _fds: number[]): number {
-    const file = this.file(req.handle);
-    const { fops } = file.device;
-    check(fops.mmap !== undefined, 'ENODEV', 'device has no mmap');
-    const [length, prot, flags, pgoff] = req.a;
-    const lengthOk = Number.isSafeInteger(length) && length > 0 && length % PAGE_SIZE === 0;
-    check(lengthOk && length <= MAX_VMA_BYTES, 'ENOMEM', `cannot map ${req.raw[0]} bytes`);
-    check(Number.isSafeInteger(pgoff) && pgoff <= 2 ** 40, 'EINVAL', 'bad offset');
-    check(this.maps.size < MAX_MAPS, 'ENOMEM', 'too many mappings');
-    const vma: VmArea = Object.freeze({ pgoff, length, prot: prot >>> 0, flags: flags >>> 0 });
-    const target = fops.mmap(file, vma);
-    const { memory, byteOffset, length: span } = target;
-    if (memory.fd < 0) {
-      this.ctx.log(
-        `chrdev: ${file.device.path}: mmap refused, device memory is not process-mappable (native addon missing)`,
-      );
-      throw new KernelError('ENODEV', 'device memory is not process-mappable');
-    }
-    const fits = byteOffset % PAGE_SIZE === 0 && span >= 0 && byteOffset + span <= memory.buffer.byteLength;
-    check(fits, 'EINVAL', 'the device answered a range outside its memory');
-    const id = this.nextId++;
-    const validPages = Math.floor(Math.min(span, length) / PAGE_SIZE);
-    this.maps.set(id, { file, target, vma, validPages });
-    file.refs++;
-    const tracked = target.attach !== undefined ? 1 : 0;
-    this.pendingReply = {
-      values: [byteOffset, validPages * PAGE_SIZE, tracked],
-      fd: memory.fd,
-      closeAfter: false,
-    };
-    return id;
-  }
-
-  /** The program mapped it and set up tracking (or not): the device wires it in. */
-  private mapped(req: Request, fds: number[]): number {
-    const record = this.maps.get(req.handle);
-    check(record !== undefined && record.mapping === undefined, 'EINVAL', 'no such mapping');
-    const addr = req.a[0];
-    check(Number.isSafeInteger(addr) && addr % PAGE_SIZE === 0, 'EINVAL', 'bad address');
-    const mode = req.a[1];
-    const wantsTracking =
-      record.target.attach !== undefined && (record.vma.prot & 2) !== 0 && (record.vma.flags & 1) !== 0;
-    if (!wantsTracking) return 0;
-    check(mode !== Mode.UNTRACKED, 'EIO', 'the program could not set up store tracking');
-    const tracker = this.tracker;
-    check(tracker !== undefined && tracker.mode === mode, 'EINVAL', 'tracking mode mismatch');
-    const mapping = this.makeMapping(record, tracker, addr, fds);
-    record.mapping = mapping;
-    record.target.attach?.(mapping);
-    return 0;
-  }
-
-  private makeMapping(record: MapRecord, tracker: ProcessTracker, addr: number, fds: number[]): Mapping {
-    const { native, scheduler, pollMinMs, pollMaxMs } = this.ctx;
-    if (tracker.mode === Mode.ASYNC) {
-      const args = [record.vma, this.info, tracker, addr, record.validPages] as const;
-      return new AsyncProcessMapping(...args, native, pollMinMs, pollMaxMs);
-    }
-    check(fds.length === 1, 'EINVAL', 'tracking state missing');
-    const state = native.mapShared(fds[0], stateBytes(record.validPages));
-    check(typeof state !== 'number', 'EINVAL', 'tracking state cannot be mapped');
-    return new BitsProcessMapping(
-      record.vma,
-      this.info,
-      tracker,
-      addr,
-      record.validPages,
-      state,
-      native,
-      scheduler,
-    );
-  }
-
-  private setTracker(req: Request, fds: number[]): number {
-    check(this.tracker === undefined, 'EBUSY', 'tracker already set up');
-    const mode = req.a[0];
-    const uffdMode = mode === Mode.ASYNC || mode === Mode.SYNC;
-    const known = mode === Mode.ASYNC || mode === Mode.SYNC || mode === Mode.MPROTECT;
-    check(known && fds.length === (uffdMode ? 4 : 3), 'EINVAL', 'bad tracker setup');
-    const tracker = new ProcessTracker(this.ctx.native, mode, fds[0], fds[1], fds[2], uffdMode ? fds[3] : -1);
-    fds.fill(-1); // kept
-    this.tracker = tracker;
-    tracker.listen(this.ring);
-    if (mode !== this.ctx.wantedMode)
-      this.ctx.log(
-        `chrdev: pid ${this.info.pid} (${this.info.comm}) tracks stores with ${MODE_NAMES[mode]} (${MODE_NAMES[this.ctx.wantedMode]} not allowed: userfaultfd blocked by seccomp or too old a kernel?)`,
-      );
-    return 0;
-  }
-
-  private readonly ring = (): void => {
-    for (const record of this.maps.values())
-      if (record.mapping instanceof BitsProcessMapping) record.mapping.ring();
-  };
-
-  /** munmap or exit: the device detaches the mapping (collecting its last pages), the file reference goes. */
-  private unmap(id: number): void {
-    const record = this.maps.get(id);
-    if (record === undefined) return;
-    this.maps.delete(id);
-    try {
-      if (record.mapping !== undefined) record.target.detach?.(record.mapping);
-    } catch (e) {
-      this.ctx.log(
-        `chrdev: detach of a mapping of ${record.file.device.path} failed: ${(e as Error).message}`,
-      );
-    }
-    record.mapping?.shutdown();
-    this.put(record.file, 1);
   }
 }
 
@@ -369,11 +227,6 @@ function result(n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
     throw new KernelError('EIO', `bad result ${String(n)}`);
   return n;
-}
-
-/** Size of a sync/mprotect mapping's state memfd, as the preload makes it (whole pages). */
-function stateBytes(pages: number): number {
-  return Math.ceil(((STATE_BITMAP + Math.ceil(pages / 32)) * 4) / PAGE_SIZE) * PAGE_SIZE;
 }
 
 function readComm(pid: number): string {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { firstValueFrom } from 'rxjs';
 import { buildTestClient, type Run, runClient, type Served, serve } from './test-device.js';
 import type { TrackingMode } from './tokens.js';
 
@@ -82,6 +83,25 @@ describe('front door: a real program on a registered device node', function () {
         );
       });
 
+      it('takes offsets from the mapping pgoff: mapping page 0 at file page 5 is device page 5', async () => {
+        s = serve(mode);
+        const { out } = await finished(s, runClient(s.door.env(), ['pages', s.path, '4@5', '0', '3']));
+        expect(out.fsync).to.equal('0:0');
+        expect(s.device.pagesWritten().sort((a, b) => a - b)).to.deep.equal([5, 8]);
+        expect(differingPages(s)).to.deep.equal([]);
+      });
+
+      it('a store with no fsync or close is delivered by the writeback timer while the program runs', async () => {
+        s = serve(mode);
+        const firstBatch = firstValueFrom(s.device.defio.pagerefs$);
+        const run = await runClient(s.door.env(), ['hold', s.path], (line, stdin) => {
+          if (line === 'mapped=1') void firstBatch.then(() => stdin.end());
+        });
+        const batch = await firstBatch;
+        expect(batch.pagerefs.map((p) => p.offset)).to.deep.equal([0]);
+        expect([run.code, run.out.stored_after]).to.deep.equal([0, '1']);
+      });
+
       const cycles = mode === 'mprotect' ? 30 : 80;
       for (const seed of [3, 1234567]) {
         it(`4 writer threads + write/pwrite/fsync/remap/reopen at random (seed ${seed}): 0 bytes lost`, async () => {
@@ -134,6 +154,18 @@ describe('front door: a real program on a registered device node', function () {
         });
       }
 
+      it('a fork child opens and maps the device on its own connection; its inherited mapping stays usable', async () => {
+        s = serve(mode);
+        const { out, code } = await finished(s, runClient(s.door.env(), ['fork', s.path]));
+        expect([code, out.child_ok, out.child_fsync, out.parent_fsync]).to.deep.equal([0, '1', '0:0', '0:0']);
+        const pages = new Set(s.device.pagesWritten());
+        // pages 0, 2, 3 are tracked stores; page 1 was stored by the child into the inherited
+        // (untracked) mapping and is only delivered when a tracked store shares its cycle
+        expect([pages.has(0), pages.has(2), pages.has(3)]).to.deep.equal([true, true, true]);
+        const mem = new Uint32Array(s.device.memory.buffer);
+        expect([mem[0], mem[1024], mem[2048], mem[3072]]).to.deep.equal([1, 2, 3, 4]);
+      });
+
       it("device cleanup revokes the mapping: the program's next store is SIGBUS", async () => {
         s = serve(mode);
         const run = await runClient(s.door.env(), ['hold', s.path], (line, stdin) => {
@@ -168,6 +200,13 @@ describe('front door: a real program on a registered device node', function () {
     expect(Number(out.errors)).to.be.greaterThan(150);
     const again = await finished(s, runClient(env, ['node', s.path]));
     expect(again.out.get).to.equal('0:0');
+  });
+
+  it('refuses to map memory no process can map (no memfd: ENODEV) and says why', async () => {
+    s = serve('async');
+    const { out, code } = await runClient(s.door.env(), ['pages', '/dev/fbemu-plain0', '1', '0']);
+    expect([code, out.mmap_errno]).to.deep.equal([2, '19']);
+    expect(s.logs.some((l) => l.includes('not process-mappable'))).to.equal(true);
   });
 
   it('a program without the server gets ENXIO for the device, and other files work', async () => {

@@ -16,5 +16,7 @@ import {
 export const chrdevModule = new ContainerModule(({ bind }) => {
   bind<ChrdevRegistryApi>(CHRDEV_REGISTRY).to(ChrdevRegistry).inSingletonScope();
   bind<FrontDoorApi>(FRONT_DOOR).to(FrontDoor).inSingletonScope();
-  bind<SharedMemoryAllocator>(SHARED_MEMORY_ALLOCATOR).toConstantValue(sharedMemoryAllocator(loadNative()));
+  bind<SharedMemoryAllocator>(SHARED_MEMORY_ALLOCATOR)
+    .toDynamicValue(() => sharedMemoryAllocator(loadNative()))
+    .inSingletonScope();
 });

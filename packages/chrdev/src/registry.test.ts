@@ -4,6 +4,7 @@ import { asyncScheduler } from 'rxjs';
 import { chrdevModule } from './module.js';
 import { encodeReply, Op, REPLY_BYTES, REQUEST_BYTES, Request } from './protocol.js';
 import { ChrdevRegistry } from './registry.js';
+import { sharedMemoryAllocator } from './shared-memory.js';
 import {
   CHRDEV_REGISTRY,
   type CharDevice,
@@ -85,6 +86,19 @@ describe('front door wire format (native/fbemu-proto.h)', () => {
     encodeReply(out, -22, 1, 2 ** 40, 3);
     const view = new DataView(out.buffer);
     expect([view.getBigInt64(0, true), view.getBigUint64(16, true)]).to.deep.equal([-22n, 2n ** 40n]);
+  });
+});
+
+describe('sharedMemoryAllocator', () => {
+  it('without the native addon: plain shared memory, fd -1', () => {
+    const memory = sharedMemoryAllocator(undefined)(4096);
+    expect([memory.buffer instanceof SharedArrayBuffer, memory.buffer.byteLength, memory.fd]).to.deep.equal([
+      true,
+      4096,
+      -1,
+    ]);
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 41])
+      expect(code(() => sharedMemoryAllocator(undefined)(bad))).to.equal('EINVAL');
   });
 });
 

@@ -157,6 +157,11 @@ export const eventDevice: FileOperations = {
   },
 };
 
+/** Test-only: a device whose memory is a plain SharedArrayBuffer (no memfd): mmap must be refused. */
+export const plainMemoryDevice: FileOperations = {
+  mmap: () => ({ memory: sharedMemoryAllocator(undefined)(4096), byteOffset: 0, length: 4096 }),
+};
+
 const here = fileURLToPath(new URL('.', import.meta.url));
 const clientSource = join(here, '../native/test/client.c');
 const clientBinary = join(here, '../native/build/test-client');
@@ -185,6 +190,7 @@ export function serve(tracking: TrackingMode, pages = 64, delay = 20): Served {
   const path = '/dev/fbemu-test0';
   registry.register({ path, major: 240, minor: 3, fops: device });
   registry.register({ path: '/dev/fbemu-events0', major: 226, minor: 0, fops: eventDevice });
+  registry.register({ path: '/dev/fbemu-plain0', major: 240, minor: 4, fops: plainMemoryDevice });
   const door = new FrontDoor(registry, asyncScheduler);
   const logs: string[] = [];
   const socketPath = join(mkdtempSync(join(tmpdir(), 'fbemu-')), 'door.sock');

@@ -2,13 +2,15 @@
  * A real program for the front door's tests (run under the preload library). It prints
  * "key=value" lines the tests parse. Commands:
  *   node DEV                 open/ioctl/stat/access/dup/read/write/lseek with good and bad pointers
- *   pages DEV N P...         map N pages, store once into each page P, fsync, exit
+ *   pages DEV N[@PGOFF] P... map N pages (at file page PGOFF), store once into each page P, fsync, exit
  *   stress DEV N SEED T C K  T threads store random words into N mapped pages for C cycles while
  *                            the main thread writes, pwrites, fsyncs, remaps and reopens at random;
  *                            K > 0: SIGKILL itself after K main-thread steps
  *   absurd DEV               mmap with absurd lengths and offsets
  *   exit DEV STEP            exits (_exit) at step STEP of open, ioctl, mmap, store
  *   garbage SOCKET           speaks nonsense on the server socket, then checks it still answers
+ *   fork DEV                 maps and stores, forks: the child stores into the inherited mapping and
+ *                            opens and maps the device itself; both exit normally
  *   events DEV               an ioctl queues two records; poll + read them natively
  *   hold DEV                 map, store, wait for stdin to close, store again (SIGBUS once revoked)
  *   bench DEV N ROUNDS       ns per first store to a tracked page vs a minor fault on shared memory
@@ -29,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,8 +102,8 @@ static int cmd_node(const char *dev) {
   return 0;
 }
 
-static uint32_t *map_dev(int fd, size_t pages) {
-  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+static uint32_t *map_at(int fd, size_t pages, off_t offset) {
+  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
   if (p == MAP_FAILED) {
     printf("mmap_errno=%d\n", errno);
     fflush(stdout);
@@ -109,10 +112,13 @@ static uint32_t *map_dev(int fd, size_t pages) {
   return p;
 }
 
+static uint32_t *map_dev(int fd, size_t pages) { return map_at(fd, pages, 0); }
+
 static int cmd_pages(const char *dev, int argc, char **argv) {
   int fd = open(dev, O_RDWR);
-  size_t n = strtoul(argv[0], NULL, 0);
-  uint32_t *p = map_dev(fd, n);
+  char *at = NULL;
+  size_t n = strtoul(argv[0], &at, 0); /* N or N@PGOFF */
+  uint32_t *p = map_at(fd, n, *at == '@' ? (off_t)strtoul(at + 1, NULL, 0) * PAGE : 0);
   for (int i = 1; i < argc; i++) {
     size_t page = strtoul(argv[i], NULL, 0);
     p[page * PAGE / 4 + 7] = 0x1000 + (uint32_t)page;
@@ -273,6 +279,27 @@ static int cmd_garbage(const char *path) {
   return 0;
 }
 
+static int cmd_fork(const char *dev) {
+  int fd = open(dev, O_RDWR);
+  volatile uint32_t *p = map_dev(fd, 4);
+  p[0] = 1;
+  pid_t child = fork();
+  if (child == 0) {
+    p[PAGE / 4] = 2; /* inherited mapping: plain shared memory in the child */
+    int cfd = open(dev, O_RDWR);
+    volatile uint32_t *q = map_dev(cfd, 4);
+    q[2 * PAGE / 4] = 3;
+    say_errno("child_fsync", fsync(cfd));
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("child_ok=%d\n", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  p[3 * PAGE / 4] = 4;
+  say_errno("parent_fsync", fsync(fd));
+  return 0;
+}
+
 static int cmd_events(const char *dev) {
   int fd = open(dev, O_RDWR);
   say_errno("open", fd);
@@ -328,6 +355,15 @@ static int cmd_bench(const char *dev, size_t pages, int rounds) {
     munmap((void *)m, pages * PAGE);
   }
   printf("tracked_ns=%.0f minor_ns=%.0f\n", (double)tracked / rounds / pages, (double)minor / rounds / pages);
+  /* an ioctl with a user pointer through the front door vs a real syscall that fails fast */
+  struct testdev_info info;
+  int null = open("/dev/null", O_RDONLY);
+  uint64_t t0 = now_ns();
+  for (int i = 0; i < 1000; i++) ioctl(fd, TESTDEV_GET, &info);
+  uint64_t door = now_ns() - t0;
+  t0 = now_ns();
+  for (int i = 0; i < 1000; i++) ioctl(null, TESTDEV_GET, &info);
+  printf("ioctl_ns=%.0f syscall_ns=%.0f\n", (double)door / 1000, (double)(now_ns() - t0) / 1000);
   return 0;
 }
 
@@ -342,6 +378,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "exit") && argc >= 4) return cmd_exit(dev, atoi(argv[3]));
   if (!strcmp(cmd, "garbage")) return cmd_garbage(dev);
   if (!strcmp(cmd, "events")) return cmd_events(dev);
+  if (!strcmp(cmd, "fork")) return cmd_fork(dev);
   if (!strcmp(cmd, "hold")) return cmd_hold(dev);
   if (!strcmp(cmd, "bench") && argc >= 5) return cmd_bench(dev, strtoul(argv[3], NULL, 0), atoi(argv[4]));
   return 64;
