@@ -238,14 +238,18 @@ export function parseFlags(argv: readonly string[], table: FlagTable = FLAGS): R
     } catch (e) {
       throw new UsageError(`${flag}: ${(e as Error).message}, got ${JSON.stringify(raw)}`);
     }
-    if (spec.multiple) ((out[name] ??= []) as unknown[]).push(value);
-    else out[name] = value;
+    out[name] = spec.multiple ? [...((out[name] as unknown[] | undefined) ?? []), value] : value;
   }
   return out;
 }
 
 /** `--help`: usage, every flag with its value and default; plain text (no colour codes). */
-export function renderHelp(name: string, description: string, table: FlagTable = FLAGS): string {
+export function renderHelp(
+  name: string,
+  description: string,
+  table: FlagTable = FLAGS,
+  notes: readonly string[] = [],
+): string {
   const rows = Object.entries(table).map(([flag, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${flag}${s.value ? ` ${s.value}` : ''}${s.multiple ? ' (repeatable)' : ''}`;
     return { left, right: s.default ? `${s.help} [default: ${s.default}]` : s.help };
@@ -258,8 +262,7 @@ export function renderHelp(name: string, description: string, table: FlagTable =
     '',
     'Options:',
     ...rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`),
-    '',
-    'Exit codes: 0 stopped normally, 1 could not run (e.g. a busy port), 2 bad option or config.',
+    ...(notes.length ? ['', ...notes] : []),
     '',
   ].join('\n');
 }

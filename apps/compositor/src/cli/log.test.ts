@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { ViewerEvent } from '../stats/viewer-event.js';
-import { createLogger, formatPretty, type LogFormat, type LogLevel, logViewerEvent, StatusLine } from './log.js';
+import {
+  createLogger,
+  formatPretty,
+  type LogFormat,
+  type LogLevel,
+  logViewerEvent,
+  StatusLine,
+} from './log.js';
 
 /** A logger writing to a temp file; returns the lines written. */
 function capture(level: LogLevel, format: LogFormat, write: (log: ReturnType<typeof createLogger>) => void) {
@@ -23,15 +30,20 @@ function fakeTerminal(isTTY: boolean) {
 describe('CLI logs', () => {
   const viewerEvents: ViewerEvent[] = [
     { type: 'connected', session: 1, transport: 'tcp', remote: '127.0.0.1:40000' },
-    { type: 'refused', transport: 'websocket', remote: '127.0.0.1:40001', reason: 'too many clients (max 16)' },
+    {
+      type: 'refused',
+      transport: 'websocket',
+      remote: '127.0.0.1:40001',
+      reason: 'too many clients (max 16)',
+    },
     { type: 'disconnected', session: 1, reason: 'client closed' },
   ];
 
   it('pretty: time, level, message, key=value (quoted when needed); levels filter', () => {
     const at = new Date(2026, 0, 2, 3, 4, 5, 6);
-    expect(formatPretty('warn', 'viewer refused', { remote: '::1', reason: 'bad origin', n: 2, x: undefined }, at)).to.equal(
-      '03:04:05.006 WARN  viewer refused remote=::1 reason="bad origin" n=2',
-    );
+    expect(
+      formatPretty('warn', 'viewer refused', { remote: '::1', reason: 'bad origin', n: 2, x: undefined }, at),
+    ).to.equal('03:04:05.006 WARN  viewer refused remote=::1 reason="bad origin" n=2');
     const lines = capture('info', 'pretty', (log) => {
       log.debug('hidden');
       for (const e of viewerEvents) logViewerEvent(log, e);

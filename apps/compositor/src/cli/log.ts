@@ -64,7 +64,12 @@ function pad2(n: number, width = 2): string {
 }
 
 /** `12:04:05.123 INFO  viewer connected session=1 transport=tcp remote=127.0.0.1:51234` */
-export function formatPretty(level: Exclude<LogLevel, 'silent'>, msg: string, fields: LogFields, at: Date): string {
+export function formatPretty(
+  level: Exclude<LogLevel, 'silent'>,
+  msg: string,
+  fields: LogFields,
+  at: Date,
+): string {
   const time = `${pad2(at.getHours())}:${pad2(at.getMinutes())}:${pad2(at.getSeconds())}.${pad2(at.getMilliseconds(), 3)}`;
   const kv = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
@@ -96,13 +101,15 @@ export function createLogger(options: LoggerOptions): Logger {
       error: (msg, f) => p.error(f ?? {}, msg),
     };
   }
-  const at = (level: Exclude<LogLevel, 'silent'>) => (msg: string, fields: LogFields = {}) => {
-    if (RANK[level] < RANK[options.level]) return;
-    const line = `${formatPretty(level, msg, fields, new Date())}\n`;
-    const write = () => writeSync(fd, line);
-    if (options.status) options.status.above(write);
-    else write();
-  };
+  const at =
+    (level: Exclude<LogLevel, 'silent'>) =>
+    (msg: string, fields: LogFields = {}) => {
+      if (RANK[level] < RANK[options.level]) return;
+      const line = `${formatPretty(level, msg, fields, new Date())}\n`;
+      const write = () => writeSync(fd, line);
+      if (options.status) options.status.above(write);
+      else write();
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

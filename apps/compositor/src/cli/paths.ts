@@ -8,8 +8,9 @@ async function kind(path: string): Promise<'file' | 'dir' | 'other' | undefined>
     const s = await stat(path);
     return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // ENOTDIR: a file above it
+    throw new UsageError(`cannot look at ${path} (${code ?? (e as Error).message})`);
   }
 }
 
@@ -43,7 +44,9 @@ export async function checkOutputDir(dir: string, label: string): Promise<void> 
     const k = await kind(at);
     if (k === 'dir') {
       if (await writable(at)) return;
-      throw new UsageError(`${label}: ${at === resolve(dir) ? dir : `${at} (to create ${dir} in)`} is not writable`);
+      throw new UsageError(
+        `${label}: ${at === resolve(dir) ? dir : `${at} (to create ${dir} in)`} is not writable`,
+      );
     }
     if (k !== undefined) throw new UsageError(`${label}: ${at} is not a folder`);
     const up = dirname(at);

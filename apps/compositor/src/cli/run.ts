@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { KernelError } from '@fbemu/gem-shmem';
+import { asyncScheduler } from 'rxjs';
 import { CompositorApp } from '../app/app.js';
 import { createAppContainer } from '../app/container.js';
 import { realTimeScheduler } from '../app/real-time-scheduler.js';
@@ -8,9 +9,10 @@ import { ConfigError, type SceneConfig } from '../config/scene-config.js';
 import { formatPrograms, formatStats, formatTotals } from '../stats/format.js';
 import { StatsWindow } from '../stats/window.js';
 import { bannerLines } from './banner.js';
-import { type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
+import { FLAGS, type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
 import { createLogger, type Logger, logViewerEvent, StatusLine } from './log.js';
 import { checkOutputs, loadScene } from './scene.js';
+import { Shutdown } from './shutdown.js';
 
 export const NAME = 'fbemu-compositor';
 const DESCRIPTION = 'Composite fbemu framebuffers and serve them over VNC, noVNC and PNG.';
@@ -19,7 +21,13 @@ const STATS_INTERVAL_MS = 1000;
 /** a stop that takes longer than this (a stuck client or socket) ends the process anyway */
 export const STOP_TIMEOUT_MS = 10_000;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const HELP_NOTES = [
+  `Ctrl-C (SIGINT) or SIGTERM stops: clients flush their last frame, the snapshot is written, sockets`,
+  `close, within ${STOP_TIMEOUT_MS / 1000} s at most; a second signal exits at once (code 130/143).`,
+  'Exit codes: 0 stopped normally, 1 could not run (e.g. a busy port), 2 bad option or config.',
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -49,6 +57,14 @@ function listenError(e: NodeJS.ErrnoException & { port?: number; address?: strin
   return new RunError(`cannot listen on ${e.address ?? '?'}:${e.port} (${flag}): ${why}`, { cause: e });
 }
 
+/**
+ * The config passed its own checks, so a KernelError while building the scene is a package
+ * refusing a combination of values (two clients mounted at the same offset): a config problem.
+ */
+function sceneError(e: unknown): unknown {
+  return e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e;
+}
+
 /** Parses and checks everything the run needs; a problem is a UsageError or ConfigError (exit 2). */
 async function prepare(flags: Flags): Promise<SceneConfig> {
   const scene = await loadScene(flags);
@@ -67,7 +83,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
   const debug = flags.debug === true;
   if (flags.help) {
-    process.stdout.write(renderHelp(NAME, DESCRIPTION));
+    process.stdout.write(renderHelp(NAME, DESCRIPTION, FLAGS, HELP_NOTES));
     return EXIT.ok;
   }
   if (flags.version) {
@@ -93,8 +109,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       createAppContainer({ scene, scheduler: realTimeScheduler, headless: flags.headless, log }),
     );
   } catch (e) {
-    // the config passed its own checks, so this is a package refusing it (a KernelError)
-    report(e instanceof KernelError ? new RunError(`the scene cannot be built: ${e.message}`, { cause: e }) : e, debug);
+    report(sceneError(e), debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
   return serve(app, scene, flags, log, status);
@@ -108,54 +123,49 @@ async function serve(
   status: StatusLine,
 ): Promise<number> {
   const debug = flags.debug === true;
-  let requestStop: (why: string) => void = () => {};
-  const stopRequested = new Promise<string>((resolve) => {
-    requestStop = resolve;
+  const shutdown = new Shutdown({
+    log,
+    exit: (code) => process.exit(code),
+    timeoutMs: STOP_TIMEOUT_MS,
+    scheduler: asyncScheduler,
   });
-  let signals = 0;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn('second signal: exiting without waiting for the shutdown', { signal });
-      process.exit(EXIT[signal]);
-    }
-    log.info('stopping', { signal, hint: 'again to force' });
-    requestStop(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  void stopRequested.then(() => {
-    setTimeout(() => {
-      log.error('shutdown did not finish in time; exiting', { timeoutMs: STOP_TIMEOUT_MS });
-      process.exit(EXIT.failed);
-    }, STOP_TIMEOUT_MS).unref();
-  });
+  process.on('SIGINT', () => shutdown.signal('SIGINT'));
+  process.on('SIGTERM', () => shutdown.signal('SIGTERM'));
 
   const viewers = app.viewerEvents$.subscribe((e) => logViewerEvent(log, e));
   let where: Awaited<ReturnType<CompositorApp['start']>>;
   try {
     where = await app.start();
   } catch (e) {
-    requestStop('start failed');
+    shutdown.request('start failed');
     await app.stop().catch(() => {});
     const err = e as NodeJS.ErrnoException;
-    report(err.syscall === 'listen' ? listenError(err, scene) : e, debug);
+    report(err.syscall === 'listen' ? listenError(err, scene) : sceneError(e), debug);
     return e instanceof KernelError ? EXIT.usage : EXIT.failed;
   }
-  log.debug('compositor started', { ...where, clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(',') });
-  process.stdout.write(`${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`);
+  log.debug('compositor started', {
+    ...where,
+    clients: scene.clients.map((c) => `${c.kind}:${c.name}`).join(','),
+  });
+  process.stdout.write(
+    `${bannerLines(scene, where, { snapshot: flags.snapshot, durationS: flags.duration }).join('\n')}\n`,
+  );
 
   const startedAt = performance.now();
   const window = new StatsWindow(app.stats(), startedAt);
+  let pngErrors = 0;
   const ticker = setInterval(() => {
     const stats = app.stats();
     const programs = stats.programs.length ? ` | ${formatPrograms(stats.programs)}` : '';
     status.show(formatStats(window.next(stats, performance.now(), app.latency)) + programs);
+    const { writeErrors = 0 } = app.png.stats();
+    if (writeErrors > pngErrors) log.warn('PNG frames not written', { failed: writeErrors - pngErrors });
+    pngErrors = writeErrors;
   }, STATS_INTERVAL_MS);
   if (flags.duration !== undefined)
-    setTimeout(() => requestStop('duration'), flags.duration * 1000).unref();
+    setTimeout(() => shutdown.request('duration'), flags.duration * 1000).unref();
 
-  const why = await stopRequested;
+  const why = await shutdown.requested;
   clearInterval(ticker);
   status.done();
   log.debug('stopping', { why });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { programName } from '../clients/program-client.js';
-import { DEFAULT_PROGRAM_MODE, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
+import { ConfigError, DEFAULT_PROGRAM_MODE, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
 import { type Flags, UsageError } from './flags.js';
 import { checkOutputDir, checkOutputFile } from './paths.js';
 
@@ -23,7 +23,15 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
     }
   }
   if (flags.run?.length) json = withPrograms(json, flags, flags.config !== undefined);
-  const scene = parseSceneConfig(json);
+  let scene: SceneConfig;
+  try {
+    scene = parseSceneConfig(json);
+  } catch (e) {
+    // say which file: the problems name JSON paths inside it
+    if (e instanceof ConfigError && flags.config)
+      throw new ConfigError(e.problems.map((p) => `${flags.config}: ${p}`));
+    throw e;
+  }
   return {
     ...scene,
     rfb: { ...scene.rfb, port: flags['rfb-port'] ?? scene.rfb.port },

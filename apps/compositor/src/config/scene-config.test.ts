@@ -73,14 +73,22 @@ describe('parseSceneConfig', () => {
     expect([c.rfb.host, c.http.host]).to.deep.equal(['::1', 'localhost']);
   });
 
-  it('a client offset must be a multiple of the page size', () => {
+  it('a client offset must be page aligned and inside the fake-offset window', () => {
     const client = { name: 'a', kind: 'shmem', width: 10, height: 10 };
-    expect(problems({ clients: [{ ...client, offset: 4097 }] })).to.deep.equal([
-      '$.clients[0].offset: 4097 is not a multiple of pageSize (4096); mounts are page aligned',
+    const at = (offset: number, pageSize = 4096) => problems({ pageSize, clients: [{ ...client, offset }] });
+    const G4 = 2 ** 32;
+    expect(at(G4 + 4097)).to.deep.equal([
+      `$.clients[0].offset: ${G4 + 4097} is not a multiple of pageSize (4096); mounts are page aligned`,
     ]);
-    expect(problems({ pageSize: 16384, clients: [{ ...client, offset: 4096 }] })).to.deep.equal([
-      '$.clients[0].offset: 4096 is not a multiple of pageSize (16384); mounts are page aligned',
+    expect(at(G4 + 4096, 16384)).to.deep.equal([
+      `$.clients[0].offset: ${G4 + 4096} is not a multiple of pageSize (16384); mounts are page aligned`,
     ]);
-    expect(parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: 32768 }] }).clients[0].offset).to.equal(32768);
+    expect(at(G4 - 4096)).to.deep.equal([
+      `$.clients[0].offset: ${G4 - 4096} is outside the fake-offset window [${G4}, 1103805546496) (the 64-bit kernel's)`,
+    ]);
+    expect(at(1103805546496)).to.have.length(1);
+    expect(at(1103805546496 - 4096)).to.deep.equal([]);
+    const c = parseSceneConfig({ pageSize: 16384, clients: [{ ...client, offset: G4 + 32768 }] });
+    expect(c.clients[0].offset).to.equal(G4 + 32768);
   });
 });

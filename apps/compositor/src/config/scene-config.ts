@@ -3,6 +3,7 @@
  * the outputs. `--config FILE` reads this as JSON; `parseSceneConfig` validates it and names the
  * exact path of anything wrong, so a typo never turns into a silent default.
  */
+import { kernelOffsetWindow, PageGeometry } from '@fbemu/gem-shmem';
 import { isLoopbackHost } from '../output/loopback.js';
 
 export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx' | 'program';
@@ -220,7 +221,18 @@ function parseProgram(r: Reader, o: Json, path: string, height: number): Program
   };
 }
 
-function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
+/** A mount offset must be page aligned and inside the fake-offset window (the 64-bit kernel's). */
+function checkOffset(r: Reader, offset: number, pageSize: number, path: string): void {
+  const window = kernelOffsetWindow(new PageGeometry(pageSize));
+  const [first, end] = [window.startPage * pageSize, (window.startPage + window.pages) * pageSize];
+  const at = `${path}.offset: ${offset}`;
+  if (offset % pageSize !== 0)
+    r.problems.push(`${at} is not a multiple of pageSize (${pageSize}); mounts are page aligned`);
+  else if (offset < first || offset >= end)
+    r.problems.push(`${at} is outside the fake-offset window [${first}, ${end}) (the 64-bit kernel's)`);
+}
+
+function parseClient(r: Reader, v: unknown, path: string, pageSize: number): ClientConfig {
   const o = r.obj(v, path);
   const kind = r.oneOf(o, 'kind', path, CLIENT_KINDS);
   const program = kind === 'program';
@@ -245,7 +257,11 @@ function parseClient(r: Reader, v: unknown, path: string): ClientConfig {
     fps: r.int(o, 'fps', path, 1, 240, 30),
   };
   if (spec) c.program = spec;
-  if (o.offset !== undefined) c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
+  if (o.offset !== undefined) {
+    const before = r.problems.length;
+    c.offset = r.int(o, 'offset', path, 0, 2 ** 44);
+    if (r.problems.length === before) checkOffset(r, c.offset, pageSize, path);
+  }
   if (c.kind === 'vmwgfx' && c.format !== 'XRGB8888')
     r.problems.push(`${path}.format: the SVGA host surface is XRGB8888`);
   return c;
@@ -261,22 +277,17 @@ export function parseSceneConfig(json: unknown): SceneConfig {
   const rfb = r.obj(o.rfb ?? d.rfb, '$.rfb');
   const http = r.obj(o.http ?? d.http, '$.http');
   const png = r.obj(o.png ?? d.png, '$.png');
+  const pageSize = r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize);
   const clientsJson = o.clients ?? d.clients;
   if (!Array.isArray(clientsJson)) r.problems.push('$.clients: expected an array');
   const clients = (Array.isArray(clientsJson) ? clientsJson : []).map((c, i) =>
-    parseClient(r, c, `$.clients[${i}]`),
+    parseClient(r, c, `$.clients[${i}]`, pageSize),
   );
   const names = new Set<string>();
   for (const [i, c] of clients.entries()) {
     if (names.has(c.name)) r.problems.push(`$.clients[${i}].name: duplicate name ${JSON.stringify(c.name)}`);
     names.add(c.name);
   }
-  const pageSize = r.oneOf(o, 'pageSize', '$', [4096, 16384, 65536], d.pageSize);
-  for (const [i, c] of clients.entries())
-    if (c.offset !== undefined && c.offset % pageSize !== 0)
-      r.problems.push(
-        `$.clients[${i}].offset: ${c.offset} is not a multiple of pageSize (${pageSize}); mounts are page aligned`,
-      );
   const config: SceneConfig = {
     output: {
       width: r.int(out, 'width', '$.output', 16, 8192),

@@ -42,7 +42,10 @@ export type EncodeReply = { id: number; bytes: Uint8Array } | { id: number; erro
 export class WorkerPngEncoder implements PngEncoder {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }
+  >();
 
   encode(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
     const worker = this.start();

@@ -159,7 +159,11 @@ describe('PngOutput', () => {
     encoder.held[0].release();
     await closing; // waits for the frame still being encoded
     expect(encoder.closed).to.equal(true);
-    expect((await readdir(frames)).sort()).to.deep.equal(['frame-000001.png', 'frame-000002.png', 'frame-000003.png']);
+    expect((await readdir(frames)).sort()).to.deep.equal([
+      'frame-000001.png',
+      'frame-000002.png',
+      'frame-000003.png',
+    ]);
     expect((await decode(join(frames, 'frame-000001.png'))).words).to.deep.equal(first);
     expect((await decode(join(frames, 'frame-000002.png'))).words).to.deep.equal(second);
     expect((await decode(join(frames, 'frame-000003.png'))).words).to.deep.equal(fourth);

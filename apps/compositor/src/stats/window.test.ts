@@ -24,12 +24,29 @@ describe('StatsWindow', () => {
     const latency = new LatencyRing();
     for (const v of [500, 500]) latency.record(v); // before the window: not part of it
     const w = new StatsWindow(
-      totals({ frames: 100, writebacks: 10, pagesFlushed: 1000, damagePixels: 9, fullFramePixels: 100, latencySamples: 2, rfbBytes: 5000 }),
+      totals({
+        frames: 100,
+        writebacks: 10,
+        pagesFlushed: 1000,
+        damagePixels: 9,
+        fullFramePixels: 100,
+        latencySamples: 2,
+        rfbBytes: 5000,
+      }),
       1000,
     );
     for (let v = 1; v <= 100; v++) latency.record(v);
     const s = w.next(
-      totals({ frames: 160, writebacks: 30, pagesFlushed: 1400, damagePixels: 259, fullFramePixels: 1100, latencySamples: 102, rfbClients: 2, rfbBytes: 3_005_000 }),
+      totals({
+        frames: 160,
+        writebacks: 30,
+        pagesFlushed: 1400,
+        damagePixels: 259,
+        fullFramePixels: 1100,
+        latencySamples: 102,
+        rfbClients: 2,
+        rfbBytes: 3_005_000,
+      }),
       3000,
       latency,
     );
@@ -45,7 +62,16 @@ describe('StatsWindow', () => {
     });
     // the next window starts where this one ended: nothing happened, nothing to report
     const quiet = w.next(
-      totals({ frames: 160, writebacks: 30, pagesFlushed: 1400, damagePixels: 259, fullFramePixels: 1100, latencySamples: 102, rfbClients: 2, rfbBytes: 3_005_000 }),
+      totals({
+        frames: 160,
+        writebacks: 30,
+        pagesFlushed: 1400,
+        damagePixels: 259,
+        fullFramePixels: 1100,
+        latencySamples: 102,
+        rfbClients: 2,
+        rfbBytes: 3_005_000,
+      }),
       4000,
       latency,
     );
@@ -84,7 +110,14 @@ describe('stats formatting', () => {
   });
 
   it('the exit summary: totals since start', () => {
-    const s = totals({ frames: 300, writebacks: 100, pagesFlushed: 8000, damagePixels: 1, fullFramePixels: 10, rfbBytes: 2500 });
+    const s = totals({
+      frames: 300,
+      writebacks: 100,
+      pagesFlushed: 8000,
+      damagePixels: 1,
+      fullFramePixels: 10,
+      rfbBytes: 2500,
+    });
     expect(formatTotals(s, 10)).to.equal(
       'ran 10.0 s, 300 frames (30.0 fps), 100 writebacks (80.0 pages/writeback), damage 10.00 % of full frames, 2.5 kB sent to viewers',
     );

@@ -38,10 +38,7 @@ export class StatsWindow {
     const p = this.prev;
     const seconds = (atMs - this.prevAt) / 1000;
     const per = (n: number, d: number) => (d > 0 ? n / d : Number.NaN);
-    const [latencyP50, latencyP99] = latency.percentiles(
-      [50, 99],
-      now.latencySamples - p.latencySamples,
-    );
+    const [latencyP50, latencyP99] = latency.percentiles([50, 99], now.latencySamples - p.latencySamples);
     this.prev = now;
     this.prevAt = atMs;
     return {
