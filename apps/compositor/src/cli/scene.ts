@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { programName } from '../clients/program-client.js';
-import { ConfigError, DEFAULT_PROGRAM_MODE, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
+import { ConfigError, DEFAULT_PROGRAM_MODE, DEFAULT_SCENE, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
 import { type Flags, UsageError } from './flags.js';
 import { checkOutputDir, checkOutputFile } from './paths.js';
 
@@ -57,7 +57,9 @@ export async function checkOutputs(flags: Flags, scene: SceneConfig): Promise<vo
 function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown {
   const mode = { ...DEFAULT_PROGRAM_MODE, ...flags['fb-mode'] };
   const base = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const given = configured && Array.isArray(base.clients) ? (base.clients as Record<string, unknown>[]) : [];
+  // a config without clients has the demo scene's; a malformed list is left for the config check
+  if (configured && base.clients !== undefined && !Array.isArray(base.clients)) return base;
+  const given = (configured ? (base.clients ?? DEFAULT_SCENE.clients) : []) as Record<string, unknown>[];
   const names = new Set(given.map((c) => c?.name));
   const top = Math.max(0, ...given.map((c) => (typeof c?.z === 'number' ? c.z : 0)));
   const programs = (flags.run ?? []).map((argv, i) => {
