@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -93,6 +93,15 @@ function frameWhere(app: CompositorApp, ok: () => boolean): Promise<unknown> {
   return firstValueFrom(app.compositor.frames$.pipe(filter(() => ok())));
 }
 
+/** No such process, or only a zombie left for its reaper. */
+function gone(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 function sameRgb(a: Uint32Array, b: Uint32Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -180,8 +189,12 @@ describe('real programs in the compositor (--run)', function () {
     // the image is the framebuffer's size, so -a does not scale it
     await frameWhere(running, () => sameRgb(rgbOfWords(running.compositor.pixels), image));
     const fbi = program(running, 'fbi');
+    // fbi's parent has exited: what shows is its child, forked into a session of its own
+    const [child] = fbi.devices.door.pids;
+    expect(child).to.not.equal(fbi.pid);
     await running.stop();
     await fbi.finished;
+    expect(gone(child), `fbi's child ${child} still runs`).to.equal(true);
     expect(log.lines.filter((l) => l.level === 'warn' && l.msg.includes('SIGKILL'))).to.deep.equal([]);
   });
 

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { programName } from '../clients/program-client.js';
-import { ConfigError, DEFAULT_PROGRAM_MODE, DEFAULT_SCENE, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
+import {
+  ConfigError,
+  DEFAULT_PROGRAM_MODE,
+  DEFAULT_SCENE,
+  parseSceneConfig,
+  type SceneConfig,
+} from '../config/scene-config.js';
 import { type Flags, UsageError } from './flags.js';
 import { checkOutputDir, checkOutputFile } from './paths.js';
 
