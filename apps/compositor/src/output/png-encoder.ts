@@ -1,32 +1,32 @@
 import { Worker } from 'node:worker_threads';
 import { check } from '@fbemu/gem-shmem';
 import { PNG } from 'pngjs';
+import { frameToRgba } from './frame.js';
 
-/** Turns RGBA8888 pixels (rows packed) into PNG bytes, somewhere other than the caller's loop. */
+/** Turns XRGB8888 words (rows packed) into PNG bytes, somewhere other than the caller's loop. */
 export interface PngEncoder {
-  /** `rgba` is handed over: the encoder may transfer it, so the caller must not reuse it. */
-  encode(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array>;
+  /** `xrgb` is handed over: the encoder may transfer it, so the caller must not reuse it. */
+  encode(xrgb: Uint32Array, width: number, height: number): Promise<Uint8Array>;
   /** Ends the encoder's thread (a later `encode` starts a new one). */
   close(): Promise<void>;
 }
 
-/** PNG bytes (8-bit RGB, the X/A byte dropped) of packed RGBA8888 rows, on the calling thread. */
-export function encodeRgbaPng(rgba: Uint8Array, width: number, height: number): Buffer {
+/**
+ * PNG bytes (8-bit RGB, the X byte dropped) of packed XRGB8888 rows, on the calling thread: the
+ * pixel conversion and the deflate, both of which the worker takes off the main thread.
+ */
+export function encodeXrgbPng(xrgb: Uint32Array, width: number, height: number): Buffer {
   const dim = (n: number) => Number.isSafeInteger(n) && n >= 1;
   check(dim(width) && dim(height), 'EINVAL', `PNG size ${width}x${height} must be at least 1x1`);
-  check(
-    rgba.byteLength === width * height * 4,
-    'EINVAL',
-    `${rgba.byteLength} bytes are not ${width}x${height} RGBA pixels`,
-  );
+  check(xrgb.length === width * height, 'EINVAL', `${xrgb.length} pixels are not ${width}x${height}`);
   const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  frameToRgba({ width, height, stride: width, pixels: xrgb }, png.data);
   return PNG.sync.write(png, { colorType: 2 });
 }
 
 export interface EncodeRequest {
   id: number;
-  rgba: Uint8Array;
+  xrgb: Uint32Array;
   width: number;
   height: number;
 }
@@ -35,7 +35,7 @@ export type EncodeReply = { id: number; bytes: Uint8Array } | { id: number; erro
 /**
  * Encodes in one worker thread, so deflating a large frame never stalls the event loop the
  * compositor, the clients' writebacks and the VNC sessions share. Requests are answered in order;
- * the pixels are transferred, not copied. A crashed worker fails what it held and is replaced on
+ * the pixels are transferred, not copied, and converted to RGB there. A crashed worker fails what it held and is replaced on
  * the next request. The worker is unref'd: it never keeps the process alive by itself. (No
  * inversify import here: the worker thread loads this file too.)
  */
@@ -47,13 +47,13 @@ export class WorkerPngEncoder implements PngEncoder {
     { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }
   >();
 
-  encode(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  encode(xrgb: Uint32Array, width: number, height: number): Promise<Uint8Array> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: EncodeRequest = { id, rgba, width, height };
-      worker.postMessage(request, [rgba.buffer as ArrayBuffer]);
+      const request: EncodeRequest = { id, xrgb, width, height };
+      worker.postMessage(request, [xrgb.buffer as ArrayBuffer]);
     });
   }
 

@@ -9,7 +9,7 @@ import { Container } from 'inversify';
 import { PNG } from 'pngjs';
 import { VirtualTimeScheduler } from 'rxjs';
 import { DEFAULT_PNG_OPTIONS, MAX_PENDING_FRAMES, PngOutput, type PngOutputOptions } from './png.js';
-import { encodeRgbaPng, type PngEncoder, WorkerPngEncoder } from './png-encoder.js';
+import { encodeXrgbPng, type PngEncoder, WorkerPngEncoder } from './png-encoder.js';
 import { fillRect, makeFrame, type TestFrame } from './rfb/test-support.js';
 import { PNG_ENCODER, PNG_OPTIONS } from './tokens.js';
 
@@ -42,9 +42,9 @@ class HeldEncoder implements PngEncoder {
   readonly held: { width: number; release: () => void }[] = [];
   closed = false;
 
-  encode(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  encode(xrgb: Uint32Array, width: number, height: number): Promise<Uint8Array> {
     return new Promise((resolve) => {
-      this.held.push({ width, release: () => resolve(encodeRgbaPng(rgba, width, height)) });
+      this.held.push({ width, release: () => resolve(encodeXrgbPng(xrgb, width, height)) });
     });
   }
 
@@ -189,25 +189,25 @@ describe('PngOutput', () => {
 describe('WorkerPngEncoder', () => {
   it('encodes in a worker thread the same bytes as in-thread, and starts a new worker after close', async () => {
     const enc = new WorkerPngEncoder();
-    const rgba = () => Uint8Array.from({ length: 7 * 5 * 4 }, (_, i) => (i * 37) & 0xff);
-    const expected = encodeRgbaPng(rgba(), 7, 5);
-    const sent = rgba();
+    const xrgb = () => Uint32Array.from({ length: 7 * 5 }, (_, i) => (i * 0x2f1e37) & 0xffffff);
+    const expected = encodeXrgbPng(xrgb(), 7, 5);
+    const sent = xrgb();
     const bytes = await enc.encode(sent, 7, 5);
     expect(sent.byteLength).to.equal(0); // transferred to the worker, not copied
     expect(Buffer.from(bytes).equals(expected)).to.equal(true);
     await enc.close();
-    expect(Buffer.from(await enc.encode(rgba(), 7, 5)).equals(expected)).to.equal(true);
+    expect(Buffer.from(await enc.encode(xrgb(), 7, 5)).equals(expected)).to.equal(true);
     await enc.close();
   });
 
   it('a failing encode rejects with the worker-side error and the encoder keeps working', async () => {
     const enc = new WorkerPngEncoder();
     let error: unknown;
-    await enc.encode(new Uint8Array(8), 7, 5).catch((e) => {
+    await enc.encode(new Uint32Array(8), 7, 5).catch((e) => {
       error = e;
     });
-    expect(String(error)).to.match(/EINVAL: 8 bytes are not 7x5 RGBA pixels/);
-    expect((await enc.encode(new Uint8Array(4), 1, 1)).length).to.be.greaterThan(0);
+    expect(String(error)).to.match(/EINVAL: 8 pixels are not 7x5/);
+    expect((await enc.encode(new Uint32Array(1), 1, 1)).length).to.be.greaterThan(0);
     await enc.close();
   });
 });

@@ -5,8 +5,8 @@ import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { check } from '@fbemu/gem-shmem';
 import { inject, injectable, optional } from 'inversify';
 import { interval, type SchedulerLike, type Subscription } from 'rxjs';
-import { checkFrame, frameToRgba } from './frame.js';
-import { encodeRgbaPng, type PngEncoder, WorkerPngEncoder } from './png-encoder.js';
+import { checkFrame } from './frame.js';
+import { encodeXrgbPng, type PngEncoder, WorkerPngEncoder } from './png-encoder.js';
 import { type FrameSource, type Output, type OutputStats, PNG_ENCODER, PNG_OPTIONS } from './tokens.js';
 
 export interface PngOutputOptions {
@@ -23,9 +23,18 @@ export const DEFAULT_PNG_OPTIONS: Readonly<PngOutputOptions> = Object.freeze({
   onlyOnDamage: true,
 });
 
+/** The visible XRGB8888 words of `fb`, rows packed: a memcpy per row, the only work a tick does. */
+export function copyVisible(fb: FrameSource): Uint32Array {
+  const { width, height, stride, pixels } = fb;
+  if (stride === width) return pixels.slice(0, width * height);
+  const out = new Uint32Array(width * height);
+  for (let y = 0; y < height; y++) out.set(pixels.subarray(y * stride, y * stride + width), y * width);
+  return out;
+}
+
 /** PNG bytes (8-bit RGB) of the visible part of `fb`, encoded on the calling thread. */
 export function encodePng(fb: FrameSource): Buffer {
-  return encodeRgbaPng(frameToRgba(fb), fb.width, fb.height);
+  return encodeXrgbPng(copyVisible(fb), fb.width, fb.height);
 }
 
 /** Periodic frames copied but not yet written; a tick beyond this waits for the next one. */
@@ -33,8 +42,8 @@ export const MAX_PENDING_FRAMES = 2;
 
 /**
  * PNG output: `snapshot(path)` writes the current frame once; with `dir` set, a periodic writer
- * numbers frames into that folder. At the tick the frame is only copied (so it is one consistent
- * frame); the encoder (a worker thread) deflates it and the file is written asynchronously, so
+ * numbers frames into that folder. At the tick the frame is only copied, row by row (so it is one
+ * consistent frame); the encoder (a worker thread) converts and deflates it and the file is written asynchronously, so
  * the event loop never waits for zlib. When frames pile up (a slow disk or encoder), a damaged
  * tick is deferred to the next one, which writes the newer frame: nothing is lost, the backlog
  * stays bounded. `close` waits for every pending frame and snapshot, then ends the encoder.
@@ -156,9 +165,9 @@ export class PngOutput implements Output {
   /** Copies the frame now (synchronously: this instant's pixels), encodes and writes it later. */
   private write(path: string): Promise<void> {
     const fb = this.frame();
-    const rgba = frameToRgba(fb);
+    const pixels = copyVisible(fb);
     return (async () => {
-      const bytes = await this.encoder.encode(rgba, fb.width, fb.height);
+      const bytes = await this.encoder.encode(pixels, fb.width, fb.height);
       await writeFile(path, bytes);
       this.counters.bytesWritten += bytes.length;
     })();
