@@ -93,10 +93,15 @@ function frameWhere(app: CompositorApp, ok: () => boolean): Promise<unknown> {
   return firstValueFrom(app.compositor.frames$.pipe(filter(() => ok())));
 }
 
-/** No such process, or only a zombie left for its reaper. */
+/**
+ * No such process, a zombie, or exiting (PF_EXITING in /proc/PID/stat: its connection to the front
+ * door closes in do_exit, a moment before it becomes a zombie).
+ */
 function gone(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const PF_EXITING = 0x4;
+    return fields[0] === 'Z' || fields[0] === 'X' || (Number(fields[6]) & PF_EXITING) !== 0;
   } catch {
     return true;
   }

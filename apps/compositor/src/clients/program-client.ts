@@ -73,17 +73,16 @@ export class ProgramClient implements SceneClient {
 
   async start(): Promise<void> {
     const { door } = this.devices;
-    // every process on the door gone (the program and any child it started that connected)
-    const idle = firstValueFrom(door.exits$.pipe(filter(() => door.processes === 0)), {
-      defaultValue: undefined,
-    });
     this.process = new ProgramProcess(
       this.config.name,
       this.spec.argv,
       { ...this.spec.env, ...door.env() },
       this.log,
     );
-    this.released = this.process.exited.then(() => (door.processes > 0 ? idle : undefined));
+    // then every process still on the door gone (children it forked that opened the devices)
+    this.released = this.process.exited.then(() =>
+      door.processes === 0 ? undefined : firstValueFrom(door.exits$.pipe(filter(() => door.processes === 0))),
+    );
   }
 
   get pid(): number | undefined {
