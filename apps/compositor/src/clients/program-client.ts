@@ -98,7 +98,13 @@ export class ProgramClient implements SceneClient {
     const { door } = this.devices;
     const others = () => door.pids.filter((pid) => pid !== this.pid);
     const terminated = this.process?.terminate();
-    signal(others(), 'SIGTERM');
+    const rest = others();
+    if (rest.length > 0)
+      this.log.info('ending the processes still on its devices', {
+        program: this.config.name,
+        pids: rest.join(','),
+      });
+    signal(rest, 'SIGTERM');
     const kill = setTimeout(() => signal(others(), 'SIGKILL'), KILL_AFTER_MS);
     try {
       await terminated;
