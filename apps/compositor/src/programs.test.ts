@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { expect } from 'chai';
+import { PNG } from 'pngjs';
 import { filter, firstValueFrom } from 'rxjs';
 import { CompositorApp } from './app/app.js';
 import { createAppContainer } from './app/container.js';
@@ -18,6 +20,7 @@ import { RfbTestClient } from './output/rfb/test-client.js';
  * `--run` starts them, each on its own /dev/fb0 behind the chrdev front door. Every wait is on an
  * event (program exit, front door release, composited frame); no sleeps.
  */
+const MAIN = new URL('./main.js', import.meta.url).pathname;
 const W = 640;
 const H = 480;
 const SOURCE = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=30`];
@@ -239,6 +242,48 @@ describe('real programs in the compositor (--run)', function () {
     const sh = log.of('sh');
     expect(sh.some((l) => l.level === 'warn' && l.msg.includes('SIGKILL'))).to.equal(true);
     expect(sh.find((l) => l.msg === 'program ended')?.fields.signal).to.equal('SIGKILL');
+  });
+
+  it('the CLI: SIGINT ends the programs (SIGKILL for one ignoring SIGTERM), writes the snapshot with the last frame, exits 0', async () => {
+    const snapshot = join(mkdtempSync(join(tmpdir(), 'fbemu-run-')), 'last.png');
+    const stubborn = `sh -c 'trap "" TERM; echo ready; exec sleep 600'`;
+    const args = [
+      '--run',
+      FFMPEG,
+      '--run',
+      stubborn,
+      '--headless',
+      '--png-interval',
+      '0',
+      '--snapshot',
+      snapshot,
+    ];
+    const cli = spawn(process.execPath, [MAIN, ...args, '--log-format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: Record<string, unknown>[] = [];
+    const reader = createInterface({ input: cli.stderr });
+    reader.on('line', (l) => lines.push(JSON.parse(l)));
+    /** resolves at the first log line (JSON on stderr) that satisfies `ok` */
+    const seen = (ok: (l: Record<string, unknown>) => boolean) =>
+      new Promise<void>((resolve) => {
+        if (lines.some(ok)) resolve();
+        else reader.on('line', () => lines.some(ok) && resolve());
+      });
+    const exit = new Promise((resolve) => cli.on('exit', (code) => resolve(code)));
+    await seen((l) => l.program === 'sh' && l.msg === 'ready');
+    await seen((l) => l.program === 'ffmpeg' && l.msg === 'program ended');
+    cli.kill('SIGINT');
+    expect(await exit).to.equal(0);
+    expect(lines.some((l) => l.program === 'sh' && String(l.msg).includes('SIGKILL'))).to.equal(true);
+    expect(lines.find((l) => l.program === 'sh' && l.msg === 'program ended')?.signal).to.equal('SIGKILL');
+    const png = PNG.sync.read(readFileSync(snapshot));
+    expect([png.width, png.height]).to.deep.equal([2 * W, H]);
+    const left = new Uint32Array(W * H).map((_, i) => {
+      const o = (Math.floor(i / W) * 2 * W + (i % W)) * 4;
+      return (png.data[o] << 16) | (png.data[o + 1] << 8) | png.data[o + 2];
+    });
+    expect(sameRgb(left, rgbOfBgra(lastRawFrame()))).to.equal(true);
   });
 
   it('FBIOPAN_DISPLAY shows the panned-in rows; a blanked device shows black', async () => {
