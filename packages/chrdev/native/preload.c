@@ -186,6 +186,18 @@ static struct fdent *ent(int fd) {
 
 /* --- the control connection --- */
 
+/* The preload's own descriptors live at FD_FLOOR or above: a program that closed stdin/out/err and
+ * then opens a device expecting descriptor 0 (fbi does for its console) must get it, not find
+ * the preload's socket there. */
+#define FD_FLOOR 100
+static int lift_fd(int fd) {
+  if (fd < 0 || fd >= FD_FLOOR) return fd;
+  int high = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, FD_FLOOR);
+  if (high < 0) return fd; /* a low limit on descriptors: keep it where it is */
+  REAL(close)(fd);
+  return high;
+}
+
 static int64_t transact_locked(struct fbemu_req *req, const void *extra, size_t extra_len,
                                const int *in, int nin, struct fbemu_rep *rep, int *out);
 
@@ -195,7 +207,7 @@ static int connect_locked(void) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (!path || strlen(path) >= sizeof sa.sun_path) return -ENXIO;
   strcpy(sa.sun_path, path);
-  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  int s = lift_fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (s < 0) return -errno;
   /* leave the low descriptors to the program: fbi closes 0-2 and expects its tty to open as 0 */
   if (s < CONN_MIN_FD) {
@@ -704,7 +716,9 @@ static int tracker_init(void) {
   if (m == FBEMU_SYNC && uffd < 0 && (uffd = open_uffd(shmem)) < 0) m = FBEMU_MPROTECT;
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -errno;
-  evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  sv[0] = lift_fd(sv[0]);
+  if (uffd >= 0) uffd = lift_fd(uffd);
+  evfd = lift_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   int pagemap = REAL(open)("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (evfd < 0 || pagemap < 0) return -EIO;
   if (m == FBEMU_MPROTECT && !segv_installed) {
@@ -738,7 +752,7 @@ static int track(struct map *m) {
 }
 
 static int sigbus_memfd(void) {
-  if (sigbus_fd < 0) sigbus_fd = memfd_create("fbemu-sigbus", MFD_CLOEXEC); /* size 0: every access is SIGBUS */
+  if (sigbus_fd < 0) sigbus_fd = lift_fd(memfd_create("fbemu-sigbus", MFD_CLOEXEC)); /* size 0: every access is SIGBUS */
   return sigbus_fd;
 }
 

@@ -41,6 +41,10 @@ export class FrontDoor implements FrontDoorApi {
     return this.clients.size;
   }
 
+  get pids(): number[] {
+    return [...this.clients].map((c) => c.info.pid);
+  }
+
   start(options: FrontDoorOptions): void {
     check(this.listenFd < 0, 'EBUSY', 'the front door is open');
     const missing = nativeMissing();

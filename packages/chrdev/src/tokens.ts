@@ -172,6 +172,8 @@ export interface FrontDoorApi {
   env(): Record<string, string>;
   /** number of connected processes */
   readonly processes: number;
+  /** the connected processes' pids (to end them: a program may have forked and left its session) */
+  readonly pids: readonly number[];
   /** each process once it is gone and its files and mappings are released (exit, kill, close) */
   readonly exits$: Observable<ProcessInfo>;
   /** stops listening and lets every process go (their files released, mappings detached) */

@@ -3,16 +3,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChrdevRegistry, FrontDoor, loadNative, sharedMemoryAllocator } from '@fbemu/chrdev';
-import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
 import {
-  FAKE_VT,
-  type FakeVt,
-  FBMEM_FACTORY,
-  type FbmemFactoryApi,
-  fbmemModule,
+  ChrdevRegistry,
+  FrontDoor,
+  loadNative,
   SHARED_MEMORY_ALLOCATOR,
-} from '@fbemu/fbmem';
+  sharedMemoryAllocator,
+} from '@fbemu/chrdev';
+import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
+import { FAKE_VT, type FakeVt, FBMEM_FACTORY, type FbmemFactoryApi, fbmemModule } from '@fbemu/fbmem';
 import { expect } from 'chai';
 import { Container } from 'inversify';
 import { asyncScheduler, filter, firstValueFrom } from 'rxjs';

@@ -1,17 +1,15 @@
 import type { FbDeferredIoApi, FbFile } from '@fbemu/fbdev-defio';
 import { expect } from 'chai';
 import { queueScheduler } from 'rxjs';
-import { ExternalMappingAttacher, mappingAttacherFor, PortMappingAttacher } from './defio-mapping.js';
+import { ExternalMappingAttacher, mappingAttacherFor } from './defio-mapping.js';
 import { errnoOf, FakeProcessMapping, makeFb } from './test-support.js';
 
 const vma = { pgoff: 3, length: 8192, prot: 3, flags: 1 };
 
 describe('mappingAttacherFor', () => {
-  it('uses the port adapter for an FbDeferredIo without mmapExternal', () => {
+  it("attaches through the framebuffer core's mmapExternal", () => {
     const { device } = makeFb(queueScheduler);
-    const defio = device.helper.defio as FbDeferredIoApi & { mmapExternal?: unknown };
-    const expected = typeof defio.mmapExternal === 'function' ? ExternalMappingAttacher : PortMappingAttacher;
-    expect(mappingAttacherFor(defio)).to.be.instanceOf(expected);
+    expect(mappingAttacherFor(device.helper.defio)).to.be.instanceOf(ExternalMappingAttacher);
   });
 
   it('uses mmapExternal when the core has it: attach maps with the vma, detach closes once', () => {
@@ -32,7 +30,7 @@ describe('mappingAttacherFor', () => {
     expect(calls).to.deep.equal(['mmap 7 3 8192', 'close']);
   });
 
-  it('refuses a core with neither mmapExternal nor the port (ENODEV)', () => {
+  it('refuses a core without mmapExternal (ENODEV)', () => {
     expect(errnoOf(() => mappingAttacherFor({} as FbDeferredIoApi))).to.equal('ENODEV');
   });
 });

@@ -1,17 +1,11 @@
-import type { SharedMemoryAllocator } from '@fbemu/chrdev';
+import { SHARED_MEMORY_ALLOCATOR, type SharedMemoryAllocator } from '@fbemu/chrdev';
 import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
 import { inject, injectable, optional } from 'inversify';
 import type { SchedulerLike } from 'rxjs';
 import { FbmemDevice } from './fb-device.js';
 import { createFbmemBackend, plainSharedMemory } from './framebuffer.js';
 import { FbRegistry } from './registry.js';
-import {
-  FB_REGISTRY,
-  type FbmemFactoryApi,
-  type FbmemNode,
-  type FbmemOptions,
-  SHARED_MEMORY_ALLOCATOR,
-} from './tokens.js';
+import { FB_REGISTRY, type FbmemFactoryApi, type FbmemNode, type FbmemOptions } from './tokens.js';
 
 /**
  * Builds a framebuffer over allocator memory and registers it as the next /dev/fbN. Without a

@@ -6,6 +6,7 @@ import {
   ChrdevRegistry,
   FrontDoor,
   loadNative,
+  SHARED_MEMORY_ALLOCATOR,
   sharedMemoryAllocator,
   type TrackingMode,
 } from '@fbemu/chrdev';
@@ -20,7 +21,7 @@ import {
 } from 'rxjs';
 import type { BenchModule, MetricTable } from '../../../tools/bench.js';
 import { fbmemModule } from './module.js';
-import { FBMEM_FACTORY, type FbmemFactoryApi, SHARED_MEMORY_ALLOCATOR } from './tokens.js';
+import { FBMEM_FACTORY, type FbmemFactoryApi } from './tokens.js';
 
 /**
  * Issue 10: Debian's ffmpeg playing testsrc2 at 30 fps into /dev/fb0 under the front door.

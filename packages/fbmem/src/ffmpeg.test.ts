@@ -3,13 +3,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrackingMode } from '@fbemu/chrdev';
-import { ChrdevRegistry, FrontDoor, loadNative, sharedMemoryAllocator } from '@fbemu/chrdev';
+import {
+  ChrdevRegistry,
+  FrontDoor,
+  loadNative,
+  SHARED_MEMORY_ALLOCATOR,
+  sharedMemoryAllocator,
+} from '@fbemu/chrdev';
 import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
 import { expect } from 'chai';
 import { Container } from 'inversify';
 import { asyncScheduler, firstValueFrom } from 'rxjs';
 import { fbmemModule } from './module.js';
-import { FBMEM_FACTORY, type FbmemFactoryApi, SHARED_MEMORY_ALLOCATOR } from './tokens.js';
+import { FBMEM_FACTORY, type FbmemFactoryApi } from './tokens.js';
 
 /**
  * End-to-end: Debian's ffmpeg writes three frames to /dev/fb0 through the front door (LD_PRELOAD,

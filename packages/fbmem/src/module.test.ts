@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { SharedMemoryAllocator } from '@fbemu/chrdev';
+import { SHARED_MEMORY_ALLOCATOR, type SharedMemoryAllocator } from '@fbemu/chrdev';
 import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
 import { expect } from 'chai';
 import { Container } from 'inversify';
@@ -7,7 +7,7 @@ import { queueScheduler } from 'rxjs';
 import { fbmemModule } from './module.js';
 import type { FbRegistry } from './registry.js';
 import { FakeUserMemory, openFile } from './test-support.js';
-import { FB_REGISTRY, FBMEM_FACTORY, type FbmemFactoryApi, SHARED_MEMORY_ALLOCATOR } from './tokens.js';
+import { FB_REGISTRY, FBMEM_FACTORY, type FbmemFactoryApi } from './tokens.js';
 import { decodeVar, FBIOGET_VSCREENINFO, VAR_SCREENINFO_SIZE } from './uapi.js';
 
 function container(allocator?: SharedMemoryAllocator): Container {

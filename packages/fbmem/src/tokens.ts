@@ -1,4 +1,4 @@
-import type { CharDevice, SharedMemoryAllocator } from '@fbemu/chrdev';
+import type { CharDevice } from '@fbemu/chrdev';
 import type { FbmemDevice, FbmemIdentity } from './fb-device.js';
 import type { FbmemModeOptions } from './framebuffer.js';
 
@@ -20,14 +20,5 @@ export interface FbmemFactoryApi {
 export const FBMEM_FACTORY: unique symbol = Symbol.for('fbemu.FbmemFactory');
 /** Token of the `FbRegistry` (registered_fb + con2fb map), one per container. */
 export const FB_REGISTRY: unique symbol = Symbol.for('fbemu.FbRegistry');
-/**
- * Token of the `SharedMemoryAllocator` framebuffers are allocated with (the front door binds a
- * memfd allocator; unbound, framebuffers get plain shared memory). The same `Symbol.for` key as
- * chrdev's token of the same name.
- */
-export const SHARED_MEMORY_ALLOCATOR: unique symbol = Symbol.for('fbemu.SharedMemoryAllocator');
-
 /** Token of the `FakeVt` (virtual terminals for programs that insist on one), one per container. */
 export const FAKE_VT: unique symbol = Symbol.for('fbemu.FakeVt');
-
-export type { SharedMemoryAllocator };

@@ -14,7 +14,9 @@ import { PointerDrag } from './pointer-drag.js';
 import { Scene } from './scene.js';
 import {
   CLIENT_FACTORIES,
+  CLIENT_LOG,
   type ClientFactory,
+  type ClientLog,
   COMPOSITOR,
   PNG_OUTPUT,
   SCENE_CONFIG,
@@ -35,7 +37,21 @@ export interface AppStats {
   latencySamples: number;
   rfbClients: number;
   rfbBytes: number;
+  /** each real program's own figures */
+  programs: ProgramStats[];
 }
+
+/** A real program's writebacks and latency (what its own stores cost and how fast they show). */
+export interface ProgramStats {
+  name: string;
+  writebacks: number;
+  pagesFlushed: number;
+  /** first write of a defio cycle → composited frame, ms (NaN before any) */
+  latencyP50: number;
+  latencyP99: number;
+}
+
+const SILENT: ClientLog = { info: () => {}, warn: () => {} };
 
 /** Where to look once the app runs. */
 export interface AppEndpoints {
@@ -77,6 +93,7 @@ export class CompositorApp {
       scene: config,
       device: container.get<GemDevice>(GEM_DEVICE),
       scheduler: this.scheduler,
+      log: container.isBound(CLIENT_LOG) ? container.get<ClientLog>(CLIENT_LOG) : SILENT,
     });
   }
 
@@ -134,7 +151,21 @@ export class CompositorApp {
       latencySamples: this.latency.recorded,
       rfbClients: rfb.clients ?? 0,
       rfbBytes: rfb.bytesSent ?? 0,
+      programs: this.programStats(),
     };
+  }
+
+  private programStats(): ProgramStats[] {
+    return this.scene.clients
+      .filter((c) => c.config.kind === 'program')
+      .map((c) => {
+        const [p50, p99] = this.scene.latency.get(c.config.name)?.percentiles([50, 99]) ?? [
+          Number.NaN,
+          Number.NaN,
+        ];
+        const { writebacks, pagesFlushed } = c.stats;
+        return { name: c.config.name, writebacks, pagesFlushed, latencyP50: p50, latencyP99: p99 };
+      });
   }
 
   /** Stops everything; `snapshot` writes the final frame to that PNG path first. Idempotent. */

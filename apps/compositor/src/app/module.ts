@@ -1,8 +1,10 @@
+import { SHARED_MEMORY_ALLOCATOR, type SharedMemoryAllocator } from '@fbemu/chrdev';
 import { DRM_FBDEV_FACTORY, type DrmFbdevFactoryApi } from '@fbemu/drm-fb-helper';
 import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fbemu/fbdev-defio';
 import { ContainerModule } from 'inversify';
 import type { SchedulerLike } from 'rxjs';
 import { fbdevClientFactory } from '../clients/fbdev-client.js';
+import { programClientFactory } from '../clients/program-client.js';
 import { vmwgfxClientFactory } from '../clients/vmwgfx-client.js';
 import { Compositor } from '../compose/compositor.js';
 import type { SceneConfig } from '../config/scene-config.js';
@@ -28,7 +30,10 @@ import {
   VIEWER,
 } from './tokens.js';
 
-/** The compositor and the three client kinds of the demo scene (contribution point CLIENT_FACTORIES). */
+/**
+ * The compositor, the three client kinds of the demo scene and real programs (contribution point
+ * CLIENT_FACTORIES). Programs' framebuffers come from SHARED_MEMORY_ALLOCATOR (chrdev's memfd one).
+ */
 export const compositorModule = new ContainerModule(({ bind }) => {
   bind(COMPOSITOR)
     .toDynamicValue((ctx) => {
@@ -44,6 +49,13 @@ export const compositorModule = new ContainerModule(({ bind }) => {
   }
   bind<ClientFactory>(CLIENT_FACTORIES).toDynamicValue((ctx) =>
     vmwgfxClientFactory(ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY)),
+  );
+  bind<ClientFactory>(CLIENT_FACTORIES).toDynamicValue((ctx) =>
+    programClientFactory({
+      allocate: ctx.get<SharedMemoryAllocator>(SHARED_MEMORY_ALLOCATOR),
+      defioFactory: ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY),
+      scheduler: ctx.get<SchedulerLike>(SCHEDULER),
+    }),
   );
 });
 

@@ -1,7 +1,8 @@
 import { check } from '@fbemu/gem-shmem';
 import type { Subscription } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
-import type { ClientEnv, ClientFactory, SceneClient } from './tokens.js';
+import { LatencyRing } from '../stats/latency.js';
+import type { ClientDamage, ClientEnv, ClientFactory, SceneClient } from './tokens.js';
 
 /**
  * Builds the scene's clients through their factories, mounts each as a plane and routes its
@@ -9,14 +10,25 @@ import type { ClientEnv, ClientFactory, SceneClient } from './tokens.js';
  */
 export class Scene {
   readonly clients: SceneClient[] = [];
+  /** per client: first write of a defio cycle → the composited frame that showed it, ms */
+  readonly latency = new Map<string, LatencyRing>();
   private readonly subscriptions: Subscription[] = [];
+  /** per client: the earliest armedAt of damage not composited yet */
+  private readonly armed = new Map<string, number>();
   private stopped = false;
 
   constructor(
     private readonly compositor: Compositor,
     private readonly factories: readonly ClientFactory[],
     private readonly env: ClientEnv,
-  ) {}
+  ) {
+    this.subscriptions.push(
+      compositor.frames$.subscribe((f) => {
+        for (const [name, armedAt] of this.armed) this.latency.get(name)?.record(f.at - armedAt);
+        this.armed.clear();
+      }),
+    );
+  }
 
   /** Creates every configured client (no worker runs yet); on failure, what was built is stopped. */
   async build(): Promise<void> {
@@ -26,15 +38,19 @@ export class Scene {
         check(factory !== undefined, 'ENOENT', `no client factory for kind ${config.kind}`);
         const client = factory.create(config, this.env);
         this.clients.push(client);
+        this.latency.set(config.name, new LatencyRing(1024));
         this.compositor.addPlane(client.plane);
-        this.subscriptions.push(
-          client.damage$.subscribe((d) => this.compositor.damagePlane(config.name, d.rects, d.armedAt)),
-        );
+        this.subscriptions.push(client.damage$.subscribe((d) => this.damage(config.name, d)));
       }
     } catch (e) {
       await this.stop();
       throw e;
     }
+  }
+
+  private damage(name: string, d: ClientDamage): void {
+    if (d.armedAt !== undefined) this.armed.set(name, Math.min(d.armedAt, this.armed.get(name) ?? d.armedAt));
+    this.compositor.damagePlane(name, d.rects, d.armedAt);
   }
 
   async start(): Promise<void> {

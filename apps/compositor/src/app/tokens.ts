@@ -13,6 +13,8 @@ export const COMPOSITOR: unique symbol = Symbol.for('fbemu.compositor.Compositor
 export const CLIENT_FACTORIES: unique symbol = Symbol.for('fbemu.compositor.ClientFactories');
 /** The `PngOutput` (snapshots on demand, periodic frames). */
 export const PNG_OUTPUT: unique symbol = Symbol.for('fbemu.compositor.PngOutput');
+/** Where clients say what happened to them (a real program's output and exit); optional. */
+export const CLIENT_LOG: unique symbol = Symbol.for('fbemu.compositor.ClientLog');
 /** The `ViewerServer` (noVNC page + WebSocket), bound when not headless. */
 export const VIEWER: unique symbol = Symbol.for('fbemu.compositor.Viewer');
 
@@ -44,11 +46,18 @@ export interface SceneClient {
   stop(): Promise<void>;
 }
 
+/** Log lines of clients (the CLI's logger has this shape). */
+export interface ClientLog {
+  info(msg: string, fields?: Record<string, string | number | boolean | undefined>): void;
+  warn(msg: string, fields?: Record<string, string | number | boolean | undefined>): void;
+}
+
 /** What a factory gets to build a client. */
 export interface ClientEnv {
   readonly scene: SceneConfig;
   readonly device: GemDevice;
   readonly scheduler: SchedulerLike;
+  readonly log: ClientLog;
 }
 
 /** Builds clients of one kind; bind more under CLIENT_FACTORIES to add kinds without editing the app. */

@@ -57,7 +57,61 @@ function path(raw: string): string {
   throw new Error('expected a path');
 }
 
+/** A command line as `--run` takes it: words split at blanks, with '…' / "…" quoting and \\ escapes. */
+export function splitCommand(raw: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < raw.length) word = (word ?? '') + raw[++i];
+      else word = (word ?? '') + c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      word ??= '';
+    } else if (c === '\\' && i + 1 < raw.length) word = (word ?? '') + raw[++i];
+    else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + c;
+  }
+  if (quote !== undefined) throw new Error(`expected a closing ${quote}`);
+  if (word !== undefined) words.push(word);
+  if (words.length === 0) throw new Error('expected a command');
+  return words;
+}
+
+/** `--fb-mode`: WIDTHxHEIGHT or WIDTHxHEIGHTxBPP (bpp 32 or 16). */
+export function fbMode(raw: string): { width: number; height: number; bpp?: 16 | 32 } {
+  const m = /^(\d{1,4})x(\d{1,4})(?:x(16|32))?$/.exec(raw);
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2]);
+  if (m && width >= 8 && height >= 8 && width <= 4096 && height <= 4096)
+    return m[3] ? { width, height, bpp: Number(m[3]) as 16 | 32 } : { width, height };
+  throw new Error('expected WIDTHxHEIGHT or WIDTHxHEIGHTxBPP (8..4096 pixels, bpp 32 or 16)');
+}
+
 export const FLAGS = {
+  run: {
+    value: 'COMMAND',
+    multiple: true,
+    help: "a real program on its own /dev/fb0, e.g. 'fbi -a -T 1 photo.png'; without a scene config the output is just its framebuffer",
+    parse: splitCommand,
+  },
+  'fb-mode': {
+    value: 'WxH[xBPP]',
+    help: 'framebuffer mode of the --run programs',
+    default: '640x480x32',
+    parse: fbMode,
+  },
+  tracking: {
+    value: 'MODE',
+    help: "how the --run programs' stores are seen: async, sync or mprotect (docs/real-programs.md)",
+    default: 'async',
+    parse: oneOf(['async', 'sync', 'mprotect'] as const),
+  },
   config: {
     value: 'FILE',
     help: 'scene JSON file (see docs/compositor.md)',

@@ -6,7 +6,7 @@ import { CompositorApp } from '../app/app.js';
 import { createAppContainer } from '../app/container.js';
 import { realTimeScheduler } from '../app/real-time-scheduler.js';
 import { ConfigError, type SceneConfig } from '../config/scene-config.js';
-import { formatStats, formatTotals } from '../stats/format.js';
+import { formatPrograms, formatStats, formatTotals } from '../stats/format.js';
 import { StatsWindow } from '../stats/window.js';
 import { bannerLines } from './banner.js';
 import { FLAGS, type Flags, parseFlags, renderHelp, UsageError } from './flags.js';
@@ -106,7 +106,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   let app: CompositorApp;
   try {
     app = new CompositorApp(
-      createAppContainer({ scene, scheduler: realTimeScheduler, headless: flags.headless }),
+      createAppContainer({ scene, scheduler: realTimeScheduler, headless: flags.headless, log }),
     );
   } catch (e) {
     report(sceneError(e), debug);
@@ -155,7 +155,9 @@ async function serve(
   const window = new StatsWindow(app.stats(), startedAt);
   let pngErrors = 0;
   const ticker = setInterval(() => {
-    status.show(formatStats(window.next(app.stats(), performance.now(), app.latency)));
+    const stats = app.stats();
+    const programs = stats.programs.length ? ` | ${formatPrograms(stats.programs)}` : '';
+    status.show(formatStats(window.next(stats, performance.now(), app.latency)) + programs);
     const { writeErrors = 0 } = app.png.stats();
     if (writeErrors > pngErrors) log.warn('PNG frames not written', { failed: writeErrors - pngErrors });
     pngErrors = writeErrors;
@@ -169,7 +171,9 @@ async function serve(
   log.debug('stopping', { why });
   await app.stop(flags.snapshot);
   viewers.unsubscribe();
-  process.stdout.write(`final: ${formatTotals(app.stats(), (performance.now() - startedAt) / 1000)}\n`);
+  const totals = app.stats();
+  process.stdout.write(`final: ${formatTotals(totals, (performance.now() - startedAt) / 1000)}\n`);
+  if (totals.programs.length) process.stdout.write(`programs: ${formatPrograms(totals.programs)}\n`);
   if (flags.snapshot) process.stdout.write(`snapshot written: ${flags.snapshot}\n`);
   log.info('stopped', { why });
   return EXIT.ok;

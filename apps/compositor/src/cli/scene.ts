@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, parseSceneConfig, type SceneConfig } from '../config/scene-config.js';
+import { programName } from '../clients/program-client.js';
+import {
+  ConfigError,
+  DEFAULT_PROGRAM_MODE,
+  DEFAULT_SCENE,
+  parseSceneConfig,
+  type SceneConfig,
+} from '../config/scene-config.js';
 import { type Flags, UsageError } from './flags.js';
 import { checkOutputDir, checkOutputFile } from './paths.js';
 
@@ -21,6 +28,7 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
       throw new UsageError(`--config: ${flags.config} is not valid JSON (${(e as Error).message})`);
     }
   }
+  if (flags.run?.length) json = withPrograms(json, flags, flags.config !== undefined);
   let scene: SceneConfig;
   try {
     scene = parseSceneConfig(json);
@@ -46,4 +54,37 @@ export async function checkOutputs(flags: Flags, scene: SceneConfig): Promise<vo
   if (flags.snapshot !== undefined) await checkOutputFile(flags.snapshot, '--snapshot');
   if (scene.png.intervalMs > 0)
     await checkOutputDir(scene.png.dir, flags['png-dir'] !== undefined ? '--png-dir' : '$.png.dir');
+}
+
+/**
+ * The `--run` programs as scene clients. Without a config they are the whole scene: side by side
+ * from (0,0), the output exactly their framebuffers; with one, they go on top of its clients.
+ */
+function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown {
+  const mode = { ...DEFAULT_PROGRAM_MODE, ...flags['fb-mode'] };
+  const base = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  // a config without clients has the demo scene's; a malformed list is left for the config check
+  if (configured && base.clients !== undefined && !Array.isArray(base.clients)) return base;
+  const given = (configured ? (base.clients ?? DEFAULT_SCENE.clients) : []) as Record<string, unknown>[];
+  const names = new Set(given.map((c) => c?.name));
+  const top = Math.max(0, ...given.map((c) => (typeof c?.z === 'number' ? c.z : 0)));
+  const programs = (flags.run ?? []).map((argv, i) => {
+    let name = programName(argv);
+    for (let n = 2; names.has(name); n++) name = `${programName(argv)}-${n}`;
+    names.add(name);
+    const x = configured ? 0 : i * mode.width;
+    return {
+      name,
+      kind: 'program',
+      argv,
+      ...mode,
+      x,
+      y: 0,
+      z: top + 1 + i,
+      tracking: flags.tracking ?? 'async',
+    };
+  });
+  if (configured) return { ...base, clients: [...given, ...programs] };
+  const output = { width: Math.max(16, programs.length * mode.width), height: Math.max(16, mode.height) };
+  return { ...base, output, clients: programs };
 }

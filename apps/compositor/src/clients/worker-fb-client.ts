@@ -1,11 +1,12 @@
 import type { Rect } from '@fbemu/drm-fb-helper';
 import type { FbDeferredIoApi, FbFile, FbMappingApi } from '@fbemu/fbdev-defio';
-import { map, type Observable, type Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { ClientDamage, ClientStats, SceneClient } from '../app/tokens.js';
 import type { Plane } from '../compose/plane.js';
 import type { ClientConfig } from '../config/scene-config.js';
 import { DemoWorker } from './demo-worker.js';
 import type { DemoWorkerData } from './worker-protocol.js';
+import { WritebackDamage } from './writeback-damage.js';
 
 /**
  * What every demo client shares: a /dev/fb mapping handed to a worker thread, writeback stats
@@ -14,10 +15,9 @@ import type { DemoWorkerData } from './worker-protocol.js';
  */
 export abstract class WorkerFbClient implements SceneClient {
   readonly damage$: Observable<ClientDamage>;
-  readonly stats: ClientStats = { writebacks: 0, pagesFlushed: 0, damagePixels: 0 };
+  readonly stats: ClientStats;
   private readonly worker: DemoWorker;
-  private readonly watch: Subscription;
-  private armedAt: number | undefined;
+  private readonly writebacks: WritebackDamage;
   private file: FbFile | undefined;
   private mapping: FbMappingApi | undefined;
 
@@ -28,19 +28,9 @@ export abstract class WorkerFbClient implements SceneClient {
     rects$: Observable<readonly Rect[]>,
     worker: Pick<DemoWorkerData, 'program' | 'layout'>,
   ) {
-    this.watch = fbdev.pagerefs$.subscribe((batch) => {
-      this.stats.writebacks += 1;
-      this.stats.pagesFlushed += batch.pagerefs.length;
-      this.armedAt = Math.min(batch.armedAt, this.armedAt ?? batch.armedAt);
-    });
-    this.damage$ = rects$.pipe(
-      map((rects) => {
-        const armedAt = this.armedAt;
-        this.armedAt = undefined;
-        for (const r of rects) this.stats.damagePixels += r.area;
-        return { rects, armedAt };
-      }),
-    );
+    this.writebacks = new WritebackDamage(fbdev, rects$);
+    this.stats = this.writebacks.stats;
+    this.damage$ = this.writebacks.damage$;
     this.file = fbdev.open();
     this.mapping = fbdev.mmap(this.file, { length: fbdev.info.fix.smemLen });
     this.worker = new DemoWorker({ ...worker, mapping: this.mapping.share(), fps: config.fps });
@@ -58,7 +48,7 @@ export abstract class WorkerFbClient implements SceneClient {
     this.mapping = undefined;
     this.file = undefined;
     this.teardown();
-    this.watch.unsubscribe();
+    this.writebacks.close();
   }
 
   /** Driver teardown after the last flush (cleanup, GEM release). */

@@ -50,7 +50,7 @@ describe('parseSceneConfig', () => {
       '$.delayMs: expected an integer in [1, 10000], got -1',
       '$.damage: expected one of bbox, region, got "all"',
       '$.pageSize: expected one of 4096, 16384, 65536, got 8192',
-      '$.clients[0].kind: expected one of shmem, shadow, vmwgfx, got "x11"',
+      '$.clients[0].kind: expected one of shmem, shadow, vmwgfx, program, got "x11"',
       '$.clients[1].width: expected an integer in [1, 4096], got 10.5',
       '$.clients[1].offset: expected an integer in [0, 17592186044416], got -4',
       '$.clients[1].format: the SVGA host surface is XRGB8888',

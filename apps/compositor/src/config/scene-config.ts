@@ -6,14 +6,36 @@
 import { kernelOffsetWindow, PageGeometry } from '@fbemu/gem-shmem';
 import { isLoopbackHost } from '../output/loopback.js';
 
-export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx';
+export type ClientKind = 'shmem' | 'shadow' | 'vmwgfx' | 'program';
+export const CLIENT_KINDS: readonly ClientKind[] = ['shmem', 'shadow', 'vmwgfx', 'program'];
+export type TrackingMode = 'async' | 'sync' | 'mprotect';
+export const TRACKING_MODES: readonly TrackingMode[] = ['async', 'sync', 'mprotect'];
 export type PlaneFormat = 'XRGB8888' | 'ARGB8888' | 'RGB565';
 export type DamageMode = 'bbox' | 'region';
 
+/** A real Linux program drawing on its own /dev/fb0 (through the chrdev front door). */
+export interface ProgramSpec {
+  /** the command: argv[0] is looked up in PATH */
+  argv: string[];
+  /** added to the compositor's environment */
+  env: Record<string, string>;
+  /** bits per pixel of /dev/fb0: 32 (XRGB8888) or 16 (RGB565) */
+  bpp: 16 | 32;
+  /** rows of the buffer (yres_virtual) for panning; default the mode's height */
+  virtualHeight: number;
+  /** how the program's stores into its mapping are seen (docs/real-programs.md) */
+  tracking: TrackingMode;
+}
+
 export interface ClientConfig {
   name: string;
-  /** shmem: fbdev over GEM shmem (no shadow); shadow: generic fbdev with a shadow buffer; vmwgfx: SVGA guest */
+  /**
+   * shmem: fbdev over GEM shmem (no shadow); shadow: generic fbdev with a shadow buffer; vmwgfx:
+   * SVGA guest; program: a real program on its own /dev/fb0 (`program` says which)
+   */
   kind: ClientKind;
+  /** kind `program` only */
+  program?: ProgramSpec;
   width: number;
   height: number;
   format: PlaneFormat;
@@ -160,6 +182,45 @@ export const DEFAULT_SCENE: SceneConfig = {
   png: { dir: 'out', intervalMs: 5000 },
 };
 
+const DEMO_KEYS = ['name', 'kind', 'width', 'height', 'format', 'x', 'y', 'z', 'offset', 'fps'];
+const PROGRAM_KEYS = [
+  'name',
+  'kind',
+  'argv',
+  'env',
+  'width',
+  'height',
+  'bpp',
+  'virtualHeight',
+  'x',
+  'y',
+  'z',
+  'tracking',
+];
+/** a program's framebuffer mode when the config gives none */
+export const DEFAULT_PROGRAM_MODE = { width: 640, height: 480, bpp: 32 } as const;
+
+function parseProgram(r: Reader, o: Json, path: string, height: number): ProgramSpec {
+  const argv = o.argv;
+  const argvOk =
+    Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string') && argv[0] !== '';
+  if (!argvOk)
+    r.problems.push(
+      `${path}.argv: expected a non-empty array of strings (the command and its arguments), got ${JSON.stringify(argv)}`,
+    );
+  const env = r.obj(o.env, `${path}.env`);
+  for (const [k, v] of Object.entries(env))
+    if (typeof v !== 'string' || k === '' || k.includes('='))
+      r.problems.push(`${path}.env.${k}: expected a string value and a name without "="`);
+  return {
+    argv: argvOk ? [...(argv as string[])] : [],
+    env: env as Record<string, string>,
+    bpp: r.oneOf(o, 'bpp', path, [32, 16] as const, DEFAULT_PROGRAM_MODE.bpp),
+    virtualHeight: r.int(o, 'virtualHeight', path, height, 16384, height),
+    tracking: r.oneOf(o, 'tracking', path, TRACKING_MODES, 'async'),
+  };
+}
+
 /** A mount offset must be page aligned and inside the fake-offset window (the 64-bit kernel's). */
 function checkOffset(r: Reader, offset: number, pageSize: number, path: string): void {
   const window = kernelOffsetWindow(new PageGeometry(pageSize));
@@ -173,18 +234,29 @@ function checkOffset(r: Reader, offset: number, pageSize: number, path: string):
 
 function parseClient(r: Reader, v: unknown, path: string, pageSize: number): ClientConfig {
   const o = r.obj(v, path);
-  r.unknownKeys(o, ['name', 'kind', 'width', 'height', 'format', 'x', 'y', 'z', 'offset', 'fps'], path);
+  const kind = r.oneOf(o, 'kind', path, CLIENT_KINDS);
+  const program = kind === 'program';
+  r.unknownKeys(o, program ? PROGRAM_KEYS : DEMO_KEYS, path);
+  // fb_set_var refuses a mode below 8×8
+  const min = program ? 8 : 1;
+  const height = r.int(o, 'height', path, min, 4096, program ? DEFAULT_PROGRAM_MODE.height : undefined);
+  const spec = program ? parseProgram(r, o, path, height) : undefined;
   const c: ClientConfig = {
     name: r.str(o, 'name', path),
-    kind: r.oneOf(o, 'kind', path, ['shmem', 'shadow', 'vmwgfx'] as const),
-    width: r.int(o, 'width', path, 1, 4096),
-    height: r.int(o, 'height', path, 1, 4096),
-    format: r.oneOf(o, 'format', path, ['XRGB8888', 'ARGB8888', 'RGB565'] as const, 'XRGB8888'),
+    kind,
+    width: r.int(o, 'width', path, min, 4096, program ? DEFAULT_PROGRAM_MODE.width : undefined),
+    height,
+    format: spec
+      ? spec.bpp === 16
+        ? 'RGB565'
+        : 'XRGB8888'
+      : r.oneOf(o, 'format', path, ['XRGB8888', 'ARGB8888', 'RGB565'] as const, 'XRGB8888'),
     x: r.int(o, 'x', path, -16384, 16384, 0),
     y: r.int(o, 'y', path, -16384, 16384, 0),
     z: r.int(o, 'z', path, -1000, 1000, 0),
     fps: r.int(o, 'fps', path, 1, 240, 30),
   };
+  if (spec) c.program = spec;
   if (o.offset !== undefined) {
     const before = r.problems.length;
     c.offset = r.int(o, 'offset', path, 0, 2 ** 44);

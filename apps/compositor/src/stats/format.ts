@@ -1,4 +1,4 @@
-import type { AppStats } from '../app/app.js';
+import type { AppStats, ProgramStats } from '../app/app.js';
 import type { WindowStats } from './window.js';
 
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
@@ -34,4 +34,14 @@ export function formatTotals(s: AppStats, seconds: number): string {
     `damage ${share} % of full frames`,
     `${formatBytes(s.rfbBytes)} sent to viewers`,
   ].join(', ');
+}
+
+/** Each real program's figures since start: writebacks, pages per writeback, first write → output. */
+export function formatPrograms(programs: readonly ProgramStats[]): string {
+  return programs
+    .map((p) => {
+      const perWb = p.writebacks ? (p.pagesFlushed / p.writebacks).toFixed(1) : '-';
+      return `${p.name}: ${p.writebacks} writebacks (${perWb} pages/writeback), write→output p50 ${fixed(p.latencyP50, 1)} ms p99 ${fixed(p.latencyP99, 1)} ms`;
+    })
+    .join(' | ');
 }

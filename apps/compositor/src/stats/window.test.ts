@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AppStats } from '../app/app.js';
-import { formatBytes, formatStats, formatTotals } from './format.js';
+import { formatBytes, formatPrograms, formatStats, formatTotals } from './format.js';
 import { LatencyRing } from './latency.js';
 import { StatsWindow } from './window.js';
 
@@ -15,6 +15,7 @@ const totals = (t: Partial<AppStats>): AppStats => ({
   latencySamples: 0,
   rfbClients: 0,
   rfbBytes: 0,
+  programs: [],
   ...t,
 });
 
@@ -119,6 +120,19 @@ describe('stats formatting', () => {
     });
     expect(formatTotals(s, 10)).to.equal(
       'ran 10.0 s, 300 frames (30.0 fps), 100 writebacks (80.0 pages/writeback), damage 10.00 % of full frames, 2.5 kB sent to viewers',
+    );
+  });
+});
+
+describe('formatPrograms', () => {
+  it("says each program's writebacks, pages per writeback and latency, '-' where there is none yet", () => {
+    const line = formatPrograms([
+      { name: 'ffmpeg', writebacks: 4, pagesFlushed: 1200, latencyP50: 51.04, latencyP99: 53.2 },
+      { name: 'fbset', writebacks: 0, pagesFlushed: 0, latencyP50: Number.NaN, latencyP99: Number.NaN },
+    ]);
+    expect(line).to.equal(
+      'ffmpeg: 4 writebacks (300.0 pages/writeback), write→output p50 51.0 ms p99 53.2 ms | ' +
+        'fbset: 0 writebacks (- pages/writeback), write→output p50 - ms p99 - ms',
     );
   });
 });

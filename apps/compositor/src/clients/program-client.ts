@@ -1,0 +1,149 @@
+import { basename } from 'node:path';
+import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
+import type { FbScanout } from '@fbemu/fbmem';
+import { filter, firstValueFrom, map, merge, type Observable, skip } from 'rxjs';
+import type {
+  ClientDamage,
+  ClientEnv,
+  ClientFactory,
+  ClientLog,
+  ClientStats,
+  SceneClient,
+} from '../app/tokens.js';
+import { Plane } from '../compose/plane.js';
+import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
+import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
+import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
+import { scanoutSurface } from './scanout-surface.js';
+import { WritebackDamage } from './writeback-damage.js';
+
+/**
+ * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT) behind its own
+ * front door, and the plane shows what the CRTC would: the mode-sized rect at the pan offset,
+ * black while blanked. Its damage is drm-fb-helper's (writebacks of its stores, write(2), pans).
+ * When the program exits the plane keeps its last frame; `stop` ends a running one.
+ */
+export class ProgramClient implements SceneClient {
+  readonly plane: Plane;
+  readonly damage$: Observable<ClientDamage>;
+  readonly stats: ClientStats;
+  readonly fbdev: FbDeferredIoApi;
+  readonly devices: ProgramDevices;
+  private readonly writebacks: WritebackDamage;
+  private readonly spec: ProgramSpec;
+  private process: ProgramProcess | undefined;
+  private black: Uint8Array | undefined;
+  private released: Promise<unknown> | undefined;
+
+  constructor(
+    readonly config: ClientConfig,
+    deps: ProgramDeviceDeps,
+    private readonly log: ClientLog,
+  ) {
+    this.spec = config.program as ProgramSpec;
+    this.devices = new ProgramDevices(config, this.spec, deps, (line) =>
+      log.info(line, { program: config.name }),
+    );
+    const { device } = this.devices;
+    this.fbdev = device.helper.defio;
+    this.plane = new Plane(config.name, this.surfaceOf(device.scanout), config.x, config.y, config.z);
+    // a pan or blank changes what is scanned out: the whole plane is damage
+    const full = this.plane.surface.bounds;
+    const rescan$ = device.scanout$.pipe(
+      skip(1),
+      map((s) => {
+        this.plane.surface = this.surfaceOf(s);
+        return [full];
+      }),
+    );
+    this.writebacks = new WritebackDamage(this.fbdev, device.damage$.pipe(map((d) => d.clips)));
+    this.stats = this.writebacks.stats;
+    this.damage$ = merge(this.writebacks.damage$, rescan$.pipe(map((rects) => ({ rects }))));
+  }
+
+  /** The program's exit, once it was started (`undefined` before). */
+  get exited(): Promise<ProgramExit> | undefined {
+    return this.process?.exited;
+  }
+
+  /** Resolves when the program has exited and the front door has released its files (flushed). */
+  get finished(): Promise<unknown> | undefined {
+    return this.released;
+  }
+
+  async start(): Promise<void> {
+    const { door } = this.devices;
+    this.process = new ProgramProcess(
+      this.config.name,
+      this.spec.argv,
+      { ...this.spec.env, ...door.env() },
+      this.log,
+    );
+    // then every process still on the door gone (children it forked that opened the devices)
+    this.released = this.process.exited.then(() =>
+      door.processes === 0 ? undefined : firstValueFrom(door.exits$.pipe(filter(() => door.processes === 0))),
+    );
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /**
+   * Ends the program and every process still on its devices (fbi forks a child into its own
+   * session): SIGTERM, SIGKILL after KILL_AFTER_MS. Then its files are released (the last
+   * flush) and its devices closed.
+   */
+  async stop(): Promise<void> {
+    const { door } = this.devices;
+    const others = () => door.pids.filter((pid) => pid !== this.pid);
+    const terminated = this.process?.terminate();
+    const rest = others();
+    if (rest.length > 0)
+      this.log.info('ending the processes still on its devices', {
+        program: this.config.name,
+        pids: rest.join(','),
+      });
+    signal(rest, 'SIGTERM');
+    const kill = setTimeout(() => signal(others(), 'SIGKILL'), KILL_AFTER_MS);
+    try {
+      await terminated;
+      await this.released;
+    } finally {
+      clearTimeout(kill);
+    }
+    this.devices.close();
+    this.writebacks.close();
+  }
+
+  private surfaceOf(s: FbScanout) {
+    return scanoutSurface(s, () => {
+      this.black ??= new Uint8Array(s.pitch * s.height);
+      return this.black;
+    });
+  }
+}
+
+/** Programs name themselves by their command unless the config names them. */
+export function programName(argv: readonly string[]): string {
+  return basename(argv[0] ?? 'program');
+}
+
+/** Factory for `program` clients. */
+export function programClientFactory(deps: Omit<ProgramDeviceDeps, 'delayMs'>): ClientFactory {
+  return {
+    kind: 'program',
+    create: (config: ClientConfig, env: ClientEnv) =>
+      new ProgramClient(config, { ...deps, delayMs: env.scene.delayMs }, env.log),
+  };
+}
+
+function signal(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}

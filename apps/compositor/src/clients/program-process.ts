@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ClientLog } from '../app/tokens.js';
+
+/** How a program ended: its exit code, or the signal that killed it (or the spawn error). */
+export interface ProgramExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly error?: string;
+}
+
+/** After SIGTERM a program gets this long to exit before SIGKILL. */
+export const KILL_AFTER_MS = 2000;
+
+/**
+ * A real program as a child process: stdin closed, stdout and stderr to the log line by line
+ * (tagged with the program's name), its exit logged with the status.
+ */
+export class ProgramProcess {
+  readonly exited: Promise<ProgramExit>;
+  private readonly child: ChildProcess;
+  private done = false;
+
+  constructor(
+    readonly name: string,
+    argv: readonly string[],
+    env: Record<string, string>,
+    private readonly log: ClientLog,
+  ) {
+    this.child = spawn(argv[0], argv.slice(1), {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const [stream, what] of [
+      [this.child.stdout, 'stdout'],
+      [this.child.stderr, 'stderr'],
+    ] as const) {
+      if (stream)
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
+          log.info(line, { program: name, stream: what }),
+        );
+    }
+    this.exited = new Promise((resolve) => {
+      // 'close' comes after the last output line; 'error' alone when the program could not start
+      this.child.once('error', (e) => this.finish(resolve, { code: null, signal: null, error: e.message }));
+      this.child.once('close', (code, signal) => this.finish(resolve, { code, signal }));
+    });
+    log.info('program started', { program: name, pid: this.child.pid, command: argv.join(' ') });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  /** SIGTERM, then SIGKILL after `KILL_AFTER_MS`; resolves once the program is gone. */
+  async terminate(): Promise<ProgramExit> {
+    if (this.done) return this.exited;
+    this.child.kill('SIGTERM');
+    const kill = setTimeout(() => {
+      this.log.warn('program ignored SIGTERM: SIGKILL', { program: this.name, afterMs: KILL_AFTER_MS });
+      this.child.kill('SIGKILL');
+    }, KILL_AFTER_MS);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(kill);
+    }
+  }
+
+  private finish(resolve: (e: ProgramExit) => void, exit: ProgramExit): void {
+    if (this.done) return;
+    this.done = true;
+    const status = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
+    const fields = {
+      program: this.name,
+      status,
+      code: exit.code ?? undefined,
+      signal: exit.signal ?? undefined,
+    };
+    if (exit.error || exit.code !== 0) this.log.warn('program ended', fields);
+    else this.log.info('program ended', fields);
+    resolve(exit);
+  }
+}
