@@ -311,4 +311,46 @@ describe('real programs in the compositor (--run)', function () {
     device.panDisplay({ ...device.var, yoffset: 0 });
     await frameWhere(running, all(0x0000ff));
   });
+
+  it('--drm: modetest -s on /dev/dri/card0 covers the /dev/fb0 plane with its pattern while it holds the CRTC; its end uncovers the fb', async () => {
+    const log = new RecordingLog();
+    // the program's own card: connector and CRTC ids are fixed per device, read them from a probe node
+    app = await startApp(['--drm', '--run', 'sleep 600'], log);
+    const { config } = program(app, 'sleep').devices.drm?.card ?? { config: undefined };
+    expect(config, 'the program got a /dev/dri/card0').to.not.equal(undefined);
+    const ids = `${config?.connector.id}@${config?.crtc.id}:${W}x${H}`;
+    await app.stop();
+    app = await startApp(['--drm', '--run', `modetest -M fbemu -D /dev/dri/card0 -s ${ids}`], log);
+    const running = app;
+    const modetest = program(running, 'modetest');
+    const drm = modetest.devices.drm;
+    if (!drm) throw new Error('no DRM node');
+    const fbWords = new Uint32Array(modetest.devices.device.scanout.memory.buffer);
+    fbWords.fill(0x123456, 0, W * H); // what /dev/fb0 shows under the DRM plane
+    // lit: the output is exactly the buffer modetest scans out (its SMPTE pattern, 75% grey top left)
+    const showsScanout = () => {
+      const screen = drm.card.scanout.current()?.screen;
+      if (!screen?.u32) return false;
+      const { pixels, stride } = running.compositor;
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          if (((pixels[y * stride + x] ^ screen.u32[(y * screen.pitch) / 4 + x]) & 0xffffff) !== 0)
+            return false;
+      return true;
+    };
+    await Promise.race([frameWhere(running, showsScanout), modetest.exited]);
+    expect(running.compositor.pixels[0] & 0xffffff).to.equal(0xc0c0c0);
+    expect(running.compositor.stack.map((p) => p.id)).to.deep.equal(['modetest', 'modetest:drm']);
+    // its end (the last close turns the CRTC off) uncovers /dev/fb0's picture
+    modetest.devices.device.helper.defio.markDirty(0, W * H * 4);
+    const uncovered = frameWhere(running, () =>
+      running.compositor.pixels.every((p) => (p & 0xffffff) === 0x123456),
+    );
+    const { pid } = modetest;
+    if (pid === undefined) throw new Error('modetest has no pid');
+    process.kill(pid, 'SIGTERM');
+    await finished(running, modetest);
+    await uncovered;
+    expect(running.compositor.stack.map((p) => p.id)).to.deep.equal(['modetest']);
+  });
 });

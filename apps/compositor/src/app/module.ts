@@ -55,6 +55,7 @@ export const compositorModule = new ContainerModule(({ bind }) => {
       allocate: ctx.get<SharedMemoryAllocator>(SHARED_MEMORY_ALLOCATOR),
       defioFactory: ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY),
       scheduler: ctx.get<SchedulerLike>(SCHEDULER),
+      compositor: ctx.get<Compositor>(COMPOSITOR),
     }),
   );
 });

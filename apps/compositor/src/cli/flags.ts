@@ -106,6 +106,9 @@ export const FLAGS = {
     default: '640x480x32',
     parse: fbMode,
   },
+  drm: {
+    help: "the --run programs also get /dev/dri/card0; while a program drives its CRTC, that picture covers its /dev/fb0 (e.g. --run 'modetest -M fbemu -D /dev/dri/card0 -s 9@7:640x480')",
+  },
   tracking: {
     value: 'MODE',
     help: "how the --run programs' stores are seen: async, sync or mprotect (docs/real-programs.md)",

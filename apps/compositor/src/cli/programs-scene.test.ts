@@ -60,7 +60,10 @@ describe('--run, --fb-mode, --tracking', () => {
       bpp: 16,
       virtualHeight: 200,
       tracking: 'sync',
+      drm: false,
     });
+    const drm = await loadScene(parseFlags(['--run', 'modetest', '--drm']));
+    expect(drm.clients[0].program?.drm).to.equal(true);
   });
 
   it('with a config the programs go on top of its clients at (0,0); its program clients are checked by path', async () => {
@@ -94,7 +97,7 @@ describe('--run, --fb-mode, --tracking', () => {
       (e) => e.problems,
     );
     expect(problems).to.have.members([
-      `${bad}: $.clients[0].format: unknown key (allowed: name, kind, argv, env, width, height, bpp, virtualHeight, x, y, z, tracking)`,
+      `${bad}: $.clients[0].format: unknown key (allowed: name, kind, argv, env, width, height, bpp, virtualHeight, x, y, z, tracking, drm)`,
       `${bad}: $.clients[0].argv: expected a non-empty array of strings (the command and its arguments), got []`,
       `${bad}: $.clients[0].env.A: expected a string value and a name without "="`,
       `${bad}: $.clients[0].bpp: expected one of 32, 16, got 24`,

@@ -82,6 +82,7 @@ function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown
       y: 0,
       z: top + 1 + i,
       tracking: flags.tracking ?? 'async',
+      drm: flags.drm === true,
     };
   });
   if (configured) return { ...base, clients: [...given, ...programs] };

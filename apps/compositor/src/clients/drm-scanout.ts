@@ -117,3 +117,32 @@ export function mountDrmScanout(compositor: Compositor, source: DrmScanoutSource
   compositor.addPlane(source.plane);
   return source.damage$.subscribe((d) => compositor.damagePlane(source.plane.id, d.rects));
 }
+
+/**
+ * Mounts a scanout source's plane only while its CRTC shows a buffer (`lit`): a program's
+ * /dev/dri/card0 picture covers its /dev/fb0 plane while the program drives the CRTC, as a KMS
+ * master takes the display from the fbdev console, and uncovers it when the CRTC goes off (SETCRTC
+ * without a buffer, RMFB of the shown buffer, the program's exit). Unsubscribing unmounts.
+ */
+export function mountDrmScanoutWhileLit(
+  compositor: Compositor,
+  source: DrmScanoutSource,
+  lit: () => boolean,
+): Subscription {
+  const { plane } = source;
+  let mounted = false;
+  const unmount = () => {
+    if (mounted) compositor.removePlane(plane.id);
+    mounted = false;
+  };
+  const subscription = source.damage$.subscribe((d) => {
+    const on = lit();
+    // addPlane and removePlane damage the whole plane area themselves
+    if (on && !mounted) compositor.addPlane(plane);
+    else if (!on) unmount();
+    else compositor.damagePlane(plane.id, d.rects);
+    mounted = on;
+  });
+  subscription.add(unmount);
+  return subscription;
+}

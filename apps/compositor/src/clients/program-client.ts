@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
 import type { FbScanout } from '@fbemu/fbmem';
-import { filter, firstValueFrom, map, merge, type Observable, skip } from 'rxjs';
+import { filter, firstValueFrom, map, merge, type Observable, type Subscription, skip } from 'rxjs';
 import type {
   ClientDamage,
   ClientEnv,
@@ -12,15 +12,16 @@ import type {
 } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
+import { mountDrmScanoutWhileLit } from './drm-scanout.js';
 import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
 import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
 import { scanoutSurface } from './scanout-surface.js';
 import { WritebackDamage } from './writeback-damage.js';
 
 /**
- * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT) behind its own
- * front door, and the plane shows what the CRTC would: the mode-sized rect at the pan offset,
- * black while blanked. Its damage is drm-fb-helper's (writebacks of its stores, write(2), pans).
+ * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT, + /dev/dri/card0
+ * when asked) behind its own front door, and the plane shows what the CRTC would: the mode-sized
+ * rect at the pan offset, black while blanked; a lit DRM CRTC's picture covers it. Its damage is drm-fb-helper's (writebacks of its stores, write(2), pans).
  * When the program exits the plane keeps its last frame; `stop` ends a running one.
  */
 export class ProgramClient implements SceneClient {
@@ -34,6 +35,8 @@ export class ProgramClient implements SceneClient {
   private process: ProgramProcess | undefined;
   private black: Uint8Array | undefined;
   private released: Promise<unknown> | undefined;
+  /** the /dev/dri/card0 plane, on the compositor while the program's CRTC is lit */
+  private readonly drmMount: Subscription | undefined;
 
   constructor(
     readonly config: ClientConfig,
@@ -59,6 +62,13 @@ export class ProgramClient implements SceneClient {
     this.writebacks = new WritebackDamage(this.fbdev, device.damage$.pipe(map((d) => d.clips)));
     this.stats = this.writebacks.stats;
     this.damage$ = merge(this.writebacks.damage$, rescan$.pipe(map((rects) => ({ rects }))));
+    const { drm } = this.devices;
+    if (drm && deps.compositor)
+      this.drmMount = mountDrmScanoutWhileLit(
+        deps.compositor,
+        drm.source,
+        () => drm.card.scanout.current() !== undefined,
+      );
   }
 
   /** The program's exit, once it was started (`undefined` before). */
@@ -112,6 +122,7 @@ export class ProgramClient implements SceneClient {
     } finally {
       clearTimeout(kill);
     }
+    this.drmMount?.unsubscribe();
     this.devices.close();
     this.writebacks.close();
   }

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { ChrdevRegistry, FrontDoor, type SharedMemoryAllocator } from '@fbemu/chrdev';
 import type { FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { FakeVt, type FbmemDevice, FbmemFactory, FbRegistry } from '@fbemu/fbmem';
+import { check } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
+import type { Compositor } from '../compose/compositor.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
+import { createDrmNode, type DrmNode } from './drm-node.js';
 
 /** The consoles a program may open (fbi -T N, fim, SDL 1.2 take tty0…tty7); the registry holds 16 nodes. */
 const CONSOLES = 8;
@@ -16,16 +19,21 @@ export interface ProgramDeviceDeps {
   readonly defioFactory: FbDeferredIoFactory;
   readonly scheduler: SchedulerLike;
   readonly delayMs: number;
+  /** where a program's /dev/dri/card0 shows its CRTC (needed when the program asks for DRM) */
+  readonly compositor?: Compositor;
 }
 
 /**
- * One program's own device world: a /dev/fb0 of its mode, /dev/tty0…7 of a fake VT, and a front
- * door (its own socket) serving just these nodes. A program reaches them through `env()`; so can
+ * One program's own device world: a /dev/fb0 of its mode, /dev/tty0…7 of a fake VT, with `drm`
+ * a /dev/dri/card0 whose only mode is the same size, and a front door (its own socket) serving
+ * just these nodes. A program reaches them through `env()`; so can
  * any other program started with that environment (it then shares the framebuffer).
  */
 export class ProgramDevices {
   readonly device: FbmemDevice;
   readonly door: FrontDoor;
+  /** the program's /dev/dri/card0 and the plane source of its CRTC (`spec.drm` only) */
+  readonly drm: DrmNode | undefined;
   private readonly socketDir: string;
 
   constructor(config: ClientConfig, spec: ProgramSpec, deps: ProgramDeviceDeps, log: (line: string) => void) {
@@ -41,6 +49,8 @@ export class ProgramDevices {
     const registry = new ChrdevRegistry();
     registry.register(chrdev);
     for (const tty of new FakeVt().devices().slice(0, CONSOLES)) registry.register(tty);
+    this.drm = spec.drm ? this.createDrm(config, deps) : undefined;
+    for (const card of this.drm?.devices ?? []) registry.register(card);
     this.door = new FrontDoor(registry, deps.scheduler);
     this.socketDir = mkdtempSync(join(tmpdir(), 'fbemu-program-'));
     try {
@@ -51,6 +61,16 @@ export class ProgramDevices {
     }
   }
 
+  private createDrm(config: ClientConfig, deps: ProgramDeviceDeps): DrmNode {
+    const { compositor } = deps;
+    check(compositor !== undefined, 'EINVAL', `${config.name}: a DRM program needs the compositor`);
+    const { name, x, y, z, width, height } = config;
+    return createDrmNode(
+      { scheduler: deps.scheduler, compositor, allocator: deps.allocate },
+      { id: `${name}:drm`, x, y, z, width, height },
+    );
+  }
+
   /** LD_PRELOAD, FBEMU_SOCKET, FBEMU_DEVICES, FBEMU_TRACKING for a program on these devices. */
   env(): Record<string, string> {
     return this.door.env();
@@ -59,6 +79,7 @@ export class ProgramDevices {
   /** Lets every connected process go (files released: the last close flushes), then removes the framebuffer. */
   close(): void {
     this.door.close();
+    this.drm?.close();
     this.device.destroy();
     rmSync(this.socketDir, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ export interface ProgramExit {
 export const KILL_AFTER_MS = 2000;
 
 /**
- * A real program as a child process: stdin closed, stdout and stderr to the log line by line
+ * A real program as a child process: stdin an empty pipe held open, stdout and stderr to the log line by line
  * (tagged with the program's name), its exit logged with the status.
  */
 export class ProgramProcess {
@@ -29,8 +29,12 @@ export class ProgramProcess {
   ) {
     this.child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open (and empty) while the program runs: modetest -s shows its pattern until
+      // its stdin ends; it ends when the program is stopped
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // the program may close its stdin or exit before stop ends it: EPIPE there is no error
+    this.child.stdin?.on('error', () => {});
     for (const [stream, what] of [
       [this.child.stdout, 'stdout'],
       [this.child.stderr, 'stderr'],
@@ -59,6 +63,7 @@ export class ProgramProcess {
   /** SIGTERM, then SIGKILL after `KILL_AFTER_MS`; resolves once the program is gone. */
   async terminate(): Promise<ProgramExit> {
     if (this.done) return this.exited;
+    this.child.stdin?.end();
     this.child.kill('SIGTERM');
     const kill = setTimeout(() => {
       this.log.warn('program ignored SIGTERM: SIGKILL', { program: this.name, afterMs: KILL_AFTER_MS });

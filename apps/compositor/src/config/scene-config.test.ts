@@ -92,3 +92,17 @@ describe('parseSceneConfig', () => {
     expect(c.clients[0].offset).to.equal(G4 + 32768);
   });
 });
+
+describe('parseSceneConfig: program clients', () => {
+  const prog = (extra: Record<string, unknown>) => ({
+    clients: [{ name: 'p', kind: 'program', argv: ['modetest'], ...extra }],
+  });
+
+  it('drm is a boolean, false unless asked', () => {
+    expect(parseSceneConfig(prog({})).clients[0].program?.drm).to.equal(false);
+    expect(parseSceneConfig(prog({ drm: true })).clients[0].program?.drm).to.equal(true);
+    expect(problems(prog({ drm: 'yes' }))).to.deep.equal([
+      '$.clients[0].drm: expected one of false, true, got "yes"',
+    ]);
+  });
+});

@@ -25,6 +25,8 @@ export interface ProgramSpec {
   virtualHeight: number;
   /** how the program's stores into its mapping are seen (docs/real-programs.md) */
   tracking: TrackingMode;
+  /** the program also gets /dev/dri/card0; its CRTC's picture covers the /dev/fb0 plane while lit */
+  drm: boolean;
 }
 
 export interface ClientConfig {
@@ -92,7 +94,7 @@ class Reader {
     return min;
   }
 
-  oneOf<T extends string | number>(
+  oneOf<T extends string | number | boolean>(
     o: Json,
     key: string,
     path: string,
@@ -196,6 +198,7 @@ const PROGRAM_KEYS = [
   'y',
   'z',
   'tracking',
+  'drm',
 ];
 /** a program's framebuffer mode when the config gives none */
 export const DEFAULT_PROGRAM_MODE = { width: 640, height: 480, bpp: 32 } as const;
@@ -218,6 +221,7 @@ function parseProgram(r: Reader, o: Json, path: string, height: number): Program
     bpp: r.oneOf(o, 'bpp', path, [32, 16] as const, DEFAULT_PROGRAM_MODE.bpp),
     virtualHeight: r.int(o, 'virtualHeight', path, height, 16384, height),
     tracking: r.oneOf(o, 'tracking', path, TRACKING_MODES, 'async'),
+    drm: r.oneOf(o, 'drm', path, [false, true] as const, false),
   };
 }
 
