@@ -69,6 +69,8 @@ function bootAndScramble() {
 function guardedPass(run: () => void): void {
   const surface = host.surface;
   const before = surface.bytes.slice();
+  // updates drawn before the pass (a SYNC among the fuzzed register writes) are already in `before`
+  updates.length = 0;
   g.armed = true;
   g.loads = g.outOfBounds = g.badStores = 0;
   try {
