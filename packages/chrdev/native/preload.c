@@ -588,8 +588,7 @@ static struct map *map_at(uintptr_t addr) {
   return NULL;
 }
 
-/* A first store to page `addr` of `m`: the page is already writable again, so setting the bit
- * afterwards keeps "writable ⇒ bit set or about to be" across a concurrent take + mkclean. */
+/* A first store to page `addr` of `m`: sets the page's bit (and rings once per cycle). */
 static void note_store(struct map *m, uintptr_t addr) {
   size_t page = (addr - m->addr) / PAGE;
   uint32_t bit = 1u << (page & 31);
@@ -605,6 +604,10 @@ static void segv_handler(int sig, siginfo_t *si, void *uc) {
   struct map *m = map_at(addr);
   if (m && m->mode == FBEMU_MPROTECT) {
     int saved = errno;
+    /* page_mkwrite's order: noted before the page becomes writable, so a program killed here
+     * loses no store; noted again after, since a writeback's take + mkclean may have run in
+     * between (then the second note re-enlists the page that is writable again) */
+    note_store(m, addr);
     mprotect((void *)(addr & ~(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE);
     note_store(m, addr);
     errno = saved;
