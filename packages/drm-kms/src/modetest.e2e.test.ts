@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import type { DrmKmsDevice } from './drm-device.js';
 import { drmKmsModule } from './module.js';
 import type { ScanoutFrame } from './scanout.js';
 import type { SharedMemoryPool } from './shared-memory-pool.js';
+import { modetest } from './test-support.js';
 import { DRM_KMS_DEVICE, DRM_KMS_OPTIONS, DRM_SHARED_MEMORY_POOL } from './tokens.js';
 
 /**
@@ -52,29 +53,6 @@ function serve() {
   const frameWhere = (pred: (f: ScanoutFrame) => boolean) =>
     new Promise<void>((done) => (frames.some(pred) ? done() : waiters.push({ pred, done })));
   return { card, door, frames, frameWhere };
-}
-
-function modetest(
-  door: FrontDoorApi,
-  args: string[],
-): { child: ChildProcessWithoutNullStreams; exit: Promise<string> } {
-  const child = spawn('modetest', ['-M', 'fbemu', '-D', '/dev/dri/card0', ...args], {
-    env: { ...process.env, ...door.env() },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const exit = new Promise<string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`modetest exited ${code}: ${out}`)),
-    );
-  });
-  return { child, exit };
 }
 
 describe('modetest on /dev/dri/card0 (end to end)', function () {

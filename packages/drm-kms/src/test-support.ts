@@ -1,3 +1,4 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { ChrdevFile, ProcessInfo, ProcessMapping, UserMemory, VmArea } from '@fbemu/chrdev';
 import { FbDeferredIo, type FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { GemDevice, KernelError } from '@fbemu/gem-shmem';
@@ -315,3 +316,27 @@ export const vma = (offset: number, length: number): VmArea => ({
   prot: 3,
   flags: 1,
 });
+
+/** Debian's modetest on /dev/dri/card0 under the front door; `exit` resolves with its output on exit 0. */
+export function modetest(
+  door: { env(): Record<string, string> },
+  args: string[],
+): { child: ChildProcessWithoutNullStreams; exit: Promise<string> } {
+  const child = spawn('modetest', ['-M', 'fbemu', '-D', '/dev/dri/card0', ...args], {
+    env: { ...process.env, ...door.env() },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  const exit = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`modetest exited ${code}: ${out}`)),
+    );
+  });
+  return { child, exit };
+}

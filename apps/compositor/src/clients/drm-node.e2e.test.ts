@@ -1,9 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChrdevRegistry, FrontDoor, loadNative, sharedMemoryAllocator } from '@fbemu/chrdev';
 import { Rect } from '@fbemu/drm-fb-helper';
+import { modetest } from '@fbemu/drm-kms/test-support';
 import { expect } from 'chai';
 import { asyncScheduler, filter, firstValueFrom, type Observable, switchMap, take } from 'rxjs';
 import { Compositor } from '../compose/compositor.js';
@@ -26,29 +26,6 @@ function serve() {
   const door = new FrontDoor(registry, asyncScheduler);
   door.start({ socketPath: join(mkdtempSync(join(tmpdir(), 'fbemu-drmrun-')), 'door.sock') });
   return { compositor, node, door };
-}
-
-function modetest(
-  door: FrontDoor,
-  args: string[],
-): { child: ChildProcessWithoutNullStreams; exit: Promise<string> } {
-  const child = spawn('modetest', ['-M', 'fbemu', '-D', '/dev/dri/card0', ...args], {
-    env: { ...process.env, ...door.env() },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  child.stderr.on('data', (d) => {
-    out += d;
-  });
-  const exit = new Promise<string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`modetest exited ${code}: ${out}`)),
-    );
-  });
-  return { child, exit };
 }
 
 /** Output pixels of the plane that differ from the scanned-out buffer's pixels (X byte ignored). */
