@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { CompositorApp } from './app/app.js';
+import type { ProgramClient } from './clients/program-client.js';
+import { RfbTestClient } from './output/rfb/test-client.js';
+import {
+  frameWhere,
+  program,
+  RecordingLog,
+  rfbPort,
+  rgbOfBgra,
+  rgbOfWords,
+  sameRgb,
+  startApp,
+} from './programs-test-support.js';
+
+/**
+ * End-to-end: real DRM dumb-buffer programs other than modetest run unmodified on `--run --drm`:
+ * mpv's `--vo=drm` and Qt's linuxfb platform in its DRM mode. Each one's frame is compared with
+ * what it must show, on the compositor's output and on an RFB client. Waits are on events.
+ */
+const W = 640;
+const H = 480;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fbemu-drmprog-'));
+}
+
+/** The output pixels (RGB) once the program's CRTC plane is mounted and lit. */
+function shows(app: CompositorApp, client: ProgramClient, rgb: Uint32Array): () => boolean {
+  const drmPlane = `${client.config.name}:drm`;
+  return () =>
+    app.compositor.stack.some((p) => p.id === drmPlane) && sameRgb(rgbOfWords(app.compositor.pixels), rgb);
+}
+
+/** The RGB an RFB client connected now receives for the whole screen. */
+async function rfbScreen(): Promise<Uint32Array> {
+  const client = await RfbTestClient.tcp(rfbPort);
+  try {
+    await client.handshake();
+    client.requestUpdate(false);
+    await client.readUpdate();
+    return rgbOfWords(client.screen);
+  } finally {
+    client.close();
+  }
+}
+
+/** Resolves when the output shows `rgb`; rejects if the program exits first. */
+async function untilShown(app: CompositorApp, client: ProgramClient, rgb: Uint32Array): Promise<void> {
+  const exited = (client.exited ?? Promise.resolve('not started')).then((e) => {
+    throw new Error(`${client.config.name} exited before its frame was shown: ${JSON.stringify(e)}`);
+  });
+  await Promise.race([frameWhere(app, shows(app, client, rgb)), exited]);
+}
+
+describe('real DRM programs in the compositor (--run --drm)', function () {
+  this.timeout(60_000);
+  let app: CompositorApp | undefined;
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+  });
+
+  it("mpv --vo=drm: the output and an RFB client show exactly the clip's frame (page-flipped dumb buffers)", async () => {
+    // one testsrc2 frame as raw bgr0 at the mode's size: mpv neither scales nor changes the pixel
+    // format (XRGB8888 is bgr0), so the frame must arrive bit for bit
+    const clip = join(tempDir(), 'testsrc2.nut');
+    const source = ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}`, '-frames:v', '1'];
+    const make = spawnSync('ffmpeg', [...source, '-c:v', 'rawvideo', '-pix_fmt', 'bgr0', '-y', clip]);
+    expect(make.status, String(make.stderr)).to.equal(0);
+    const decoded = spawnSync(
+      'ffmpeg',
+      ['-loglevel', 'error', '-i', clip, '-pix_fmt', 'bgra', '-f', 'rawvideo', '-'],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
+    const frame = rgbOfBgra(decoded.stdout);
+    expect(frame.length).to.equal(W * H);
+    const mpv = `mpv --no-config --no-terminal --vo=drm --drm-device=/dev/dri/card0 --ao=null --osd-level=0 --pause ${clip}`;
+    app = await startApp(['--drm', '--run', mpv], new RecordingLog(), true);
+    const client = program(app, 'mpv');
+    await untilShown(app, client, frame);
+    const drm = client.devices.drm;
+    expect(drm?.source.stats.flips, 'mpv page-flips its buffers').to.be.greaterThan(0);
+    expect(sameRgb(await rfbScreen(), frame)).to.equal(true);
+  });
+
+  it('Qt linuxfb (QT_QPA_FB_DRM=1): a full-screen widget filled with one colour; an RFB client gets it too', async () => {
+    const script = join(tempDir(), 'fill.py');
+    writeFileSync(
+      script,
+      [
+        'import sys',
+        'from PyQt5.QtGui import QColor, QPainter',
+        'from PyQt5.QtWidgets import QApplication, QWidget',
+        'class Fill(QWidget):',
+        '    def paintEvent(self, event):',
+        '        QPainter(self).fillRect(self.rect(), QColor(0x12, 0x34, 0x56))',
+        'app = QApplication(sys.argv)',
+        'w = Fill()',
+        'w.showFullScreen()',
+        'app.exec_()',
+        '',
+      ].join('\n'),
+    );
+    const env = [
+      'QT_QPA_PLATFORM=linuxfb:fb=/dev/dri/card0',
+      'QT_QPA_FB_DRM=1',
+      'QT_QPA_FB_NO_LIBINPUT=1',
+      'QT_QPA_FB_HIDECURSOR=1',
+    ];
+    // Debian's python3, which has PyQt5 (python3-pyqt5), whatever python3 comes first in PATH
+    app = await startApp(
+      ['--drm', '--run', `env ${env.join(' ')} /usr/bin/python3 ${script}`],
+      new RecordingLog(),
+      true,
+    );
+    const client = program(app, 'env');
+    const fill = new Uint32Array(W * H).fill(0x123456);
+    await untilShown(app, client, fill);
+    expect(sameRgb(await rfbScreen(), fill)).to.equal(true);
+  });
+});
