@@ -15,6 +15,7 @@ import {
   rgbOfWords,
   sameRgb,
   startApp,
+  viewerSocketUrl,
 } from './programs-test-support.js';
 
 /**
@@ -36,9 +37,11 @@ function shows(app: CompositorApp, client: ProgramClient, rgb: Uint32Array): () 
     app.compositor.stack.some((p) => p.id === drmPlane) && sameRgb(rgbOfWords(app.compositor.pixels), rgb);
 }
 
-/** The RGB an RFB client connected now receives for the whole screen. */
-async function rfbScreen(): Promise<Uint32Array> {
-  const client = await RfbTestClient.tcp(rfbPort);
+/** The RGB an RFB client connected now receives for the whole screen: over TCP (VNC) or noVNC's WebSocket. */
+async function rfbScreen(via: 'tcp' | 'websocket'): Promise<Uint32Array> {
+  const client = await (via === 'tcp'
+    ? RfbTestClient.tcp(rfbPort)
+    : RfbTestClient.webSocket(viewerSocketUrl));
   try {
     await client.handshake();
     client.requestUpdate(false);
@@ -65,7 +68,7 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
     app = undefined;
   });
 
-  it("mpv --vo=drm: the output and an RFB client show exactly the clip's frame (page-flipped dumb buffers)", async () => {
+  it("mpv --vo=drm: the output and VNC and noVNC clients show exactly the clip's frame (page-flipped dumb buffers)", async () => {
     // one testsrc2 frame as raw bgr0 at the mode's size: mpv neither scales nor changes the pixel
     // format (XRGB8888 is bgr0), so the frame must arrive bit for bit
     const clip = join(tempDir(), 'testsrc2.nut');
@@ -87,10 +90,11 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
     await untilShown(app, client, frame);
     const drm = client.devices.drm;
     expect(drm?.source.stats.flips, 'mpv page-flips its buffers').to.be.greaterThan(0);
-    expect(sameRgb(await rfbScreen(), frame)).to.equal(true);
+    expect(sameRgb(await rfbScreen('tcp'), frame), 'VNC').to.equal(true);
+    expect(sameRgb(await rfbScreen('websocket'), frame), 'noVNC').to.equal(true);
   });
 
-  it('Qt linuxfb (QT_QPA_FB_DRM=1): a full-screen widget filled with one colour; an RFB client gets it too', async () => {
+  it('Qt linuxfb (QT_QPA_FB_DRM=1): a full-screen widget filled with one colour; VNC and noVNC clients get it too', async () => {
     const script = join(tempDir(), 'fill.py');
     writeFileSync(
       script,
@@ -123,6 +127,7 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
     const client = program(app, 'env');
     const fill = new Uint32Array(W * H).fill(0x123456);
     await untilShown(app, client, fill);
-    expect(sameRgb(await rfbScreen(), fill)).to.equal(true);
+    expect(sameRgb(await rfbScreen('tcp'), fill), 'VNC').to.equal(true);
+    expect(sameRgb(await rfbScreen('websocket'), fill), 'noVNC').to.equal(true);
   });
 });

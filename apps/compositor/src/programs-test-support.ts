@@ -46,6 +46,8 @@ export class RecordingLog implements ClientLog {
 
 /** the RFB port of the last app started with `vnc` */
 export let rfbPort = 0;
+/** the noVNC viewer's WebSocket (RFB over WebSocket) of the last app started with `vnc` */
+export let viewerSocketUrl = '';
 
 /** The compositor as the CLI builds it from these flags (headless unless `vnc`). */
 export async function startApp(argv: string[], log: RecordingLog, vnc = false): Promise<CompositorApp> {
@@ -55,7 +57,9 @@ export async function startApp(argv: string[], log: RecordingLog, vnc = false): 
   const app = new CompositorApp(
     createAppContainer({ scene, scheduler: realTimeScheduler, headless: !vnc, log }),
   );
-  rfbPort = (await app.start()).rfbPort ?? 0;
+  const endpoints = await app.start();
+  rfbPort = endpoints.rfbPort ?? 0;
+  viewerSocketUrl = endpoints.viewerUrl ? `${endpoints.viewerUrl.replace(/^http/, 'ws')}websockify` : '';
   return app;
 }
 
