@@ -25,6 +25,8 @@ import {
  */
 const W = 640;
 const H = 480;
+/** frames of mpv's clip */
+const FRAMES = 5;
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'fbemu-drmprog-'));
@@ -68,30 +70,58 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
     app = undefined;
   });
 
-  it("mpv --vo=drm: the output and VNC and noVNC clients show exactly the clip's frame (page-flipped dumb buffers)", async () => {
-    // one testsrc2 frame as raw bgr0 at the mode's size: mpv neither scales nor changes the pixel
-    // format (XRGB8888 is bgr0), so the frame must arrive bit for bit
+  it('mpv --vo=drm: every page-flipped frame of the clip reaches the output bit for bit, in order; VNC and noVNC get the last', async () => {
+    // testsrc2 frames (each with its own timecode) as raw bgr0 at the mode's size: mpv neither
+    // scales nor changes the pixel format (XRGB8888 is bgr0), so each frame must arrive exactly
     const clip = join(tempDir(), 'testsrc2.nut');
-    const source = ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}`, '-frames:v', '1'];
-    const make = spawnSync('ffmpeg', [...source, '-c:v', 'rawvideo', '-pix_fmt', 'bgr0', '-y', clip]);
+    const source = ['-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=30`];
+    const make = spawnSync('ffmpeg', [
+      ...source,
+      '-frames:v',
+      String(FRAMES),
+      '-c:v',
+      'rawvideo',
+      '-pix_fmt',
+      'bgr0',
+      '-y',
+      clip,
+    ]);
     expect(make.status, String(make.stderr)).to.equal(0);
     const decoded = spawnSync(
       'ffmpeg',
       ['-loglevel', 'error', '-i', clip, '-pix_fmt', 'bgra', '-f', 'rawvideo', '-'],
       {
-        maxBuffer: 1 << 24,
+        maxBuffer: 1 << 25,
       },
     );
-    const frame = rgbOfBgra(decoded.stdout);
-    expect(frame.length).to.equal(W * H);
-    const mpv = `mpv --no-config --no-terminal --vo=drm --drm-device=/dev/dri/card0 --ao=null --osd-level=0 --pause ${clip}`;
+    const frames = Array.from({ length: FRAMES }, (_, i) =>
+      rgbOfBgra(decoded.stdout.subarray(i * W * H * 4, (i + 1) * W * H * 4)),
+    );
+    expect(frames.every((f) => f.length === W * H)).to.equal(true);
+    expect(sameRgb(frames[0], frames[FRAMES - 1])).to.equal(false);
+    // no frame dropping: each frame waits for the previous flip's event, which the compositor sends
+    // after compositing it; keep-open leaves the last frame up
+    const mpv = `mpv --no-config --no-terminal --vo=drm --drm-device=/dev/dri/card0 --ao=null --osd-level=0 --framedrop=no --keep-open=always ${clip}`;
     app = await startApp(['--drm', '--run', mpv], new RecordingLog(), true);
-    const client = program(app, 'mpv');
-    await untilShown(app, client, frame);
-    const drm = client.devices.drm;
-    expect(drm?.source.stats.flips, 'mpv page-flips its buffers').to.be.greaterThan(0);
-    expect(sameRgb(await rfbScreen('tcp'), frame), 'VNC').to.equal(true);
-    expect(sameRgb(await rfbScreen('websocket'), frame), 'noVNC').to.equal(true);
+    const running = app;
+    const client = program(running, 'mpv');
+    // mpv draws frame 0 into the buffer its SETCRTC already shows (no DIRTYFB): tracked stores
+    // reach the output after the writeback delay (50 ms), and by then mpv has flipped to frame 1;
+    // every later frame comes by PAGE_FLIP and must be composited before mpv may flip again
+    let next = 1; // the next clip frame expected on the output
+    const seen = running.compositor.frames$.subscribe(() => {
+      const out = rgbOfWords(running.compositor.pixels);
+      if (next < FRAMES && sameRgb(out, frames[next])) next++;
+    });
+    try {
+      await untilShown(running, client, frames[FRAMES - 1]);
+    } finally {
+      seen.unsubscribe();
+    }
+    expect(next, 'flipped clip frames seen on the output, in order').to.equal(FRAMES);
+    expect(client.devices.drm?.source.stats.flips, 'mpv page-flips its buffers').to.be.at.least(FRAMES - 1);
+    expect(sameRgb(await rfbScreen('tcp'), frames[FRAMES - 1]), 'VNC').to.equal(true);
+    expect(sameRgb(await rfbScreen('websocket'), frames[FRAMES - 1]), 'noVNC').to.equal(true);
   });
 
   it('Qt linuxfb (QT_QPA_FB_DRM=1): a full-screen widget filled with one colour; VNC and noVNC clients get it too', async () => {
