@@ -62,6 +62,19 @@ async function untilShown(app: CompositorApp, client: ProgramClient, rgb: Uint32
   await Promise.race([frameWhere(app, shows(app, client, rgb)), exited]);
 }
 
+/**
+ * Watches every composite for `pictures` (RGB of the whole output) appearing in order from
+ * `first`; `next` is how far it got.
+ */
+function inOrder(app: CompositorApp, pictures: Uint32Array[], first: number) {
+  const state = { next: first, stop: () => sub.unsubscribe() };
+  const sub = app.compositor.frames$.subscribe(() => {
+    const out = rgbOfWords(app.compositor.pixels);
+    if (state.next < pictures.length && sameRgb(out, pictures[state.next])) state.next++;
+  });
+  return state;
+}
+
 describe('real DRM programs in the compositor (--run --drm)', function () {
   this.timeout(60_000);
   let app: CompositorApp | undefined;
@@ -108,33 +121,35 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
     // mpv draws frame 0 into the buffer its SETCRTC already shows (no DIRTYFB): tracked stores
     // reach the output after the writeback delay (50 ms), and by then mpv has flipped to frame 1;
     // every later frame comes by PAGE_FLIP and must be composited before mpv may flip again
-    let next = 1; // the next clip frame expected on the output
-    const seen = running.compositor.frames$.subscribe(() => {
-      const out = rgbOfWords(running.compositor.pixels);
-      if (next < FRAMES && sameRgb(out, frames[next])) next++;
-    });
+    const seen = inOrder(running, frames, 1);
     try {
       await untilShown(running, client, frames[FRAMES - 1]);
     } finally {
-      seen.unsubscribe();
+      seen.stop();
     }
-    expect(next, 'flipped clip frames seen on the output, in order').to.equal(FRAMES);
+    expect(seen.next, 'flipped clip frames seen on the output, in order').to.equal(FRAMES);
     expect(client.devices.drm?.source.stats.flips, 'mpv page-flips its buffers').to.be.at.least(FRAMES - 1);
     expect(sameRgb(await rfbScreen('tcp'), frames[FRAMES - 1]), 'VNC').to.equal(true);
     expect(sameRgb(await rfbScreen('websocket'), frames[FRAMES - 1]), 'noVNC').to.equal(true);
   });
 
-  it('Qt linuxfb (QT_QPA_FB_DRM=1): a full-screen widget filled with one colour; VNC and noVNC clients get it too', async () => {
+  it('Qt linuxfb (QT_QPA_FB_DRM=1): each colour a widget paints is flipped and composited in order; VNC and noVNC get the last', async () => {
     const script = join(tempDir(), 'fill.py');
     writeFileSync(
       script,
       [
         'import sys',
+        'from PyQt5.QtCore import QTimer',
         'from PyQt5.QtGui import QColor, QPainter',
         'from PyQt5.QtWidgets import QApplication, QWidget',
+        'COLOURS = [int(c, 16) for c in sys.argv[1:]]',
         'class Fill(QWidget):',
+        '    shown = 0',
         '    def paintEvent(self, event):',
-        '        QPainter(self).fillRect(self.rect(), QColor(0x12, 0x34, 0x56))',
+        '        QPainter(self).fillRect(self.rect(), QColor(COLOURS[self.shown]))',
+        '        if self.shown < len(COLOURS) - 1:',
+        '            self.shown += 1',
+        '            QTimer.singleShot(0, self.update)  # the next colour, after this one is flushed',
         'app = QApplication(sys.argv)',
         'w = Fill()',
         'w.showFullScreen()',
@@ -142,22 +157,32 @@ describe('real DRM programs in the compositor (--run --drm)', function () {
         '',
       ].join('\n'),
     );
+    const colours = [0x123456, 0xab0000, 0x00cd00, 0x0000ef];
     const env = [
       'QT_QPA_PLATFORM=linuxfb:fb=/dev/dri/card0',
       'QT_QPA_FB_DRM=1',
       'QT_QPA_FB_NO_LIBINPUT=1',
       'QT_QPA_FB_HIDECURSOR=1',
     ];
+    const args = colours.map((c) => c.toString(16)).join(' ');
     // Debian's python3, which has PyQt5 (python3-pyqt5), whatever python3 comes first in PATH
     app = await startApp(
-      ['--drm', '--run', `env ${env.join(' ')} /usr/bin/python3 ${script}`],
+      ['--drm', '--run', `env ${env.join(' ')} /usr/bin/python3 ${script} ${args}`],
       new RecordingLog(),
       true,
     );
     const client = program(app, 'env');
-    const fill = new Uint32Array(W * H).fill(0x123456);
-    await untilShown(app, client, fill);
-    expect(sameRgb(await rfbScreen('tcp'), fill), 'VNC').to.equal(true);
-    expect(sameRgb(await rfbScreen('websocket'), fill), 'noVNC').to.equal(true);
+    const fills = colours.map((c) => new Uint32Array(W * H).fill(c));
+    // Qt flips after each paint and blocks in drmHandleEvent until the flip's event, which the
+    // compositor sends after compositing it: every colour is on the output before the next
+    const seen = inOrder(app, fills, 0);
+    try {
+      await untilShown(app, client, fills[fills.length - 1]);
+    } finally {
+      seen.stop();
+    }
+    expect(seen.next, 'colours seen on the output, in order').to.equal(fills.length);
+    expect(sameRgb(await rfbScreen('tcp'), fills[fills.length - 1]), 'VNC').to.equal(true);
+    expect(sameRgb(await rfbScreen('websocket'), fills[fills.length - 1]), 'noVNC').to.equal(true);
   });
 });
