@@ -5,15 +5,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { PNG } from 'pngjs';
-import { filter, firstValueFrom } from 'rxjs';
-import { CompositorApp } from './app/app.js';
-import { createAppContainer } from './app/container.js';
-import { realTimeScheduler } from './app/real-time-scheduler.js';
-import type { ClientLog } from './app/tokens.js';
-import { parseFlags } from './cli/flags.js';
-import { loadScene } from './cli/scene.js';
-import type { ProgramClient } from './clients/program-client.js';
+import type { CompositorApp } from './app/app.js';
 import { RfbTestClient } from './output/rfb/test-client.js';
+import {
+  finished,
+  frameWhere,
+  program,
+  RecordingLog,
+  rfbPort,
+  rgbOfBgra,
+  rgbOfWords,
+  sameRgb,
+  startApp,
+} from './programs-test-support.js';
 
 /**
  * End-to-end: real Debian programs (ffmpeg, fbset, fbi, fbcat) run under the compositor exactly as
@@ -33,71 +37,6 @@ function lastRawFrame(): Buffer {
   });
   expect(raw.status, String(raw.stderr)).to.equal(0);
   return raw.stdout.subarray(2 * W * H * 4);
-}
-
-/** The RGB of each pixel (XRGB8888 words; the X byte is not shown and not compared). */
-function rgbOfWords(words: Uint32Array): Uint32Array {
-  return words.map((w) => w & 0xffffff);
-}
-
-function rgbOfBgra(bytes: Buffer): Uint32Array {
-  return rgbOfWords(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
-}
-
-interface LogLine {
-  level: 'info' | 'warn';
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-class RecordingLog implements ClientLog {
-  readonly lines: LogLine[] = [];
-  info(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  warn(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  of(program: string): LogLine[] {
-    return this.lines.filter((l) => l.fields.program === program);
-  }
-}
-
-/** the RFB port of the last app started with `vnc` */
-let rfbPort = 0;
-
-/** The compositor as the CLI builds it from these flags (headless unless `vnc`). */
-async function startApp(argv: string[], log: RecordingLog, vnc = false): Promise<CompositorApp> {
-  const scene = await loadScene(
-    parseFlags([...argv, '--png-interval', '0', '--rfb-port', '0', '--http-port', '0']),
-  );
-  const app = new CompositorApp(
-    createAppContainer({ scene, scheduler: realTimeScheduler, headless: !vnc, log }),
-  );
-  rfbPort = (await app.start()).rfbPort ?? 0;
-  return app;
-}
-
-function program(app: CompositorApp, name: string): ProgramClient {
-  const client = app.scene.clients.find((c) => c.config.name === name);
-  expect(client, `client ${name}`).to.not.equal(undefined);
-  return client as ProgramClient;
-}
-
-/** The program has exited and its files are released (the last close flushed); then compose what is pending. */
-async function finished(app: CompositorApp, client: ProgramClient): Promise<void> {
-  await client.exited;
-  await client.finished;
-  app.compositor.composite();
-}
-
-/** Resolves at the first composited frame after which `ok()` holds (checked on every frame). */
-function frameWhere(app: CompositorApp, ok: () => boolean): Promise<unknown> {
-  return firstValueFrom(app.compositor.frames$.pipe(filter(() => ok())));
-}
-
-function sameRgb(a: Uint32Array, b: Uint32Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 describe('real programs in the compositor (--run)', function () {

@@ -16,6 +16,7 @@ import type { DisplayMode } from './display-mode.js';
 import { DrmMaster } from './drm-master.js';
 import { FbdevClient } from './fbdev-client.js';
 import { DrmFramebuffer } from './framebuffer.js';
+import { destroyUserBlobs } from './ioctl-blobs.js';
 import { IOCTL_TABLE } from './ioctl-table.js';
 import { KData } from './kdata.js';
 import { KmsFile } from './kms-file.js';
@@ -145,12 +146,14 @@ export class DrmKmsDevice implements CharDevice {
 
   /**
    * `drm_release`: pending flip events of the file are dropped, its framebuffers removed (a
-   * scanned-out one turns the CRTC off), master dropped, and every GEM handle closed.
+   * scanned-out one turns the CRTC off), its blobs destroyed, master dropped, and every GEM
+   * handle closed.
    */
   release(chr: ChrdevFile): void {
     const file = this.fileOf(chr);
     this.scanout.forgetFile(file);
     for (const fb of [...file.fbs]) this.removeFramebuffer(fb);
+    destroyUserBlobs(this, file);
     this.master.release(file);
     this.gem.closeFile(file.gem);
     file.closed = true;

@@ -187,6 +187,42 @@ describe('ADDFB2 / ADDFB / RMFB / GETFB', () => {
     const none = a.struct('drm_mode_fb_cmd').set32('fb_id', 999);
     expect(a.ioctl('DRM_IOCTL_MODE_GETFB', none)).to.equal('ENOENT');
   });
+
+  it('GETFB2: size, fourcc, plane 0 pitch and offset, no modifiers; planes 1–3 zeroed; a handle for the master only', () => {
+    const { a, b } = setup();
+    const { handle, pitch } = a.createDumb(64, 64, 16);
+    const fb = a.addFb2(handle, 60, 40, pitch, RGB565.code, 2 * pitch);
+    const get = (c: Client) => {
+      const s = c.struct('drm_mode_fb_cmd2').set32('fb_id', fb).set32('flags', 0xff);
+      for (let i = 0; i < 4; i++) s.set32('handles', 77, i).set32('pitches', 77, i).set32('offsets', 77, i);
+      for (let i = 0; i < 4; i++) s.set64('modifier', 77, i);
+      expect(c.ioctl('DRM_IOCTL_MODE_GETFB2', s)).to.equal('OK');
+      return s;
+    };
+    const seen = get(b);
+    expect([
+      seen.u32('width'),
+      seen.u32('height'),
+      seen.u32('pixel_format'),
+      seen.u32('flags'),
+    ]).to.deep.equal([60, 40, RGB565.code, 0]);
+    expect([0, 1, 2, 3].map((i) => seen.u32('pitches', i))).to.deep.equal([pitch, 0, 0, 0]);
+    expect([0, 1, 2, 3].map((i) => seen.u32('offsets', i))).to.deep.equal([2 * pitch, 0, 0, 0]);
+    expect([0, 1, 2, 3].map((i) => seen.u32('handles', i))).to.deep.equal([0, 0, 0, 0]); // not master
+    expect([0, 1, 2, 3].map((i) => seen.u64('modifier', i))).to.deep.equal([0n, 0n, 0n, 0n]);
+    const mine = get(a); // a opened first: the master
+    expect(mine.u32('handles')).to.equal(2);
+    expect(a.mapDumb(2)).to.equal(a.mapDumb(handle));
+  });
+
+  it('GETFB2: ENOENT for an id that is no framebuffer; the user struct is left as it was', () => {
+    const { dev, a } = setup();
+    for (const id of [0, 999, dev.config.crtc.id]) {
+      const s = a.struct('drm_mode_fb_cmd2').set32('fb_id', id).set32('width', 5).set32('handles', 9);
+      expect(a.ioctl('DRM_IOCTL_MODE_GETFB2', s), `id ${id}`).to.equal('ENOENT');
+      expect([s.u32('width'), s.u32('handles')]).to.deep.equal([5, 9]);
+    }
+  });
 });
 
 describe('DrmFramebuffer', () => {

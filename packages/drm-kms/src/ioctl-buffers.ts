@@ -158,8 +158,37 @@ export function getFb(c: IoctlContext): void {
   c.k.setU32(GF.depth, fb.format.depth);
   c.k.setU32(GF.bpp, fb.format.bpp);
   c.k.setU32(GF.pitch, fb.pitch);
+  c.k.setU32(GF.handle, handleForGetFb(c, fb));
+}
+
+/** A new handle to the fb's object for the current master or a privileged caller, 0 for others. */
+function handleForGetFb(c: IoctlContext, fb: DrmFramebuffer): number {
   const allowed = c.dev.isCurrentMaster(c.file) || c.dev.privileged;
-  c.k.setU32(GF.handle, allowed ? c.dev.gem.handleCreate(c.file.gem, fb.object) : 0);
+  return allowed ? c.dev.gem.handleCreate(c.file.gem, fb.object) : 0;
+}
+
+const G2 = STRUCTS.drm_mode_fb_cmd2.fields;
+
+/**
+ * DRM_IOCTL_MODE_GETFB2 (`drm_mode_getfb2_ioctl`): size, fourcc, plane 0's pitch and offset, and
+ * a handle as GETFB gives one; the other planes are zeroed. No modifiers: the device does not
+ * support them (GET_CAP ADDFB2_MODIFIERS is 0), so `flags` and `modifier[]` are 0.
+ */
+export function getFb2(c: IoctlContext): void {
+  const fb = c.dev.find<DrmFramebuffer>(c.k.u32(G2.fb_id), DRM_MODE_OBJECT_FB);
+  c.k.setU32(G2.width, fb.width);
+  c.k.setU32(G2.height, fb.height);
+  c.k.setU32(G2.pixel_format, fb.format.code);
+  c.k.setU32(G2.flags, 0);
+  for (let i = 0; i < 4; i++) {
+    c.k.setU32(G2.handles + 4 * i, 0);
+    c.k.setU32(G2.pitches + 4 * i, 0);
+    c.k.setU32(G2.offsets + 4 * i, 0);
+    c.k.setU64(G2.modifier + 8 * i, 0n);
+  }
+  c.k.setU32(G2.pitches, fb.pitch);
+  c.k.setU32(G2.offsets, fb.offset);
+  c.k.setU32(G2.handles, handleForGetFb(c, fb));
 }
 
 const D = STRUCTS.drm_mode_fb_dirty_cmd.fields;

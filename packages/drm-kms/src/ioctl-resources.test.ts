@@ -84,7 +84,7 @@ describe('DRM_IOCTL_MODE_GETCONNECTOR', () => {
     expect(c.u32('connection')).to.equal(DRM_MODE_CONNECTED);
     expect(c.u32('connector_type')).to.equal(DRM_MODE_CONNECTOR_VIRTUAL);
     expect(c.u32('connector_type_id')).to.equal(1);
-    expect(c.u32('encoder_id')).to.equal(dev.config.encoder.id);
+    expect(c.u32('encoder_id')).to.equal(0); // routed through no encoder while the CRTC is off
     expect([c.u32('count_modes'), c.u32('count_encoders'), c.u32('count_props')]).to.deep.equal([2, 1, 4]);
     expect([c.u32('mm_width'), c.u32('mm_height')]).to.deep.equal([169, 127]);
     const modes = a.mem.alloc(2 * MI.sizeof);
@@ -128,6 +128,21 @@ describe('DRM_IOCTL_MODE_GETCONNECTOR', () => {
     const c = a.struct('drm_mode_get_connector').set32('connector_id', dev.config.connector.id);
     c.set32('count_modes', 5).set64('modes_ptr', 8);
     expect(a.ioctl('DRM_IOCTL_MODE_GETCONNECTOR', c)).to.equal('EFAULT');
+  });
+
+  it('encoder_id is the encoder while the connector drives the CRTC, 0 before and after (Qt follows it)', () => {
+    const { dev, a } = setup();
+    const encoderId = () => {
+      const c = a.struct('drm_mode_get_connector').set32('connector_id', dev.config.connector.id);
+      expect(a.ioctl('DRM_IOCTL_MODE_GETCONNECTOR', c)).to.equal('OK');
+      return c.u32('encoder_id');
+    };
+    expect(encoderId()).to.equal(0);
+    const { handle, pitch } = a.createDumb(640, 480);
+    expect(a.setCrtc(a.addFb2(handle, 640, 480, pitch, XRGB8888.code))).to.equal('OK');
+    expect(encoderId()).to.equal(dev.config.encoder.id);
+    expect(a.setCrtc(0)).to.equal('OK');
+    expect(encoderId()).to.equal(0);
   });
 });
 

@@ -93,7 +93,9 @@ export function getConnector(c: IoctlContext): void {
     });
   }
   c.k.setU32(C.count_modes, modes.length);
-  c.k.setU32(C.encoder_id, connector.encoder.id);
+  // drm_connector_get_encoder: the encoder the connector is routed through, 0 while it drives no
+  // CRTC (Qt's KMS screen setup follows this id to GETCRTC and gives up on a CRTC id 0)
+  c.k.setU32(C.encoder_id, connector.encoder.crtc ? connector.encoder.id : 0);
   writeObjectProperties(c, connector.properties, C.props_ptr, C.prop_values_ptr, C.count_props);
 }
 

@@ -1,3 +1,4 @@
+import * as blobs from './ioctl-blobs.js';
 import * as buffers from './ioctl-buffers.js';
 import type { IoctlDesc, IoctlHandler } from './ioctl-context.js';
 import * as core from './ioctl-core.js';
@@ -41,11 +42,14 @@ const entries: [IoctlName, IoctlHandler, boolean][] = [
   ['DRM_IOCTL_MODE_OBJ_SETPROPERTY', properties.objSetProperty, true],
   ['DRM_IOCTL_MODE_CURSOR2', modeset.cursor, true],
   ['DRM_IOCTL_MODE_ATOMIC', core.atomic, true],
+  ['DRM_IOCTL_MODE_CREATEPROPBLOB', blobs.createPropBlob, false],
+  ['DRM_IOCTL_MODE_DESTROYPROPBLOB', blobs.destroyPropBlob, false],
+  ['DRM_IOCTL_MODE_GETFB2', buffers.getFb2, false],
 ];
 
 /**
  * The core ioctl table (`drm_ioctls[]`), indexed by ioctl nr. Numbers fbemu does not serve
- * (legacy, PRIME, syncobj, leases, GEM flink, SETPLANE, blobs from user space…) have no
+ * (legacy, PRIME, syncobj, leases, GEM flink, SETPLANE, WAIT_VBLANK…) have no
  * entry and answer EINVAL, as the kernel's dispatcher does for a nr without a function.
  */
 export const IOCTL_TABLE: ReadonlyMap<number, IoctlDesc> = new Map(

@@ -67,9 +67,8 @@ describe('modetest on /dev/dri/card0 (end to end)', function () {
   it('lists the virtual connector, CRTC, encoder and primary plane with its "type" property', async () => {
     const { card, door } = served;
     const out = await modetest(door, []).exit;
-    expect(out).to.match(
-      new RegExp(`${card.config.connector.id}\\s+${card.config.encoder.id}\\s+connected\\s+Virtual-1`),
-    );
+    // connector id, encoder 0 (the CRTC is off, so the connector is routed through none), status
+    expect(out).to.match(new RegExp(`${card.config.connector.id}\\s+0\\s+connected\\s+Virtual-1`));
     expect(out).to.match(/#0 640x480 60\.00 640/);
     expect(out).to.match(/formats: XR24 AR24 RG16 RG24/);
     expect(out).to.match(/type:\s+flags: immutable enum\s+enums: Overlay=0 Primary=1 Cursor=2\s+value: 1/);

@@ -126,6 +126,8 @@ export const STRUCTS = {
   }),
   drm_mode_property_enum: layout(40, { value: 0, name: 8 }),
   drm_mode_get_blob: layout(16, { blob_id: 0, length: 4, data: 8 }),
+  drm_mode_create_blob: layout(16, { data: 0, length: 8, blob_id: 12 }),
+  drm_mode_destroy_blob: layout(4, { blob_id: 0 }),
   drm_mode_create_dumb: layout(32, {
     height: 0,
     width: 4,
@@ -228,6 +230,9 @@ export const IOCTLS = {
   DRM_IOCTL_MODE_OBJ_SETPROPERTY: drmIoc(RW, 0xba, STRUCTS.drm_mode_obj_set_property.sizeof),
   DRM_IOCTL_MODE_CURSOR2: drmIoc(RW, 0xbb, STRUCTS.drm_mode_cursor2.sizeof),
   DRM_IOCTL_MODE_ATOMIC: drmIoc(RW, 0xbc, 56),
+  DRM_IOCTL_MODE_CREATEPROPBLOB: drmIoc(RW, 0xbd, STRUCTS.drm_mode_create_blob.sizeof),
+  DRM_IOCTL_MODE_DESTROYPROPBLOB: drmIoc(RW, 0xbe, STRUCTS.drm_mode_destroy_blob.sizeof),
+  DRM_IOCTL_MODE_GETFB2: drmIoc(RW, 0xce, STRUCTS.drm_mode_fb_cmd2.sizeof),
 } as const;
 
 // --- capabilities ---

@@ -77,6 +77,8 @@ int main(void) {
   F(drm_mode_get_property, count_values); F(drm_mode_get_property, count_enum_blobs); end();
   S(drm_mode_property_enum); F(drm_mode_property_enum, value); F(drm_mode_property_enum, name); end();
   S(drm_mode_get_blob); F(drm_mode_get_blob, blob_id); F(drm_mode_get_blob, length); F(drm_mode_get_blob, data); end();
+  S(drm_mode_create_blob); F(drm_mode_create_blob, data); F(drm_mode_create_blob, length); F(drm_mode_create_blob, blob_id); end();
+  S(drm_mode_destroy_blob); F(drm_mode_destroy_blob, blob_id); end();
   S(drm_mode_create_dumb); F(drm_mode_create_dumb, height); F(drm_mode_create_dumb, width); F(drm_mode_create_dumb, bpp);
   F(drm_mode_create_dumb, flags); F(drm_mode_create_dumb, handle); F(drm_mode_create_dumb, pitch); F(drm_mode_create_dumb, size); end();
   S(drm_mode_map_dumb); F(drm_mode_map_dumb, handle); F(drm_mode_map_dumb, pad); F(drm_mode_map_dumb, offset); end();
@@ -111,6 +113,7 @@ int main(void) {
   I(DRM_IOCTL_MODE_MAP_DUMB); I(DRM_IOCTL_MODE_DESTROY_DUMB); I(DRM_IOCTL_MODE_GETPLANERESOURCES);
   I(DRM_IOCTL_MODE_GETPLANE); I(DRM_IOCTL_MODE_ADDFB2); I(DRM_IOCTL_MODE_OBJ_GETPROPERTIES);
   I(DRM_IOCTL_MODE_OBJ_SETPROPERTY); I(DRM_IOCTL_MODE_CURSOR2); I(DRM_IOCTL_MODE_ATOMIC);
+  I(DRM_IOCTL_MODE_CREATEPROPBLOB); I(DRM_IOCTL_MODE_DESTROYPROPBLOB); I(DRM_IOCTL_MODE_GETFB2);
   I(DRM_IOCTL_MODE_GETFB); I(DRM_IOCTL_MODE_GETGAMMA); I(DRM_IOCTL_MODE_SETGAMMA);
   printf("\n  }\n}\n");
   return 0;
