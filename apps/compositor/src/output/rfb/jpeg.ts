@@ -447,5 +447,5 @@ function halve(plane: Float32Array): void {
 /** Rounds half away from zero (integer truncation, cheaper than Math.round) within ±AC_LIMIT. */
 function quantise(x: number): number {
   const v = x < 0 ? -((0.5 - x) | 0) : (x + 0.5) | 0;
-  return v > AC_LIMIT ? AC_LIMIT : v < -AC_LIMIT ? -AC_LIMIT : v;
+  return Math.max(-AC_LIMIT, Math.min(AC_LIMIT, v));
 }

@@ -216,7 +216,10 @@ export class DecodingClient {
       for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.put(x + i, y + j, v);
       return;
     }
-    if (kind === 9) return this.jpegRect(r, x, y, w, h);
+    if (kind === 9) {
+      this.jpegRect(r, x, y, w, h);
+      return;
+    }
     if (kind & 8) throw new Error(`unsupported Tight control ${kind}`);
     const stream = this.tight[kind & 3];
     let palette: number[] | undefined;
