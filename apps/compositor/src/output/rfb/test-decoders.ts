@@ -81,8 +81,8 @@ export interface WireLayout {
 export class DecodingClient {
   screen: Uint32Array;
   readonly encodings = new Set<number>();
-  /** decodes Tight's JPEG rects (e.g. `ffmpegDecodeJpeg`); without one a JPEG rect is an error */
-  jpegDecoder: ((data: Uint8Array) => DecodedJpeg) | undefined;
+  /** decodes Tight's JPEG rects (e.g. `ffmpegDecodeJpeg`; the rect's size is for stand-ins); without one a JPEG rect is an error */
+  jpegDecoder: ((data: Uint8Array, width: number, height: number) => DecodedJpeg) | undefined;
   /** Tight JPEG rects received */
   jpegRects = 0;
   /** 1 where the screen shows a JPEG rect's (lossy) pixel, 0 where a lossless encoding painted last */
@@ -251,7 +251,7 @@ export class DecodingClient {
     const data = r.bytes(compactLength(r));
     if (this.jpegDecoder === undefined) throw new Error('a Tight JPEG rect, and this client decodes none');
     if (!this.layout.tpixelRgb) throw new Error('a Tight JPEG rect for a format without 3-byte TPIXELs');
-    const img = this.jpegDecoder(data);
+    const img = this.jpegDecoder(data, w, h);
     if (img.width !== w || img.height !== h)
       throw new Error(`JPEG of ${img.width}×${img.height} in a ${w}×${h} rect`);
     const words = new Uint32Array(w * h);
