@@ -15,7 +15,7 @@ import { ffmpegDecodeJpeg, psnr } from './test-jpeg.js';
 import { photoPixel } from './test-scenarios.js';
 
 /** The DCT as T.81 A.3.3 defines it: F(u,v) = ¼ C(u) C(v) Σ f(x,y) cos((2x+1)uπ/16) cos((2y+1)vπ/16). */
-function definitionDct(f: Float32Array): Float64Array {
+function definitionDct(f: Float64Array): Float64Array {
   const out = new Float64Array(64);
   const c = (k: number) => (k === 0 ? Math.SQRT1_2 : 1);
   for (let v = 0; v < 8; v++)
@@ -45,7 +45,7 @@ describe('JPEG encoder: parts', () => {
       fc.property(
         fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 64, maxLength: 64 }),
         (samples) => {
-          const block = Float32Array.from(samples);
+          const block = Float64Array.from(samples);
           const expected = definitionDct(block);
           fdct(block);
           for (let i = 0; i < 64; i++)

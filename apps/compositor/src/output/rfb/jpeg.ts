@@ -122,7 +122,7 @@ const C2_PLUS_C6 = 1.306562965; // cos(2π/16) + cos(6π/16)
  * One 1-D forward DCT of 8 samples at `d[o], d[o+s], …` in place (Arai, Agui and Nakajima's
  * factorisation: 5 multiplications; outputs scaled as AAN_SCALE says, undone at quantisation).
  */
-function fdct8(d: Float32Array, o: number, s: number): void {
+function fdct8(d: Float64Array, o: number, s: number): void {
   const d0 = d[o];
   const d1 = d[o + s];
   const d2 = d[o + 2 * s];
@@ -165,17 +165,21 @@ function fdct8(d: Float32Array, o: number, s: number): void {
   d[o + 7 * s] = u - q;
 }
 
-/** The 2-D forward DCT of an 8×8 block (rows, then columns), AAN-scaled. */
-export function fdct(block: Float32Array): void {
-  for (let r = 0; r < 64; r += 8) fdct8(block, r, 1);
-  for (let c = 0; c < 8; c++) fdct8(block, c, 8);
+/** The 2-D forward DCT (rows, then columns; AAN-scaled) of the 8×8 block at `d[o]`, rows `stride` apart, in place. */
+export function fdct(d: Float64Array, o = 0, stride = 8): void {
+  for (let r = 0; r < 8; r++) fdct8(d, o + r * stride, 1);
+  for (let c = 0; c < 8; c++) fdct8(d, o + c, stride);
 }
 
-/** 1 / (quantiser × AAN scale × 8) per natural index: multiplying the fast DCT's output by it quantises. */
-function divisors(quant: Uint8Array): Float32Array {
-  const d = new Float32Array(64);
-  for (let i = 0; i < 64; i++) d[i] = 1 / (quant[i] * AAN_SCALE[i >> 3] * AAN_SCALE[i & 7] * 8);
-  return d;
+/** The MCU buffers are 16 samples wide: zig-zag index → offset of that coefficient in a block there. */
+const ZIGZAG_16 = Uint8Array.from(ZIGZAG, (n) => (n >> 3) * 16 + (n & 7));
+
+/**
+ * Per zig-zag index, 1 / (quantiser × AAN scale × 8): multiplying the fast DCT's output by it
+ * quantises.
+ */
+function divisors(quant: Uint8Array): Float64Array {
+  return Float64Array.from(ZIGZAG, (n) => 1 / (quant[n] * AAN_SCALE[n >> 3] * AAN_SCALE[n & 7] * 8));
 }
 
 /** The largest AC magnitude baseline Huffman tables code (size 10); DC differences stay within size 11. */
@@ -193,16 +197,15 @@ export class JpegEncoder {
   private acc = 0;
   private nbits = 0;
   /** one MCU of samples, 16×16 per component (4:4:4 uses the top-left 8×8), level-shifted */
-  private readonly y = new Float32Array(256);
-  private readonly cb = new Float32Array(256);
-  private readonly cr = new Float32Array(256);
-  private readonly block = new Float32Array(64);
+  private readonly y = new Float64Array(256);
+  private readonly cb = new Float64Array(256);
+  private readonly cr = new Float64Array(256);
   private readonly dcPred = new Int32Array(3);
   private quality = -1;
   private lumaQuant: Uint8Array = new Uint8Array(64);
   private chromaQuant: Uint8Array = new Uint8Array(64);
-  private lumaDiv: Float32Array = new Float32Array(64);
-  private chromaDiv: Float32Array = new Float32Array(64);
+  private lumaDiv: Float64Array = new Float64Array(64);
+  private chromaDiv: Float64Array = new Float64Array(64);
 
   /**
    * Encodes `w×h` pixels (0x00RRGGBB, row `r` at `words[r * stride]`) as one JPEG file; the view is
@@ -339,11 +342,11 @@ export class JpegEncoder {
     mcu: number,
   ): void {
     const { y, cb, cr } = this;
+    const inside = mx + mcu <= w;
     for (let r = 0; r < mcu; r++) {
       const row = Math.min(my + r, h - 1) * stride;
-      const last = w - 1;
       for (let c = 0, o = r * 16; c < mcu; c++, o++) {
-        const v = words[row + Math.min(mx + c, last)];
+        const v = words[row + (inside ? mx + c : Math.min(mx + c, w - 1))];
         const R = (v >>> 16) & 0xff;
         const G = (v >>> 8) & 0xff;
         const B = v & 0xff;
@@ -355,44 +358,34 @@ export class JpegEncoder {
   }
 
   private mcu444(): void {
-    this.encodeBlock(this.y, 0, 16, this.lumaDiv, 0, Table.DcLuma);
-    this.encodeBlock(this.cb, 0, 16, this.chromaDiv, 1, Table.DcChroma);
-    this.encodeBlock(this.cr, 0, 16, this.chromaDiv, 2, Table.DcChroma);
+    this.encodeBlock(this.y, 0, this.lumaDiv, 0, Table.DcLuma);
+    this.encodeBlock(this.cb, 0, this.chromaDiv, 1, Table.DcChroma);
+    this.encodeBlock(this.cr, 0, this.chromaDiv, 2, Table.DcChroma);
   }
 
   /** Four luma blocks, then each chroma plane averaged over 2×2 into its top-left 8×8. */
   private mcu420(): void {
     const { y, lumaDiv } = this;
-    this.encodeBlock(y, 0, 16, lumaDiv, 0, Table.DcLuma);
-    this.encodeBlock(y, 8, 16, lumaDiv, 0, Table.DcLuma);
-    this.encodeBlock(y, 128, 16, lumaDiv, 0, Table.DcLuma);
-    this.encodeBlock(y, 136, 16, lumaDiv, 0, Table.DcLuma);
+    this.encodeBlock(y, 0, lumaDiv, 0, Table.DcLuma);
+    this.encodeBlock(y, 8, lumaDiv, 0, Table.DcLuma);
+    this.encodeBlock(y, 128, lumaDiv, 0, Table.DcLuma);
+    this.encodeBlock(y, 136, lumaDiv, 0, Table.DcLuma);
     halve(this.cb);
     halve(this.cr);
-    this.encodeBlock(this.cb, 0, 16, this.chromaDiv, 1, Table.DcChroma);
-    this.encodeBlock(this.cr, 0, 16, this.chromaDiv, 2, Table.DcChroma);
+    this.encodeBlock(this.cb, 0, this.chromaDiv, 1, Table.DcChroma);
+    this.encodeBlock(this.cr, 0, this.chromaDiv, 2, Table.DcChroma);
   }
 
-  /** DCT, quantisation and Huffman coding of the 8×8 block at `src[off]` (rows `stride` apart). */
-  private encodeBlock(
-    src: Float32Array,
-    off: number,
-    stride: number,
-    div: Float32Array,
-    comp: number,
-    dcTable: Table,
-  ): void {
-    const b = this.block;
-    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) b[r * 8 + c] = src[off + r * stride + c];
-    fdct(b);
-    const dc = quantise(b[0] * div[0]);
+  /** DCT (in place), quantisation and Huffman coding of the 8×8 block at `src[off]` of an MCU buffer. */
+  private encodeBlock(src: Float64Array, off: number, div: Float64Array, comp: number, dcTable: Table): void {
+    fdct(src, off, 16);
+    const dc = quantise(src[off] * div[0]);
     this.value(dc - this.dcPred[comp], dcTable, 0);
     this.dcPred[comp] = dc;
     const ac = CODES[dcTable + 1];
     let run = 0;
     for (let i = 1; i < 64; i++) {
-      const n = ZIGZAG[i];
-      const v = quantise(b[n] * div[n]);
+      const v = quantise(src[off + ZIGZAG_16[i]] * div[i]);
       if (v === 0) {
         run++;
         continue;
@@ -436,7 +429,7 @@ export class JpegEncoder {
  * 16×16 samples (rows 16 apart) averaged over 2×2 into the top-left 8×8, in place: row r is
  * written after rows 2r and 2r + 1 were read, and no later row reads it.
  */
-function halve(plane: Float32Array): void {
+function halve(plane: Float64Array): void {
   for (let r = 0; r < 8; r++)
     for (let c = 0; c < 8; c++) {
       const s = 32 * r + 2 * c;
