@@ -4,9 +4,9 @@
  * example quantisation tables of Annex K scaled by the usual quality formula, the example
  * Huffman tables of Annex K, no restart markers. Input is rows of 0x00RRGGBB words.
  *
- * One encoder per Tight session: its scratch (one MCU of samples, one block of coefficients),
- * its output buffer and bit writer are reused, so encoding allocates nothing once the buffer has
- * grown to the largest image seen.
+ * One encoder per Tight session: its scratch (one MCU of samples per component, transformed in
+ * place), its output buffer and bit writer are reused, so encoding allocates nothing once the
+ * buffer has grown to the largest image seen.
  */
 
 /** Annex K.1, table K.1 (luminance) and K.2 (chrominance), in natural (row-major) order. */
@@ -114,7 +114,7 @@ const AAN_SCALE = Float64Array.from({ length: 8 }, (_, k) =>
   k === 0 ? 1 : Math.cos((k * Math.PI) / 16) * Math.SQRT2,
 );
 const C4 = Math.SQRT1_2; // cos(4π/16)
-const C6_MINUS_C2 = 0.382683433; // cos(6π/16)
+const C6 = 0.382683433; // cos(6π/16)
 const C2_MINUS_C6 = 0.5411961; // cos(2π/16) − cos(6π/16)
 const C2_PLUS_C6 = 1.306562965; // cos(2π/16) + cos(6π/16)
 
@@ -153,7 +153,7 @@ function fdct8(d: Float64Array, o: number, s: number): void {
   const a = t34 + t25;
   const b = t25 + t16;
   const c = t16 + t07;
-  const r = (a - c) * C6_MINUS_C2;
+  const r = (a - c) * C6;
   const p = C2_MINUS_C6 * a + r;
   const q = C2_PLUS_C6 * c + r;
   const n = b * C4;
@@ -187,6 +187,9 @@ const AC_LIMIT = 1023;
 /** Room for one MCU of the worst case: six blocks of 64 × (16 + 11) bits, every byte stuffed. */
 const MCU_WORST_BYTES = 6 * 64 * 7;
 
+/** Where SOF0's height and width sit in the header: SOI 2, APP0 18, DQT 134, SOF0 marker, length, precision. */
+const SOF_SIZE_AT = 2 + 18 + 134 + 5;
+
 /** Indexes into CODES: a DC table, its AC table right after it. */
 const Table = { DcLuma: 0, DcChroma: 2 } as const;
 type Table = (typeof Table)[keyof typeof Table];
@@ -202,6 +205,9 @@ export class JpegEncoder {
   private readonly cr = new Float64Array(256);
   private readonly dcPred = new Int32Array(3);
   private quality = -1;
+  private subsample = false;
+  /** the header bytes up to the entropy-coded data, for the current quality and subsampling */
+  private header = new Uint8Array(0);
   private lumaQuant: Uint8Array = new Uint8Array(64);
   private chromaQuant: Uint8Array = new Uint8Array(64);
   private lumaDiv: Float64Array = new Float64Array(64);
@@ -221,12 +227,16 @@ export class JpegEncoder {
   ): Uint8Array {
     if (w < 1 || h < 1 || w > 0xffff || h > 0xffff || stride < w || words.length < (h - 1) * stride + w)
       throw new RangeError(`JPEG of ${w}×${h} (stride ${stride}) outside its ${words.length} words`);
-    this.setQuality(quality);
-    this.at = 0;
+    this.configure(quality, subsample);
+    this.out.set(this.header);
+    this.at = this.header.length;
+    this.out[SOF_SIZE_AT] = h >>> 8;
+    this.out[SOF_SIZE_AT + 1] = h & 0xff;
+    this.out[SOF_SIZE_AT + 2] = w >>> 8;
+    this.out[SOF_SIZE_AT + 3] = w & 0xff;
     this.acc = 0;
     this.nbits = 0;
     this.dcPred.fill(0);
-    this.headers(w, h, subsample);
     const mcu = subsample ? 16 : 8;
     for (let my = 0; my < h; my += mcu) {
       for (let mx = 0; mx < w; mx += mcu) {
@@ -243,13 +253,18 @@ export class JpegEncoder {
     return this.out.subarray(0, this.at);
   }
 
-  private setQuality(quality: number): void {
-    if (quality === this.quality) return;
+  /** Tables and header bytes for a quality and subsampling, rebuilt only when they change. */
+  private configure(quality: number, subsample: boolean): void {
+    if (quality === this.quality && subsample === this.subsample) return;
     this.quality = quality;
+    this.subsample = subsample;
     this.lumaQuant = scaledQuant(LUMA_QUANT, quality);
     this.chromaQuant = scaledQuant(CHROMA_QUANT, quality);
     this.lumaDiv = divisors(this.lumaQuant);
     this.chromaDiv = divisors(this.chromaQuant);
+    this.at = 0;
+    this.headers(subsample);
+    this.header = this.out.slice(0, this.at);
   }
 
   private reserve(n: number): void {
@@ -275,8 +290,8 @@ export class JpegEncoder {
     this.out[this.at++] = m;
   }
 
-  /** SOI, JFIF APP0, DQT ×2, SOF0, DHT ×4, SOS. */
-  private headers(w: number, h: number, subsample: boolean): void {
+  /** SOI, JFIF APP0, DQT ×2, SOF0 (size left 0: `encode` writes it at SOF_SIZE_AT), DHT ×4, SOS. */
+  private headers(subsample: boolean): void {
     this.reserve(1024);
     this.marker(0xd8);
     this.marker(0xe0);
@@ -291,8 +306,8 @@ export class JpegEncoder {
     this.marker(0xc0);
     this.u16(8 + 3 * 3);
     this.byte(8);
-    this.u16(h);
-    this.u16(w);
+    this.u16(0);
+    this.u16(0);
     this.byte(3);
     for (const [id, sampling, quant] of [
       [1, subsample ? 0x22 : 0x11, 0],
