@@ -94,8 +94,6 @@ export class TightEncoder implements RectEncoder {
   private jpeg: JpegEncoder | undefined;
   /** 0..9: photographic pieces may go as JPEG of this level (JPEG_LEVELS); undefined: lossless only */
   qualityLevel: number | undefined;
-  /** pieces sent as JPEG (the session's tightRects count them too) */
-  jpegPieces = 0;
 
   constructor(readonly level: number) {}
 
@@ -184,7 +182,6 @@ export class TightEncoder implements RectEncoder {
     out.u8(Ctl.Jpeg);
     compactLength(out, data.length);
     out.bytes(data);
-    this.jpegPieces++;
     return true;
   }
 
