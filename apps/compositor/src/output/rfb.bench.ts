@@ -156,10 +156,10 @@ const SCENE_MS = 4000;
 
 /**
  * The default scene (three clients drawing in worker threads, 1280×800) in real time, watched by
- * five in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight, only Hextile,
- * Tight with quality level 6 as noVNC does (all
- * noVNC's RGBX format, compression level 6). Every damage reaches the three at once, so each sees
- * the same frames. Returns bytes per update of each.
+ * five in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight, only
+ * Hextile, and Tight with quality level 6 as noVNC does (all noVNC's RGBX format, compression
+ * level 6). Every damage reaches them all at once, so each sees the same frames. Returns bytes per
+ * update of each.
  */
 async function defaultSceneBytes(): Promise<{
   raw: number;
