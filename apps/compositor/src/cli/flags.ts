@@ -134,6 +134,9 @@ export const FLAGS = {
     default: '5900, or $.rfb.port',
     parse: integer(0, 65535),
   },
+  'rfb-lossless': {
+    help: 'never send JPEG, even to viewers that ask for a quality level (noVNC asks for 6): every update exact',
+  },
   'http-port': {
     value: 'N',
     help: 'viewer page + WebSocket port; 0 = any free port',

@@ -105,4 +105,9 @@ describe('--run, --fb-mode, --tracking', () => {
       `${bad}: $.clients[0].tracking: expected one of async, sync, mprotect, got "x"`,
     ]);
   });
+
+  it('--rfb-lossless turns JPEG off in the RFB options; without it the server default stands', async () => {
+    expect((await loadScene(parseFlags(['--rfb-lossless']))).rfb).to.include({ jpeg: false });
+    expect((await loadScene(parseFlags([]))).rfb).not.to.have.property('jpeg');
+  });
 });

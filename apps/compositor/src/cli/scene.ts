@@ -40,7 +40,11 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
   }
   return {
     ...scene,
-    rfb: { ...scene.rfb, port: flags['rfb-port'] ?? scene.rfb.port },
+    rfb: {
+      ...scene.rfb,
+      port: flags['rfb-port'] ?? scene.rfb.port,
+      ...(flags['rfb-lossless'] ? { jpeg: false } : {}),
+    },
     http: { ...scene.http, port: flags['http-port'] ?? scene.http.port },
     png: {
       dir: flags['png-dir'] ?? scene.png.dir,

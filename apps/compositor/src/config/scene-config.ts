@@ -57,7 +57,8 @@ export interface SceneConfig {
   damage: DamageMode;
   pageSize: number;
   clients: ClientConfig[];
-  rfb: { host: string; port: number };
+  /** `jpeg: false` (the --rfb-lossless flag): Tight sends no JPEG (RfbOptions.jpeg) */
+  rfb: { host: string; port: number; jpeg?: boolean };
   http: { host: string; port: number };
   png: { dir: string; intervalMs: number };
 }

@@ -30,11 +30,17 @@ const FRAMES = 60;
 /** fbemu's defio delay here: x11vnc's default -wait/-defer are 20 ms, so like for like */
 const DELAY_MS = 20;
 const STATIC_MS = 5000;
-const ENCODINGS = [
-  ['Raw', Encoding.Raw],
-  ['ZRLE', Encoding.ZRLE],
-  ['Tight', Encoding.Tight],
-] as const;
+/**
+ * What the viewer lists in SetEncodings. Without a quality level both servers send lossless Tight
+ * (libvncserver enables JPEG only for a client that sent one); with quality level 6, as noVNC
+ * does, both may send JPEG (libvncserver maps level 6 to JPEG quality 79, 4:4:4, as fbemu does).
+ */
+const ENCODINGS: readonly (readonly [string, number[]])[] = [
+  ['Raw', [Encoding.Raw]],
+  ['ZRLE', [Encoding.ZRLE]],
+  ['Tight', [Encoding.Tight]],
+  ['Tight + quality level 6 (JPEG)', [Encoding.Tight, Encoding.QualityLevel0 + 6]],
+];
 const TICK_US = 1e6 / 100; // USER_HZ
 
 /** utime + stime of a process, µs */
@@ -182,10 +188,17 @@ class Viewer {
 
   private constructor(
     readonly client: RfbTestClient,
-    encoding: number,
+    encodings: number[],
   ) {
+    // JPEG rects are not decoded: a blank rect never matches a tile hash, so JPEG'd tiles give no latency sample
+    this.decoder.jpegDecoder = (_data, width, height) => ({
+      width,
+      height,
+      pixels: new Uint32Array(width * height),
+    });
+    const encoding = encodings[0];
     client.setPixelFormat(SERVER_PIXEL_FORMAT);
-    client.setEncodings([encoding]);
+    client.setEncodings(encodings);
     client.requestUpdate(false);
     this.done = (async () => {
       while (this.running) {
@@ -211,10 +224,10 @@ class Viewer {
     for (const [update, at] of this.later.splice(0)) this.show(update, at);
   }
 
-  static async connect(port: number, encoding: number): Promise<Viewer> {
+  static async connect(port: number, encodings: number[]): Promise<Viewer> {
     const client = await RfbTestClient.tcp(port);
     await client.handshake();
-    return new Viewer(client, encoding);
+    return new Viewer(client, encodings);
   }
 
   get bytes(): number {
@@ -328,8 +341,8 @@ class Peers {
   }
 
   /** ffmpeg plays FRAMES frames while one viewer of `side` watches. */
-  async stream(side: Side, encoding: number): Promise<Measured> {
-    const viewer = await Viewer.connect(side.port, encoding);
+  async stream(side: Side, encodings: number[]): Promise<Measured> {
+    const viewer = await Viewer.connect(side.port, encodings);
     await sleep(300); // the first full update
     const fbemuPid = this.fbemu.pid!;
     const [bytes0, cpu0, fbemu0] = [viewer.bytes, cpuUs(side.pid), cpuUs(fbemuPid)];
@@ -387,7 +400,7 @@ class Peers {
 
   /** Both servers with a connected, waiting viewer on a screen nobody writes: CPU share of a core. */
   async idle(): Promise<number[]> {
-    const viewers = await Promise.all(this.sides.map((s) => Viewer.connect(s.port, Encoding.Raw)));
+    const viewers = await Promise.all(this.sides.map((s) => Viewer.connect(s.port, [Encoding.Raw])));
     await sleep(500);
     const before = this.sides.map((s) => cpuUs(s.pid));
     await sleep(STATIC_MS);
@@ -451,10 +464,10 @@ export default {
     const peers = await Peers.start();
     try {
       const out: MetricTable[] = [];
-      for (const [name, encoding] of ENCODINGS) {
+      for (const [name, encodings] of ENCODINGS) {
         const [x, f] = [
-          await peers.stream(peers.sides[0], encoding),
-          await peers.stream(peers.sides[1], encoding),
+          await peers.stream(peers.sides[0], encodings),
+          await peers.stream(peers.sides[1], encodings),
         ];
         out.push(...tables(name, x, f));
       }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
 import { Rect } from '@fbemu/drm-fb-helper';
 import { SCHEDULER } from '@fbemu/fbdev-defio';
 import { Container, ContainerModule } from 'inversify';
@@ -18,6 +19,7 @@ import {
 } from './rfb/pixel-format.js';
 import { Encoding } from './rfb/protocol.js';
 import { DEFAULT_RFB_OPTIONS, type RfbOptions, RfbServer } from './rfb/server.js';
+import { photoPixel } from './rfb/test-scenarios.js';
 import {
   fillRect,
   makeFrame,
@@ -154,15 +156,17 @@ const SCENE_MS = 4000;
 
 /**
  * The default scene (three clients drawing in worker threads, 1280×800) in real time, watched by
- * four in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight, only Hextile (all
- * noVNC's RGBX format, compression level 6). Every damage reaches the three at once, so each sees
- * the same frames. Returns bytes per update of each.
+ * five in-process viewers of one RFB server that list only Raw, only ZRLE, only Tight, only
+ * Hextile, and Tight with quality level 6 as noVNC does (all noVNC's RGBX format, compression
+ * level 6). Every damage reaches them all at once, so each sees the same frames. Returns bytes per
+ * update of each.
  */
 async function defaultSceneBytes(): Promise<{
   raw: number;
   zrle: number;
   tight: number;
   hextile: number;
+  tightQ6: number;
   updates: number;
 }> {
   const c = new Container();
@@ -178,7 +182,13 @@ async function defaultSceneBytes(): Promise<{
     createAppContainer({ scene, scheduler: realTimeScheduler, headless: true, modules: [module] }),
   );
   await app.start();
-  const viewers = [[Encoding.Raw], [Encoding.ZRLE], [Encoding.Tight], [Encoding.Hextile]].map((encs) => {
+  const viewers = [
+    [Encoding.Raw],
+    [Encoding.ZRLE],
+    [Encoding.Tight],
+    [Encoding.Hextile],
+    [Encoding.Tight, Encoding.QualityLevel0 + 6],
+  ].map((encs) => {
     const t = new CountingTransport();
     server.accept(t);
     const pf = Buffer.alloc(20);
@@ -191,14 +201,21 @@ async function defaultSceneBytes(): Promise<{
   });
   await new Promise((resolve) => setTimeout(resolve, SCENE_MS));
   await app.stop();
-  const [raw, zrle, tight, hextile] = viewers.map((t) => t.bytes / Math.max(1, t.updates));
-  return { raw, zrle, tight, hextile, updates: viewers[0].updates };
+  const [raw, zrle, tight, hextile, tightQ6] = viewers.map((t) => t.bytes / Math.max(1, t.updates));
+  return { raw, zrle, tight, hextile, tightQ6, updates: viewers[0].updates };
 }
 
-function encodeFull(frame: TestFrame, pf: PixelFormat, encoding?: number): () => unknown {
+/** One full-frame update per call, into the previous call's buffer; `extra` adds pseudo-encodings (a quality level). */
+function encodeFull(
+  frame: TestFrame,
+  pf: PixelFormat,
+  encoding?: number,
+  extra: number[] = [],
+): () => Buffer {
   const conv = new PixelConverter(pf);
   const encoders = new SessionEncoders();
-  if (encoding !== undefined) encoders.select(new Int32Array([encoding, Encoding.CompressLevel0 + 6]));
+  if (encoding !== undefined)
+    encoders.select(new Int32Array([encoding, Encoding.CompressLevel0 + 6, ...extra]));
   const raw = {
     forEachRect: (fn: (x1: number, y1: number, x2: number, y2: number) => void) =>
       fn(0, 0, frame.width, frame.height),
@@ -207,7 +224,51 @@ function encodeFull(frame: TestFrame, pf: PixelFormat, encoding?: number): () =>
   let spare: Buffer | undefined;
   return () => {
     spare = encodeUpdate(frame, conv, { copies: [], raw: raw as never }, spare, encoders.current()).bytes;
+    return spare;
   };
+}
+
+const PHOTO_W = 1280;
+const PHOTO_H = 720;
+
+/** A 1280×720 continuous-tone frame (waves of colour with grain): every Tight piece is photographic. */
+function photoFrame(): TestFrame {
+  const f = makeFrame(PHOTO_W, PHOTO_H, 0, 0);
+  for (let y = 0; y < PHOTO_H; y++)
+    for (let x = 0; x < PHOTO_W; x++) f.pixels[y * f.stride + x] = photoPixel(x, y, 3);
+  return f;
+}
+
+/** ffmpeg's testsrc2 frame at 1.3 s, 1280×720 (what the peer bench plays), or undefined without ffmpeg. */
+function testsrc2Frame(): TestFrame | undefined {
+  const size = `${PHOTO_W}x${PHOTO_H}`;
+  const args = ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`, '-ss', '1.3'];
+  const run = spawnSync('ffmpeg', [...args, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'bgra', '-'], {
+    maxBuffer: 1 << 26,
+  });
+  if (run.status !== 0 || run.stdout.length !== PHOTO_W * PHOTO_H * 4) return undefined;
+  const pixels = new Uint32Array(PHOTO_W * PHOTO_H);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = run.stdout.readUInt32LE(4 * i) & 0xffffff;
+  return { width: PHOTO_W, height: PHOTO_H, stride: PHOTO_W, pixels };
+}
+
+/** Tight's JPEG levels the bench shows: noVNC's default and a low one. */
+const JPEG_ROWS = [
+  {
+    name: 'Tight + JPEG, quality level 6 (JPEG 79, 4:4:4; noVNC default)',
+    extra: [Encoding.QualityLevel0 + 6],
+  },
+  { name: 'Tight + JPEG, quality level 2 (JPEG 41, 4:2:0)', extra: [Encoding.QualityLevel0 + 2] },
+];
+
+/** Bytes of one full-frame Tight update of `frame` in noVNC's format, lossless and with each JPEG level. */
+function tightJpegBytes(frame: TestFrame): { lossless: number; rows: MetricRow[] } {
+  const lossless = encodeFull(frame, NOVNC_RGBX, Encoding.Tight)().length;
+  const rows = JPEG_ROWS.map(({ name, extra }) => ({
+    name,
+    value: encodeFull(frame, NOVNC_RGBX, Encoding.Tight, extra)().length,
+  }));
+  return { lossless, rows };
 }
 
 /** A desktop-like frame: flat background, two flat windows, two 128×128 gradients. */
@@ -230,6 +291,7 @@ export default {
   suites: () => {
     const frame = makeFrame(W, H, 0, 16);
     const desk = desktopLike();
+    const photo = photoFrame();
     const copy = new Uint32Array(W * H);
     return [
       {
@@ -276,9 +338,26 @@ export default {
           { name: 'Tight, RGBX', fn: encodeFull(desk, NOVNC_RGBX, Encoding.Tight) },
         ],
       },
+      {
+        title: 'RFB Tight with JPEG: encoding a full 1280×720 photographic frame',
+        detail:
+          "JPEG pieces (own baseline encoder, quality levels as TigerVNC maps them) vs Tight's lossless copy filter + zlib level 6 of the same continuous-tone frame, noVNC's format",
+        baseline: {
+          name: 'Tight lossless (no quality level)',
+          fn: encodeFull(photo, NOVNC_RGBX, Encoding.Tight),
+        },
+        cases: JPEG_ROWS.map(({ name, extra }) => ({
+          name,
+          fn: encodeFull(photo, NOVNC_RGBX, Encoding.Tight, extra),
+          unlike: 'lossy: JPEG drops detail the lossless baseline keeps',
+        })),
+      },
     ];
   },
   metrics: async () => {
+    const photo = tightJpegBytes(photoFrame());
+    const src2 = testsrc2Frame();
+    const testsrc2 = src2 && tightJpegBytes(src2);
     const scene = await defaultSceneBytes();
     const full = await fullFrameBytes();
     const rows: MetricRow[] = [
@@ -300,15 +379,38 @@ export default {
       {
         title: `RFB bytes per update, the default scene to one viewer (${scene.updates} updates in ${SCENE_MS / 1000} s, real time)`,
         detail:
-          "The same frames to four in-process viewers in noVNC's RGBX format: Raw, ZRLE, Tight (lossless, compression level 6) and Hextile",
+          "The same frames to five in-process viewers in noVNC's RGBX format: Raw, ZRLE, Tight (lossless, compression level 6), Hextile, and Tight with quality level 6",
         unit: 'bytes/update',
         baseline: { name: 'Raw', value: scene.raw },
         rows: [
           { name: 'ZRLE', value: scene.zrle, goal: { max: 0.1, text: '≤ 0.1× Raw' } },
           { name: 'Tight', value: scene.tight, goal: { max: 0.1, text: '≤ 0.1× Raw' } },
           { name: 'Hextile (no zlib)', value: scene.hextile },
+          {
+            name: "Tight + quality level 6 (noVNC's list: no piece is photographic, so no JPEG)",
+            value: scene.tightQ6,
+          },
         ],
       },
+      {
+        title: 'RFB Tight bytes of a full 1280×720 photographic frame, with and without JPEG',
+        detail: "Continuous-tone waves of colour with grain, one full-frame update in noVNC's format",
+        unit: 'bytes/update',
+        baseline: { name: 'Tight lossless (compression level 6)', value: photo.lossless },
+        rows: photo.rows,
+      },
+      ...(testsrc2
+        ? [
+            {
+              title: "RFB Tight bytes of ffmpeg's testsrc2 (1280×720, one frame), with and without JPEG",
+              detail:
+                "The peer bench's content: mostly flat colour bars and text (fills and palettes stay lossless); only its gradient pieces are photographic",
+              unit: 'bytes/update',
+              baseline: { name: 'Tight lossless (compression level 6)', value: testsrc2.lossless },
+              rows: testsrc2.rows,
+            },
+          ]
+        : []),
       {
         title: 'RFB bytes per update, a 256×256 window moving 16 px per update',
         detail:

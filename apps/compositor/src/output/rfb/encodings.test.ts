@@ -14,6 +14,7 @@ import {
 import { Encoding } from './protocol.js';
 import type { RfbServer } from './server.js';
 import { DecodingClient, type WireLayout } from './test-decoders.js';
+import { ffmpegDecodeJpeg, psnr } from './test-jpeg.js';
 import { paintRect, scenario } from './test-scenarios.js';
 import {
   MemoryTransport,
@@ -307,12 +308,14 @@ describe('SetEncodings from a hostile client (whole sessions in process)', () =>
     { maxLength: 40 },
   );
 
-  it('any lists, changed between updates, leave the client showing the frame in the encoding it chose', () => {
+  it('any lists, changed between updates, leave the client showing the frame in the encoding it chose', function () {
+    this.timeout(120_000);
     fc.assert(
       fc.property(fc.array(encodingList, { minLength: 1, maxLength: 5 }), fc.nat(), (lists, seed) => {
         const t = new MemoryTransport();
         server.accept(t);
         const screen = new DecodingClient(LAYOUTS[0][1], frame.width, frame.height);
+        screen.jpegDecoder = ffmpegDecodeJpeg;
         t.sink.data(Buffer.from('RFB 003.008\n\x01\x01'));
         const setPf = Buffer.alloc(20);
         encodePixelFormat(NOVNC_RGBX, setPf, 4);
@@ -325,21 +328,39 @@ describe('SetEncodings from a hostile client (whole sessions in process)', () =>
           for (const [k, e] of list.entries()) msg.writeInt32BE(e, 4 + 4 * k);
           t.sink.data(msg);
           const changed = new Rect(i, 0, frame.width, frame.height - i);
-          paintRect(frame, changed, { kind: 'noise', colours: [0], seed: seed + i });
+          // noise stays lossless; a photo may go as JPEG when Tight and a quality level are chosen
+          paintRect(frame, changed, {
+            kind: (seed + i) % 2 ? 'photo' : 'noise',
+            colours: [0],
+            seed: seed + i,
+          });
           server.damage([changed]);
           t.sink.data(Uint8Array.of(3, i === 0 ? 0 : 1, 0, 0, 0, 0, 0, frame.width, 0, frame.height));
           t.drain();
-          const chosen = chooseEncodings(new Int32Array(list)).pixels;
+          const chosen = chooseEncodings(new Int32Array(list));
           const last = t.writes[t.writes.length - 1];
           screen.encodings.clear();
+          const jpegs = screen.jpegRects;
           screen.update(last);
-          expect([...screen.encodings]).to.deep.equal([chosen]);
+          expect([...screen.encodings]).to.deep.equal([chosen.pixels]);
+          if (screen.jpegRects > jpegs)
+            expect([chosen.pixels, chosen.qualityLevel !== undefined]).to.deep.equal([Encoding.Tight, true]);
         }
         expect(t.closed).to.equal(false);
         expect(t.writes.length).to.equal(handshake + lists.length);
-        expect(colourBits(screen.screen, new PixelConverter(NOVNC_RGBX))).to.deep.equal(
-          rawScreen(frame, new PixelConverter(NOVNC_RGBX)),
-        );
+        const conv = new PixelConverter(NOVNC_RGBX);
+        const [shown, want] = [colourBits(screen.screen, conv), rawScreen(frame, conv)];
+        const all = [...screen.lossy.keys()];
+        const exact = all.filter((i) => screen.lossy[i] === 0);
+        const lossy = all.filter((i) => screen.lossy[i] === 1);
+        expect(exact.map((i) => shown[i])).to.deep.equal(exact.map((i) => want[i]));
+        if (lossy.length > 0)
+          expect(
+            psnr(
+              lossy.map((i) => shown[i]),
+              lossy.map((i) => want[i]),
+            ),
+          ).to.be.above(23);
         t.sink.closed();
       }),
       { numRuns: 60 },

@@ -20,7 +20,7 @@ export interface EncodingChoice {
   pixels: number;
   /** 0..9 from the first compression-level pseudo-encoding, or undefined */
   compressLevel: number | undefined;
-  /** 0..9 from the first JPEG-quality pseudo-encoding, or undefined (recorded; no JPEG is sent) */
+  /** 0..9 from the first JPEG-quality pseudo-encoding, or undefined (then Tight sends no JPEG) */
   qualityLevel: number | undefined;
   copyRect: boolean;
   desktopSize: boolean;
@@ -54,13 +54,16 @@ export function chooseEncodings(list: Int32Array): EncodingChoice {
  * A session's rect encoder, kept across SetEncodings messages. A ZRLE encoder lives as long as the
  * connection once created: the client inflates every ZRLE rect with one zlib stream, so its level
  * stays the one it started with. A Tight encoder is replaced when the level changes (a new one
- * tells the client to reset each stream it uses).
+ * tells the client to reset each stream it uses); it follows the quality level as it changes.
  */
 export class SessionEncoders {
   choice: EncodingChoice = chooseEncodings(new Int32Array(0));
   private zrle: ZrleEncoder | undefined;
   private tight: TightEncoder | undefined;
   private hextile: HextileEncoder | undefined;
+
+  /** `jpeg` false: Tight never sends JPEG, whatever quality level the client asks for (every encoding lossless). */
+  constructor(private readonly jpeg = true) {}
 
   /** Applies a SetEncodings list. */
   select(list: Int32Array): EncodingChoice {
@@ -80,6 +83,7 @@ export class SessionEncoders {
         this.tight?.close();
         this.tight = new TightEncoder(level);
       }
+      this.tight.qualityLevel = this.jpeg ? this.choice.qualityLevel : undefined;
       return this.tight;
     }
     if (this.choice.pixels === Encoding.Hextile) {

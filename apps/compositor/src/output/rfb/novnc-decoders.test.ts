@@ -9,6 +9,7 @@ import { encodeUpdate } from './encoder.js';
 import { SessionEncoders } from './encodings.js';
 import { PixelConverter } from './pixel-format.js';
 import { Encoding } from './protocol.js';
+import { ffmpegDecodeJpeg, psnr } from './test-jpeg.js';
 import { paintRect, scenario } from './test-scenarios.js';
 import { makeFrame, NOVNC_RGBX, type TestFrame } from './test-support.js';
 
@@ -88,16 +89,37 @@ class FakeSock {
 /** noVNC's Display calls the decoders make, onto an RGBA canvas. */
 class FakeDisplay {
   readonly rgba: Uint8Array;
+  /** 1 where an `imageRect` (a JPEG the browser would decode; ffmpeg here) painted last */
+  readonly lossy: Uint8Array;
+  /** the images handed over, as noVNC's Display got them */
+  readonly images: { x: number; y: number; w: number; h: number; mime: string }[] = [];
   constructor(
     readonly width: number,
     height: number,
   ) {
     this.rgba = new Uint8Array(width * height * 4);
+    this.lossy = new Uint8Array(width * height);
   }
   fillRect(x: number, y: number, w: number, h: number, colour: ArrayLike<number>): void {
     for (let j = y; j < y + h; j++)
       for (let i = x; i < x + w; i++)
         this.rgba.set([colour[0], colour[1], colour[2], 255], (j * this.width + i) * 4);
+    this.lossless(x, y, w, h);
+  }
+  /** What `Display.imageRect` gets: noVNC draws the decoded image at (x, y) once it has loaded. */
+  imageRect(x: number, y: number, w: number, h: number, mime: string, data: Uint8Array): void {
+    this.images.push({ x, y, w, h, mime });
+    const img = ffmpegDecodeJpeg(data);
+    expect([img.width, img.height]).to.deep.equal([w, h], "the image has the rect's size");
+    for (let j = 0; j < h; j++)
+      for (let i = 0; i < w; i++) {
+        const p = img.pixels[j * w + i];
+        this.rgba.set([p >>> 16, (p >>> 8) & 0xff, p & 0xff, 255], ((y + j) * this.width + x + i) * 4);
+        this.lossy[(y + j) * this.width + x + i] = 1;
+      }
+  }
+  private lossless(x: number, y: number, w: number, h: number): void {
+    for (let j = y; j < y + h; j++) this.lossy.fill(0, j * this.width + x, j * this.width + x + w);
   }
   blitImage(x: number, y: number, w: number, h: number, data: Uint8Array, offset: number): void {
     for (let j = 0; j < h; j++)
@@ -105,6 +127,7 @@ class FakeDisplay {
         data.subarray(offset + j * w * 4, offset + (j + 1) * w * 4),
         ((y + j) * this.width + x) * 4,
       );
+    this.lossless(x, y, w, h);
   }
 }
 
@@ -185,4 +208,62 @@ describe("noVNC's own ZRLE, Tight and Hextile decoders (run in Node) read what t
       );
     });
   }
+});
+
+describe("noVNC's own Tight decoder with a quality level (JPEG rects)", () => {
+  let noVnc: Record<number, DecoderClass>;
+  before(async () => {
+    noVnc = await loadNoVnc();
+  });
+
+  /** noVNC's canvas, as 0x00RRGGBB words. */
+  const words = (rgba: Uint8Array, at: number[]) =>
+    at.map((i) => (rgba[4 * i] << 16) | (rgba[4 * i + 1] << 8) | rgba[4 * i + 2]);
+
+  it('reads the 0x90 framing and hands the JPEG to the display as image/jpeg; lossless rects stay exact', function () {
+    this.timeout(120_000);
+    let images = 0;
+    fc.assert(
+      fc.property(scenario, fc.integer({ min: 0, max: 9 }), (sc, quality) => {
+        const frame = makeFrame(sc.w, sc.h, 0, 2);
+        paintRect(frame, new Rect(0, 0, sc.w, sc.h), { ...sc.first, kind: 'photo' });
+        const conv = new PixelConverter(NOVNC_RGBX);
+        const encoders = new SessionEncoders();
+        encoders.select(new Int32Array([Encoding.Tight, Encoding.QualityLevel0 + quality]));
+        const decoders = { [Encoding.Tight]: new noVnc[Encoding.Tight]() };
+        const display = new FakeDisplay(sc.w, sc.h);
+        const damage = new Region(32).addXyxy(0, 0, sc.w, sc.h);
+        try {
+          for (const batch of [[], ...sc.updates]) {
+            for (const [r, p] of batch) {
+              paintRect(frame, r, p);
+              damage.addRect(r);
+            }
+            const update = encodeUpdate(
+              frame,
+              conv,
+              { copies: [], raw: damage },
+              undefined,
+              encoders.current(),
+            );
+            damage.clear();
+            applyUpdate(update.bytes, decoders, display);
+            const want = frameRgba(frame);
+            const all = [...display.lossy.keys()];
+            const exact = all.filter((i) => display.lossy[i] === 0);
+            const lossy = all.filter((i) => display.lossy[i] === 1);
+            expect(words(display.rgba, exact)).to.deep.equal(words(want, exact));
+            if (lossy.length > 0)
+              expect(psnr(words(display.rgba, lossy), words(want, lossy))).to.be.above(23);
+          }
+          expect(display.images.every((im) => im.mime === 'image/jpeg')).to.equal(true);
+          images += display.images.length;
+        } finally {
+          encoders.close();
+        }
+      }),
+      { numRuns: 10 },
+    );
+    expect(images).to.be.greaterThan(0, 'some rects went as JPEG');
+  });
 });

@@ -72,6 +72,7 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   maxRectsPerUpdate: 32,
   maxBufferedBytes: 1 << 20,
   maxPendingCopies: 16,
+  jpeg: true,
 });
 
 /**

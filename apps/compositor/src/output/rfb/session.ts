@@ -38,6 +38,11 @@ export interface SessionLimits extends ParserLimits {
    * paused meanwhile), so one client's flood cannot stall the others
    */
   maxMessagesPerTurn: number;
+  /**
+   * Tight may send photographic rects as JPEG to clients that ask for a quality level (docs/rfb.md,
+   * "Encodings"); false: every update is lossless
+   */
+  jpeg: boolean;
 }
 
 /** What a session needs from its server. */
@@ -118,7 +123,7 @@ export class RfbSession implements ClientMessageHandler {
   private canCopyRect = false;
   private canDesktopSize = false;
   /** ZRLE/Tight state chosen from SetEncodings (encodings.ts) */
-  private readonly encoders = new SessionEncoders();
+  private readonly encoders: SessionEncoders;
   /** an update buffer the transport is done with, reused for the next update (no fresh pages per frame) */
   private spare: Buffer | undefined;
   /** the later turn that handles the rest of a flood */
@@ -143,6 +148,7 @@ export class RfbSession implements ClientMessageHandler {
   ) {
     this.parser = new ClientMessageParser(this, host.limits);
     this.dirty = new Region(host.limits.maxRectsPerUpdate);
+    this.encoders = new SessionEncoders(host.limits.jpeg);
     this.openedAt = this.lastActivity = host.scheduler.now();
   }
 

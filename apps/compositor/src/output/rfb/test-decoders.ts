@@ -7,6 +7,7 @@
 import zlib from 'node:zlib';
 import { PixelConverter, type PixelFormat } from './pixel-format.js';
 import { Encoding } from './protocol.js';
+import type { DecodedJpeg } from './test-jpeg.js';
 
 /** A zlib stream as the client sees it: rect payloads are appended, the new output read. */
 export interface ClientZlibStream {
@@ -80,6 +81,12 @@ export interface WireLayout {
 export class DecodingClient {
   screen: Uint32Array;
   readonly encodings = new Set<number>();
+  /** decodes Tight's JPEG rects (e.g. `ffmpegDecodeJpeg`; the rect's size is for stand-ins); without one a JPEG rect is an error */
+  jpegDecoder: ((data: Uint8Array, width: number, height: number) => DecodedJpeg) | undefined;
+  /** Tight JPEG rects received */
+  jpegRects = 0;
+  /** 1 where the screen shows a JPEG rect's (lossy) pixel, 0 where a lossless encoding painted last */
+  lossy = new Uint8Array(0);
   private readonly zrle: ClientZlibStream;
   private readonly tight: ClientZlibStream[];
   private readonly toClient: PixelConverter;
@@ -100,6 +107,7 @@ export class DecodingClient {
   /** Applies one FramebufferUpdate; throws if it is malformed or does not end where the buffer does. */
   update(bytes: Buffer): void {
     const r = new Reader(bytes);
+    if (this.lossy.length !== this.screen.length) this.lossy = new Uint8Array(this.screen.length);
     if (r.u8() !== 0) throw new Error('not a FramebufferUpdate');
     r.u8();
     for (let n = r.u16(); n > 0; n--) {
@@ -116,8 +124,9 @@ export class DecodingClient {
     if (r.at !== bytes.length) throw new Error(`${bytes.length - r.at} bytes after the last rect`);
   }
 
-  private put(x: number, y: number, v: number): void {
+  private put(x: number, y: number, v: number, lossy = 0): void {
     this.screen[y * this.width + x] = v;
+    this.lossy[y * this.width + x] = lossy;
   }
 
   private rawRect(r: Reader, x: number, y: number, w: number, h: number): void {
@@ -127,8 +136,12 @@ export class DecodingClient {
 
   private copy(sx: number, sy: number, dx: number, dy: number, w: number, h: number): void {
     const old = this.screen.slice();
+    const oldLossy = this.lossy.slice();
     for (let j = 0; j < h; j++)
-      for (let i = 0; i < w; i++) this.put(dx + i, dy + j, old[(sy + j) * this.width + sx + i]);
+      for (let i = 0; i < w; i++) {
+        const from = (sy + j) * this.width + sx + i;
+        this.put(dx + i, dy + j, old[from], oldLossy[from]);
+      }
   }
 
   /** RFC 6143 §7.7.4; background and foreground carry over between tiles unless a raw tile intervenes. */
@@ -203,6 +216,10 @@ export class DecodingClient {
       for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.put(x + i, y + j, v);
       return;
     }
+    if (kind === 9) {
+      this.jpegRect(r, x, y, w, h);
+      return;
+    }
     if (kind & 8) throw new Error(`unsupported Tight control ${kind}`);
     const stream = this.tight[kind & 3];
     let palette: number[] | undefined;
@@ -227,6 +244,20 @@ export class DecodingClient {
         this.put(x + i, y + j, v);
       }
     }
+  }
+
+  /** Tight JPEG (control 9): a compact length and a JPEG file of exactly the rect's size, R, G, B at 8 bits. */
+  private jpegRect(r: Reader, x: number, y: number, w: number, h: number): void {
+    const data = r.bytes(compactLength(r));
+    if (this.jpegDecoder === undefined) throw new Error('a Tight JPEG rect, and this client decodes none');
+    if (!this.layout.tpixelRgb) throw new Error('a Tight JPEG rect for a format without 3-byte TPIXELs');
+    const img = this.jpegDecoder(data, w, h);
+    if (img.width !== w || img.height !== h)
+      throw new Error(`JPEG of ${img.width}×${img.height} in a ${w}×${h} rect`);
+    const words = new Uint32Array(w * h);
+    this.toClient.convertWords({ width: w, height: h, stride: w, pixels: img.pixels }, 0, 0, w, h, words);
+    for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.put(x + i, y + j, words[j * w + i], 1);
+    this.jpegRects++;
   }
 }
 

@@ -3,9 +3,22 @@ import { Rect } from '@fbemu/drm-fb-helper';
 import fc from 'fast-check';
 import type { TestFrame } from './test-support.js';
 
-/** Frame content that reaches every sub-encoding: flat areas, few-colour patterns, runs, noise. */
+/**
+ * A continuous-tone pixel (0x00RRGGBB) like a photo or video frame: overlapping smooth waves of
+ * colour with a little grain, thousands of colours and no sharp edges (what Tight sends as JPEG).
+ */
+export function photoPixel(x: number, y: number, seed: number): number {
+  const grain = (Math.imul((x * 73856093) ^ (y * 19349663), seed | 1) >>> 28) - 8;
+  const r = 128 + 70 * Math.sin(x / 23 + seed) + 40 * Math.sin((x + y) / 37) + grain;
+  const g = 120 + 60 * Math.cos(y / 19 - seed) + 50 * Math.sin((x - 2 * y) / 53) + grain;
+  const b = 110 + 80 * Math.sin((x * 2 + y) / 41 + seed / 3) + 30 * Math.cos(y / 11) + grain;
+  const c = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+  return (c(r) << 16) | (c(g) << 8) | c(b);
+}
+
+/** Frame content that reaches every sub-encoding: flat areas, few-colour patterns, runs, noise, photos. */
 export const paint = fc.record({
-  kind: fc.constantFrom('solid', 'stripes', 'palette', 'noise', 'runs'),
+  kind: fc.constantFrom('solid', 'stripes', 'palette', 'noise', 'runs', 'photo'),
   colours: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 1, maxLength: 200 }),
   seed: fc.integer({ min: 1, max: 1 << 30 }),
 });
@@ -25,6 +38,7 @@ export function paintRect(f: TestFrame, r: Rect, p: Paint): void {
       if (p.kind === 'stripes') v = p.colours[(x >> 2) % Math.min(2, p.colours.length)];
       else if (p.kind === 'palette') v = p.colours[rnd() % p.colours.length];
       else if (p.kind === 'noise') v = rnd() * 2654435761;
+      else if (p.kind === 'photo') v = photoPixel(x, y, p.seed);
       else if (p.kind === 'runs' && run-- <= 0) [v, run] = [p.colours[rnd() % p.colours.length], rnd() % 300];
       f.pixels[y * f.stride + x] = v >>> 0;
     }

@@ -1,5 +1,6 @@
 import type { ByteWriter } from './byte-writer.js';
 import type { RectEncoder } from './encoder.js';
+import { JpegEncoder } from './jpeg.js';
 import { TilePalette } from './palette.js';
 import type { PixelConverter, PixelSource } from './pixel-format.js';
 import { Encoding } from './protocol.js';
@@ -17,10 +18,56 @@ const MAX_PIECES_PER_COLUMN = 48;
 const MIN_COMPRESS = 12;
 
 /** The compression-control byte's high nibble (Tight, as libvncserver and noVNC read it). */
-const Ctl = { Fill: 0x80, ExplicitFilter: 0x40 } as const;
+const Ctl = { Fill: 0x80, Jpeg: 0x90, ExplicitFilter: 0x40 } as const;
 const PALETTE_FILTER = 1;
 /** One zlib stream per kind of data, as TightVNC does: copy, mono, indexed. */
 const Stream = { Copy: 0, Mono: 1, Indexed: 2 } as const;
+
+/**
+ * JPEG quality and chroma subsampling for Tight's quality levels 0..9: TigerVNC's table (as
+ * libvncserver copies it), except that its 4:2:2 levels (0..2) are sent 4:2:0, the only
+ * subsampling this encoder has.
+ */
+export const JPEG_LEVELS: readonly { quality: number; subsample: boolean }[] = [
+  15, 29, 41, 42, 62, 77, 79, 86, 92, 100,
+].map((quality, level) => ({ quality, subsample: level < 6 }));
+
+/** Pieces smaller than this stay lossless: a JPEG's headers alone take ≈ 600 bytes. */
+const MIN_JPEG_PIXELS = 1024;
+const MIN_JPEG_SIDE = 8;
+/** A sampled pixel is an edge when a channel steps by more than this from its left or upper neighbour. */
+const EDGE_STEP = 48;
+/** At most one sampled pixel in this many may be an edge for a piece to count as photographic. */
+const EDGE_RATIO = 32;
+
+/**
+ * Whether a piece of many colours looks photographic (continuous tone) rather than drawn: large
+ * enough, and few sharp edges among every other row's every fourth pixel, an edge being a step of
+ * more than EDGE_STEP in a channel to the left or upper neighbour. Gradients, photos and video
+ * have few; noise, text on many-colour backgrounds and hard-edged patterns (sawtooth ramps) have
+ * many, and JPEG would blur or ring them, so they stay lossless.
+ */
+export function photographic(words: Uint32Array, w: number, h: number): boolean {
+  if (w < MIN_JPEG_SIDE || h < MIN_JPEG_SIDE || w * h < MIN_JPEG_PIXELS) return false;
+  let samples = 0;
+  let edges = 0;
+  for (let y = 1; y < h; y += 2) {
+    for (let i = y * w + 1, end = (y + 1) * w; i < end; i += 4) {
+      samples++;
+      if (step(words[i], words[i - 1]) || step(words[i], words[i - w])) edges++;
+    }
+  }
+  return edges * EDGE_RATIO <= samples;
+}
+
+/** Whether any of the three 8-bit channels of `a` and `b` differ by more than EDGE_STEP. */
+function step(a: number, b: number): boolean {
+  for (let shift = 0; shift < 24; shift += 8) {
+    const d = ((a >>> shift) & 0xff) - ((b >>> shift) & 0xff);
+    if (d > EDGE_STEP || d < -EDGE_STEP) return true;
+  }
+  return false;
+}
 
 /**
  * Tight (lossless part): each rect is cut into pieces ≤ 2048 wide and ≤ 64 Ki pixels; a piece of one
@@ -29,6 +76,11 @@ const Stream = { Copy: 0, Mono: 1, Indexed: 2 } as const;
  * through one of three persistent zlib streams with a sync flush; the first use of each stream
  * tells the client to reset its inflater, so a fresh encoder (new compression level) is always in
  * step with the client.
+ *
+ * With a `qualityLevel` (the client's JPEG-quality pseudo-encoding, and a client format whose
+ * TPIXEL is R, G, B) a piece of more than 256 colours that looks `photographic` goes as JPEG
+ * instead (control 0x90, compact length, a baseline JFIF file) unless that is no smaller than its
+ * raw pixels; fills and palettes stay lossless, so flat and few-colour content is always exact.
  */
 export class TightEncoder implements RectEncoder {
   readonly encoding = Encoding.Tight;
@@ -39,6 +91,9 @@ export class TightEncoder implements RectEncoder {
   private readonly palette = new TilePalette(256);
   private tp = 3;
   private rgb = true;
+  private jpeg: JpegEncoder | undefined;
+  /** 0..9: photographic pieces may go as JPEG of this level (JPEG_LEVELS); undefined: lossless only */
+  qualityLevel: number | undefined;
 
   constructor(readonly level: number) {}
 
@@ -110,10 +165,24 @@ export class TightEncoder implements RectEncoder {
     } else if (colours <= 256 && colours * this.tp + n < n * this.tp) {
       this.paletteHeader(out, Stream.Indexed);
       this.compressed(out, Stream.Indexed, this.indexedData(n));
-    } else {
+    } else if (!this.jpegPiece(w, h, out)) {
       out.u8(this.resetBit(Stream.Copy) | (Stream.Copy << 4));
       this.compressed(out, Stream.Copy, this.copyData(n));
     }
+  }
+
+  /** Sends the piece as JPEG when allowed, photographic and smaller than its raw pixels; false otherwise. */
+  private jpegPiece(w: number, h: number, out: ByteWriter): boolean {
+    const level = this.qualityLevel;
+    if (level === undefined || !this.rgb || !photographic(this.words, w, h)) return false;
+    const { quality, subsample } = JPEG_LEVELS[level];
+    this.jpeg ??= new JpegEncoder();
+    const data = this.jpeg.encode(this.words, w, w, h, quality, subsample);
+    if (data.length >= w * h * 3) return false;
+    out.u8(Ctl.Jpeg);
+    compactLength(out, data.length);
+    out.bytes(data);
+    return true;
   }
 
   /** Sets the stream's reset bit on its first use by this encoder (the client may hold an old one). */

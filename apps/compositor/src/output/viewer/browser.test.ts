@@ -6,6 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { frameToRgba } from '../frame.js';
 import type { RfbServer } from '../rfb/server.js';
 import { RfbTestClient } from '../rfb/test-client.js';
+import { psnr } from '../rfb/test-jpeg.js';
+import { photoPixel } from '../rfb/test-scenarios.js';
 import { fillRect, makeFrame, moveBlock, startServer, type TestFrame } from '../rfb/test-support.js';
 import { canvasPixels, launchChromium } from './chromium.js';
 import type { ViewerServer } from './http.js';
@@ -81,6 +83,49 @@ describe('noVNC in headless chromium (end to end)', function () {
     Object.assign(frame, makeFrame(160, 100, 5, 0));
     rfb.resize(160, 100);
     await canvasShows(page, frame, 159, 99);
+    expect(await mismatches(page, frame)).to.equal(0);
+    await page.close();
+  });
+
+  it('a photographic rect comes as JPEG (noVNC asks for quality 6) within 30 dB, the rest stays exact', async () => {
+    fillRect(frame, 0, 0, 200, 120, 0x203040);
+    rfb.damage([new Rect(0, 0, 200, 120)]);
+    const page = await browser.newPage({ viewport: { width: 400, height: 240 } });
+    await page.goto(viewer.url);
+    await page.waitForFunction('window.rfbConnected === true');
+    await canvasShows(page, frame, 199, 119);
+    expect(await mismatches(page, frame)).to.equal(0);
+
+    const photo = new Rect(0, 0, 128, 96);
+    for (let y = photo.y1; y < photo.y2; y++)
+      for (let x = photo.x1; x < photo.x2; x++) frame.pixels[y * frame.stride + x] = photoPixel(x, y, 4);
+    rfb.damage([photo]);
+    // the browser decodes the JPEG asynchronously: wait until the photo's last pixel is near the frame's
+    const p = frame.pixels[95 * frame.stride + 127];
+    await page.waitForFunction(`(() => {
+      const d = document.querySelector(${JSON.stringify(CANVAS)}).getContext('2d').getImageData(127, 95, 1, 1).data;
+      return Math.abs(d[0] - ${p >>> 16}) + Math.abs(d[1] - ${(p >>> 8) & 0xff}) + Math.abs(d[2] - ${p & 0xff}) < 48;
+    })()`);
+    const shown = await canvasPixels(page, CANVAS);
+    const want = frameToRgba(frame);
+    const inPhoto: number[] = [];
+    let outsideDiffers = 0;
+    for (let i = 0; i < 200 * 120; i++) {
+      if (i % 200 < 128 && i < 96 * 200) inPhoto.push(i);
+      else if (shown.data.subarray(4 * i, 4 * i + 3).some((v, k) => v !== want[4 * i + k])) outsideDiffers++;
+    }
+    expect(outsideDiffers, 'pixels outside the photo that differ').to.equal(0);
+    const word = (d: Uint8Array, i: number) => (d[4 * i] << 16) | (d[4 * i + 1] << 8) | d[4 * i + 2];
+    const [got, exp] = [inPhoto.map((i) => word(shown.data, i)), inPhoto.map((i) => word(want, i))];
+    expect(
+      got.some((v, k) => v !== exp[k]),
+      'lossy: the photo came as JPEG, not lossless',
+    ).to.equal(true);
+    expect(psnr(got, exp)).to.be.above(30);
+
+    fillRect(frame, 0, 0, 128, 96, 0x00ffcc00); // flat again: a fill, exact
+    rfb.damage([photo]);
+    await canvasShows(page, frame, 127, 95);
     expect(await mismatches(page, frame)).to.equal(0);
     await page.close();
   });
