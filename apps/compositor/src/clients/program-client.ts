@@ -23,7 +23,8 @@ import { WritebackDamage } from './writeback-damage.js';
  * when asked) behind its own front door, and the plane shows what the CRTC would: the mode-sized
  * rect at the pan offset, black while blanked; a lit DRM CRTC's picture covers it. With
  * `drm: 'shared'` /dev/fb0 is the card's fbdev emulation and the plane is the CRTC's, whoever
- * drives it; `alsoRun` programs start with it on the same devices. Its damage is drm-fb-helper's (writebacks of its stores, write(2), pans).
+ * drives it; `alsoRun` programs start with it on the same devices. Its damage is drm-fb-helper's
+ * (writebacks of its stores, write(2), pans), or the CRTC's when shared.
  * When the program exits the plane keeps its last frame; `stop` ends a running one.
  */
 export class ProgramClient implements SceneClient {
