@@ -167,4 +167,33 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     expect(frames.at(-1)?.reason).to.equal('off');
     expect(card.scanout.fb).to.equal(undefined);
   });
+
+  it('bad input: a second emulation is EBUSY, bad modes EINVAL, and the first one stays shown', () => {
+    const { card, gem, emulation } = sharedDevice();
+    const deps = {
+      defio: () => emulation.helper.defio,
+      scheduler: new VirtualTimeScheduler(),
+      sharedMemory: new SharedMemoryPool(),
+    };
+    const code = (body: () => unknown) => {
+      try {
+        body();
+      } catch (e) {
+        if (e instanceof KernelError) return e.code;
+        throw e;
+      }
+      return 'OK';
+    };
+    expect(code(() => new DrmFbdevEmulation(card, deps, { width: W, height: H }))).to.equal('EBUSY');
+    expect(
+      code(() => new DrmFbdevEmulation(card, deps, { width: W, height: H, gemOffset: 2 ** 34 })),
+    ).to.equal('EBUSY');
+    expect(gem.objectAt(2 ** 34)).to.equal(undefined); // the refused probe left no buffer behind
+    for (const bad of [{ width: 0, height: H }, { width: W, height: H, bpp: 12 }, null])
+      expect(
+        code(() => new DrmFbdevEmulation(card, deps, bad as never)),
+        JSON.stringify(bad),
+      ).to.equal('EINVAL');
+    expect(card.scanout.fb).to.equal(emulation.fb);
+  });
 });
