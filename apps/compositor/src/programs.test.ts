@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { modetest } from '@fbemu/drm-kms/test-support';
 import { expect } from 'chai';
 import { PNG } from 'pngjs';
 import type { CompositorApp } from './app/app.js';
@@ -291,5 +292,61 @@ describe('real programs in the compositor (--run)', function () {
     await finished(running, modetest);
     await uncovered;
     expect(running.compositor.stack.map((p) => p.id)).to.deep.equal(['modetest']);
+  });
+
+  it('--drm-fbdev: /dev/fb0 is the fbdev emulation of /dev/dri/card0: ffmpeg on fb0 is shown, modetest -s takes the CRTC, its exit shows fb0 again', async () => {
+    const log = new RecordingLog();
+    app = await startApp(['--drm-fbdev', '--run', FFMPEG], log);
+    const running = app;
+    const ffmpeg = program(running, 'ffmpeg');
+    const drm = ffmpeg.devices.drm;
+    if (!drm?.fbdev) throw new Error('no shared card');
+    expect(running.compositor.stack.map((p) => p.id)).to.deep.equal(['ffmpeg']); // one plane: the CRTC
+    expect(ffmpeg.devices.device.memory.buffer).to.equal(drm.fbdev.fb.object.memory); // one buffer
+    await finished(running, ffmpeg);
+    const fbFrame = rgbOfBgra(lastRawFrame());
+    const showsFb = () => sameRgb(rgbOfWords(running.compositor.pixels), fbFrame);
+    // fb0: what ffmpeg drew, through the fbdev emulation's framebuffer on the CRTC
+    if (!showsFb()) await frameWhere(running, showsFb);
+    expect(drm.card.scanout.fb).to.equal(drm.fbdev.fb);
+    expect(drm.source.stats.frames).to.be.greaterThan(0); // ffmpeg's stores reached the CRTC as damage
+    // modetest on the same device's /dev/dri/card0: its SETCRTC takes the CRTC (SMPTE, 75% grey top left)
+    const { config } = drm.card;
+    const kms = modetest(ffmpeg.devices, ['-s', `${config.connector.id}@${config.crtc.id}:${W}x${H}`]);
+    const showsModetest = () => {
+      const fb = drm.card.scanout.fb;
+      return (
+        fb !== undefined && fb !== drm.fbdev?.fb && (running.compositor.pixels[0] & 0xffffff) === 0xc0c0c0
+      );
+    };
+    await Promise.race([frameWhere(running, showsModetest), kms.exit]);
+    expect(showsModetest()).to.equal(true);
+    // its exit (stdin closed) is the card's last close: the fbdev framebuffer comes back, ffmpeg's frame with it
+    const restored = frameWhere(running, showsFb);
+    kms.child.stdin.end();
+    await kms.exit;
+    await restored;
+    expect(drm.card.scanout.fb).to.equal(drm.fbdev.fb);
+  });
+
+  it('--drm-fbdev with two --run programs: both start on the one device world (fbset on its fb0, modetest on its card0)', async () => {
+    const log = new RecordingLog();
+    const lister = 'modetest -M fbemu -D /dev/dri/card0 -c';
+    app = await startApp(
+      ['--drm-fbdev', '--fb-mode', '800x600x16', '--run', 'fbset -i', '--run', lister],
+      log,
+    );
+    expect(app.scene.clients.map((c) => c.config.name)).to.deep.equal(['fbset']);
+    const fbset = program(app, 'fbset');
+    await fbset.finished;
+    const lines = log.of('fbset');
+    const out = lines.filter((l) => l.fields.stream === 'stdout').map((l) => l.msg.trim());
+    expect(out).to.include.members(['geometry 800 600 800 600 16', 'rgba 5/11,6/5,5/0,0/0']);
+    expect(
+      out.some((l) => /^9\s+8\s+connected\s+Virtual-1\s/.test(l)),
+      out.join('\n'),
+    ).to.equal(true);
+    const ended = lines.filter((l) => l.msg === 'program ended').map((l) => l.fields.status);
+    expect(ended).to.deep.equal(['exit code 0', 'exit code 0']);
   });
 });

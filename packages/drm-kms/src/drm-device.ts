@@ -175,6 +175,14 @@ export class DrmKmsDevice implements CharDevice {
     return fbdev.fb;
   }
 
+  /**
+   * `drm_client_modeset_commit` of the fbdev client (fbdev set_par / pan): its framebuffer on the
+   * CRTC again, unless a master holds the device (the kernel answers EBUSY; nothing changes).
+   */
+  restoreFbdev(): void {
+    if (!this.masterHeld) this.fbdev?.restore();
+  }
+
   /** Detaches the fbdev client (turning the CRTC off if it shows it). */
   detachFbdev(): void {
     const fbdev = this.fbdev;
@@ -264,6 +272,11 @@ export class DrmKmsDevice implements CharDevice {
 
   isCurrentMaster(file: KmsFile): boolean {
     return this.master.isCurrent(file);
+  }
+
+  /** Some file is master (`drm_master_internal_acquire` fails for in-kernel clients). */
+  get masterHeld(): boolean {
+    return this.master.held;
   }
 
   /** DRM_IOCTL_SET_MASTER */

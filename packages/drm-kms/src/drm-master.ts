@@ -16,6 +16,11 @@ export class DrmMaster {
     return file.isMaster && this.current === file;
   }
 
+  /** `dev->master` is set */
+  get held(): boolean {
+    return this.current !== undefined;
+  }
+
   /** `drm_master_open` */
   open(file: KmsFile): void {
     if (!this.current) this.become(file);

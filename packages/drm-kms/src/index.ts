@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './display-mode.js';
 export * from './drm-device.js';
+export * from './fbdev-emulation.js';
 export * from './framebuffer.js';
 export * from './kms-file.js';
 export * from './mode-config.js';

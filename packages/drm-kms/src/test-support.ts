@@ -1,65 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import type { ChrdevFile, ProcessInfo, ProcessMapping, UserMemory, VmArea } from '@fbemu/chrdev';
+import type { ChrdevFile, ProcessInfo, ProcessMapping, VmArea } from '@fbemu/chrdev';
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { FbDeferredIo, type FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { GemDevice, KernelError } from '@fbemu/gem-shmem';
 import { type SchedulerLike, VirtualTimeScheduler } from 'rxjs';
 import { DrmKmsDevice, type DrmKmsOptions } from './drm-device.js';
 import { SharedMemoryPool } from './shared-memory-pool.js';
 import { IOCTLS, STRUCTS, type StructName } from './uapi.js';
-
-interface Region {
-  readonly addr: number;
-  readonly bytes: Uint8Array;
-  writable: boolean;
-}
-
-/**
- * A process address space for tests: mapped regions (readable, maybe writable) with unmapped
- * gaps between them; any access touching an unmapped or read-only byte is EFAULT and copies
- * nothing, as copy_to_user/copy_from_user report it.
- */
-export class FakeUserMemory implements UserMemory {
-  private readonly regions: Region[] = [];
-  private next = 0x10000;
-  /** every successful write, for "nothing was written" checks */
-  writes = 0;
-
-  /** Maps `len` fresh zero bytes with a guard gap after them; returns the address. */
-  alloc(len: number, writable = true): number {
-    const addr = this.next;
-    this.regions.push({ addr, bytes: new Uint8Array(len), writable });
-    this.next += Math.ceil((len + 1) / 4096) * 4096 + 4096;
-    return addr;
-  }
-
-  protect(addr: number, writable: boolean): void {
-    this.region(addr, 1, false).writable = writable;
-  }
-
-  read(addr: number, len: number): Uint8Array {
-    const r = this.region(addr, len, false);
-    return r.bytes.slice(addr - r.addr, addr - r.addr + len);
-  }
-
-  write(addr: number, bytes: Uint8Array): void {
-    const r = this.region(addr, bytes.length, true);
-    r.bytes.set(bytes, addr - r.addr);
-    this.writes++;
-  }
-
-  view(addr: number, len: number): DataView {
-    const r = this.region(addr, len, false);
-    return new DataView(r.bytes.buffer, addr - r.addr, len);
-  }
-
-  private region(addr: number, len: number, write: boolean): Region {
-    const r = this.regions.find((x) => addr >= x.addr && addr + len <= x.addr + x.bytes.length);
-    if (!r || len < 0 || !Number.isSafeInteger(addr))
-      throw new KernelError('EFAULT', `bad address ${addr}+${len}`);
-    if (write && !r.writable) throw new KernelError('EFAULT', `read-only address ${addr}`);
-    return r;
-  }
-}
 
 /** A struct argument in user memory, read and written by field name. */
 export class UserStruct {

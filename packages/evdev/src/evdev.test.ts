@@ -1,8 +1,9 @@
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { isKernelError } from '@fbemu/gem-shmem';
 import { expect } from 'chai';
 import { KeyboardInput, keyboardOptions, PointerInput, tabletOptions } from './devices.js';
 import { EvdevRegistry } from './registry.js';
-import { FakeFile, FakeUserMemory, testClock } from './test-support.js';
+import { FakeFile, testClock } from './test-support.js';
 import type { EvdevHandle } from './tokens.js';
 import * as U from './uapi.js';
 
@@ -40,7 +41,7 @@ describe('evdev /dev/input/eventN', () => {
     registry = new EvdevRegistry(testClock(() => now));
     kbd = registry.register(keyboardOptions());
     tab = registry.register(tabletOptions(640, 480));
-    mem = new FakeUserMemory();
+    mem = new FakeUserMemory(0xaa);
   });
 
   it('numbers nodes event0, event1 as 13:64, 13:65 and reuses a freed number', () => {
@@ -71,19 +72,19 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(kbd);
       const a = mem.alloc(8);
       expect(ioctl(kbd, f, U.EVIOCGVERSION, a)).to.equal(0);
-      expect(U.decodeInt(mem.view(a, 4))).to.equal(0x10001);
+      expect(U.decodeInt(mem.read(a, 4))).to.equal(0x10001);
       expect(ioctl(kbd, f, U.EVIOCGID, a)).to.equal(0);
-      expect([...mem.view(a, 8)]).to.deep.equal([6, 0, 0, 0, 1, 0, 1, 0]);
+      expect([...mem.read(a, 8)]).to.deep.equal([6, 0, 0, 0, 1, 0, 1, 0]);
     });
 
     it('EVIOCGNAME(len) copies min(len, strlen + 1) and returns the count', () => {
       const f = open(kbd);
       const a = mem.alloc(64);
       expect(ioctl(kbd, f, U.EVIOCGNAME(64), a)).to.equal('fbemu keyboard'.length + 1);
-      expect(new TextDecoder().decode(mem.view(a, 15))).to.equal('fbemu keyboard\0');
+      expect(new TextDecoder().decode(mem.read(a, 15))).to.equal('fbemu keyboard\0');
       const b = mem.alloc(64);
       expect(ioctl(kbd, f, U.EVIOCGNAME(5), b)).to.equal(5);
-      expect([...mem.view(b, 6)]).to.deep.equal([...new TextEncoder().encode('fbemu'), 0xaa]);
+      expect([...mem.read(b, 6)]).to.deep.equal([...new TextEncoder().encode('fbemu'), 0xaa]);
       expect(ioctl(kbd, f, U.EVIOCGNAME(0), b)).to.equal(0);
     });
 
@@ -98,19 +99,19 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(tab);
       const a = mem.alloc(128);
       expect(ioctl(tab, f, U.EVIOCGBIT(0, 128), a)).to.equal(8);
-      expect(mem.view(a, 1)[0]).to.equal(
+      expect(mem.read(a, 1)[0]).to.equal(
         (1 << U.EV_SYN) | (1 << U.EV_KEY) | (1 << U.EV_REL) | (1 << U.EV_ABS),
       );
       expect(ioctl(tab, f, U.EVIOCGBIT(U.EV_KEY, 128), a)).to.equal(96);
-      const keys = mem.view(a, 96);
+      const keys = mem.read(a, 96);
       expect(keys[0x110 >> 3]).to.equal(0b111); // BTN_LEFT, RIGHT, MIDDLE = 0x110..0x112
       expect(keys.reduce((n, b) => n + (b.toString(2).match(/1/g)?.length ?? 0), 0)).to.equal(3);
       expect(ioctl(tab, f, U.EVIOCGBIT(U.EV_REL, 128), a)).to.equal(8);
-      expect(mem.view(a, 2)).to.deep.equal(new Uint8Array([1 << U.REL_HWHEEL, 1 << (U.REL_WHEEL - 8)]));
+      expect(mem.read(a, 2)).to.deep.equal(new Uint8Array([1 << U.REL_HWHEEL, 1 << (U.REL_WHEEL - 8)]));
       expect(ioctl(tab, f, U.EVIOCGBIT(U.EV_ABS, 1), a)).to.equal(1);
-      expect(mem.view(a, 2)).to.deep.equal(new Uint8Array([0b11, 1])); // byte 1 untouched: still REL's
+      expect(mem.read(a, 2)).to.deep.equal(new Uint8Array([0b11, 1])); // byte 1 untouched: still REL's
       expect(ioctl(tab, f, U.EVIOCGBIT(U.EV_MSC, 8), a)).to.equal(8);
-      expect(mem.view(a, 8).every((b) => b === 0)).to.equal(true);
+      expect(mem.read(a, 8).every((b) => b === 0)).to.equal(true);
     });
 
     it('EVIOCGBIT of EV_REP or an unknown type is EINVAL', () => {
@@ -124,14 +125,14 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(kbd);
       const a = mem.alloc(96);
       ioctl(kbd, f, U.EVIOCGBIT(0, 8), a);
-      expect(mem.view(a, 4)).to.deep.equal(new Uint8Array([0x03, 0, 0x10, 0])); // SYN, KEY; REP = bit 20
+      expect(mem.read(a, 4)).to.deep.equal(new Uint8Array([0x03, 0, 0x10, 0])); // SYN, KEY; REP = bit 20
       ioctl(kbd, f, U.EVIOCGBIT(U.EV_KEY, 96), a);
-      const bits = mem.view(a, 96);
+      const bits = mem.read(a, 96);
       for (const k of [U.KEY.KEY_A, U.KEY.KEY_F12, U.KEY.KEY_LEFTMETA, U.KEY.KEY_KPENTER])
         expect(bits[k >> 3] & (1 << (k & 7)), `key ${k}`).to.not.equal(0);
       new KeyboardInput(kbd.input).key(0x61, true);
       expect(ioctl(kbd, f, U.EVIOCGKEY(96), a)).to.equal(96);
-      const state = mem.view(a, 96);
+      const state = mem.read(a, 96);
       expect(state[U.KEY.KEY_A >> 3]).to.equal(1 << (U.KEY.KEY_A & 7));
       expect(state.reduce((n, b) => n + b, 0)).to.equal(1 << (U.KEY.KEY_A & 7));
     });
@@ -140,10 +141,10 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(tab);
       const a = mem.alloc(8);
       expect(ioctl(tab, f, U.EVIOCGPROP(8), a)).to.equal(8);
-      expect(mem.view(a, 8)).to.deep.equal(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
+      expect(mem.read(a, 8)).to.deep.equal(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
       for (const cmd of [U.EVIOCGLED(8), U.EVIOCGSW(8), U.EVIOCGSND(8)]) {
         expect(ioctl(tab, f, cmd, a)).to.equal(8);
-        expect(mem.view(a, 8).every((b) => b === 0)).to.equal(true);
+        expect(mem.read(a, 8).every((b) => b === 0)).to.equal(true);
       }
     });
 
@@ -152,7 +153,7 @@ describe('evdev /dev/input/eventN', () => {
       new PointerInput(tab.input).pointer(17, 33, 0);
       const a = mem.alloc(24);
       expect(ioctl(tab, f, U.EVIOCGABS(U.ABS_X), a)).to.equal(0);
-      expect(U.decodeAbsInfo(mem.view(a, 24))).to.deep.equal({
+      expect(U.decodeAbsInfo(mem.read(a, 24))).to.deep.equal({
         value: 17,
         minimum: 0,
         maximum: 639,
@@ -162,7 +163,7 @@ describe('evdev /dev/input/eventN', () => {
       });
       const b = mem.alloc(24);
       expect(ioctl(tab, f, U.ioc(U.IOC_READ, 0x45, 0x40 + U.ABS_Y, 8), b)).to.equal(0);
-      expect([...mem.view(b, 12)]).to.deep.equal([33, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa]);
+      expect([...mem.read(b, 12)]).to.deep.equal([33, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa]);
       expectErrno(() => ioctl(kbd, open(kbd), U.EVIOCGABS(U.ABS_X), a), 'EINVAL');
     });
 
@@ -182,7 +183,7 @@ describe('evdev /dev/input/eventN', () => {
       const f = open(kbd);
       const a = mem.alloc(8);
       expect(ioctl(kbd, f, U.EVIOCGREP, a)).to.equal(0);
-      expect([U.decodeInt(mem.view(a, 4)), U.decodeInt(mem.view(a + 4, 4))]).to.deep.equal([250, 33]);
+      expect([U.decodeInt(mem.read(a, 4)), U.decodeInt(mem.read(a + 4, 4))]).to.deep.equal([250, 33]);
       const b = mem.put(new Uint8Array([...U.encodeInt(500), ...U.encodeInt(20)]));
       expect(ioctl(kbd, f, U.EVIOCSREP, b)).to.equal(0);
       expect(kbd.input.rep).to.deep.equal([500, 20]);
@@ -210,7 +211,7 @@ describe('evdev /dev/input/eventN', () => {
         expectErrno(() => ioctl(tab, f, cmd, 0x8), 'EFAULT');
         expectErrno(() => ioctl(tab, f, cmd, ro), 'EFAULT');
       }
-      expect(mem.view(ro, 256).every((b) => b === 0xaa)).to.equal(true);
+      expect(mem.read(ro, 256).every((b) => b === 0xaa)).to.equal(true);
       const before = { ...tab.input.absinfo?.[0] };
       for (const cmd of [U.EVIOCSABS(0), U.EVIOCSCLOCKID])
         expectErrno(() => ioctl(tab, f, cmd, 0x8), 'EFAULT');

@@ -1,9 +1,10 @@
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { isKernelError } from '@fbemu/gem-shmem';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { KeyboardInput, keyboardOptions, PointerInput, tabletOptions } from './devices.js';
 import { EvdevRegistry } from './registry.js';
-import { FakeFile, FakeUserMemory } from './test-support.js';
+import { FakeFile } from './test-support.js';
 import { ABS_X, ABS_Y, decodeEvent, EV_ABS, EV_KEY, EV_SYN, EVIOCGKEY, SYN_REPORT } from './uapi.js';
 
 describe('evdev properties', () => {
@@ -48,10 +49,10 @@ describe('evdev properties', () => {
           }
           expect([...keys].sort()).to.deep.equal([...kbd.input.key.bits(), ...tab.input.key.bits()].sort());
           expect(axes).to.deep.equal([tab.input.absinfo?.[ABS_X].value, tab.input.absinfo?.[ABS_Y].value]);
-          const mem = new FakeUserMemory();
+          const mem = new FakeUserMemory(0xaa);
           const a = mem.alloc(96);
           kbd.chrdev.fops.ioctl?.(kf, EVIOCGKEY(96), a, mem);
-          expect(mem.view(a, 96)).to.deep.equal(kbd.input.key.bytes);
+          expect(mem.read(a, 96)).to.deep.equal(kbd.input.key.bytes);
         },
       ),
     );
@@ -62,7 +63,7 @@ describe('evdev properties', () => {
     const tab = reg.register(tabletOptions(64, 48));
     const f = new FakeFile();
     tab.chrdev.fops.open?.(f);
-    const mem = new FakeUserMemory();
+    const mem = new FakeUserMemory(0xaa);
     const buf = mem.alloc(4096);
     fc.assert(
       fc.property(

@@ -1,51 +1,7 @@
-import type { ChrdevFile, UserMemory } from '@fbemu/chrdev';
+import type { ChrdevFile } from '@fbemu/chrdev';
 import { KernelError } from '@fbemu/gem-shmem';
 import type { InputClock } from './tokens.js';
 import { CLOCK_BOOTTIME, CLOCK_MONOTONIC } from './uapi.js';
-
-/**
- * A process address space for tests: regions at fresh addresses with a hole before each; any
- * byte outside one is EFAULT, read-only regions refuse writes, a refused copy writes nothing.
- */
-export class FakeUserMemory implements UserMemory {
-  private readonly regions: { addr: number; bytes: Uint8Array; writable: boolean }[] = [];
-  private next = 0x10000;
-
-  alloc(len: number, writable = true, fill = 0xaa): number {
-    const addr = this.next;
-    this.regions.push({ addr, bytes: new Uint8Array(len).fill(fill), writable });
-    this.next += Math.ceil((len + 1) / 4096) * 4096 + 4096;
-    return addr;
-  }
-
-  put(bytes: Uint8Array, writable = true): number {
-    const addr = this.alloc(bytes.length, writable);
-    this.find(addr, bytes.length).bytes.set(bytes);
-    return addr;
-  }
-
-  view(addr: number, len: number): Uint8Array {
-    const r = this.find(addr, len);
-    return r.bytes.slice(addr - r.addr, addr - r.addr + len);
-  }
-
-  read(addr: number, len: number): Uint8Array {
-    return len === 0 ? new Uint8Array(0) : this.view(addr, len);
-  }
-
-  write(addr: number, bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    const r = this.find(addr, bytes.length);
-    if (!r.writable) throw new KernelError('EFAULT', 'read-only');
-    r.bytes.set(bytes, addr - r.addr);
-  }
-
-  private find(addr: number, len: number) {
-    const r = this.regions.find((x) => addr >= x.addr && addr + len <= x.addr + x.bytes.length);
-    if (r === undefined) throw new KernelError('EFAULT', `[0x${addr.toString(16)}, +${len}) not mapped`);
-    return r;
-  }
-}
 
 let nextId = 1;
 

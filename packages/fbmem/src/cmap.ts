@@ -41,9 +41,10 @@ export class FbCmap {
   /**
    * FBIOPUTCMAP (`fb_set_user_cmap` → `drm_fb_helper_setcmap`, truecolor): E2BIG when len·2
    * overflows an int, EINVAL for len 0, ENOMEM past kmalloc's limit, EFAULT on a bad array,
-   * EINVAL for start ≥ 2^31 or start + len > 16. Nothing changes on error.
+   * EINVAL for start ≥ 2^31 or start + len > 16, then the driver's own refusal (`driverCheck`:
+   * EBUSY while a DRM master holds the device). Nothing changes on error.
    */
-  putUser(cmap: UserCmap, mem: UserMemory, v: VarScreeninfo): void {
+  putUser(cmap: UserCmap, mem: UserMemory, v: VarScreeninfo, driverCheck: () => void = () => {}): void {
     const { start, len } = cmap;
     check(len < 2 ** 30, 'E2BIG', `cmap len ${len}`);
     check(len > 0, 'EINVAL', 'cmap len 0');
@@ -54,6 +55,7 @@ export class FbCmap {
     if (cmap.transp !== 0) mem.read(cmap.transp, len * 2); // copied and dropped: info->cmap has no transp
     check(start < 2 ** 31, 'EINVAL', `cmap start ${start}`);
     check(start + len <= PSEUDO_PALETTE_LEN, 'EINVAL', 'truecolor pseudo palette has 16 entries');
+    driverCheck();
     for (let i = 0; i < len; i++) {
       this.pseudoPalette[start + i] = pseudoColor(red[i], green[i], blue[i], v);
       this.red[start + i] = red[i];

@@ -3,9 +3,15 @@ import { FB_DEFERRED_IO_FACTORY, type FbDeferredIoFactory, SCHEDULER } from '@fb
 import { inject, injectable, optional } from 'inversify';
 import type { SchedulerLike } from 'rxjs';
 import { FbmemDevice } from './fb-device.js';
-import { createFbmemBackend, plainSharedMemory } from './framebuffer.js';
+import { createFbmemBackend, type FbmemBackend, plainSharedMemory } from './framebuffer.js';
 import { FbRegistry } from './registry.js';
-import { FB_REGISTRY, type FbmemFactoryApi, type FbmemNode, type FbmemOptions } from './tokens.js';
+import {
+  FB_REGISTRY,
+  type FbmemFactoryApi,
+  type FbmemNode,
+  type FbmemOptions,
+  type FbmemRegisterOptions,
+} from './tokens.js';
 
 /**
  * Builds a framebuffer over allocator memory and registers it as the next /dev/fbN. Without a
@@ -23,7 +29,18 @@ export class FbmemFactory implements FbmemFactoryApi {
   ) {}
 
   create(options: FbmemOptions): FbmemNode {
-    const backend = createFbmemBackend(options, this.allocate, this.defioFactory, this.scheduler);
+    return this.register(
+      createFbmemBackend(options, this.allocate, this.defioFactory, this.scheduler),
+      options,
+    );
+  }
+
+  /**
+   * Registers a framebuffer built elsewhere (a DRM device's fbdev emulation, `fbmemBackendOf`) as
+   * the next /dev/fbN — `register_framebuffer` called by `drm_fbdev_shmem`. On failure the
+   * backend's helper is destroyed.
+   */
+  register(backend: FbmemBackend, options: FbmemRegisterOptions = {}): FbmemNode {
     const device = new FbmemDevice(backend, options);
     try {
       return { device, chrdev: this.registry.register(device) };

@@ -12,7 +12,7 @@ import {
 } from './check-var.js';
 import { FbCmap } from './cmap.js';
 import { type DefioMappingAttacher, mappingAttacherFor } from './defio-mapping.js';
-import type { FbmemBackend, FbmemModeOptions } from './framebuffer.js';
+import type { FbdevDrmDevice, FbmemBackend, FbmemModeOptions } from './framebuffer.js';
 import {
   cloneVar,
   emptyVar,
@@ -78,6 +78,8 @@ export class FbmemDevice {
   readonly tracked: boolean;
   readonly damage$: Observable<Damage>;
   readonly scanout$: Observable<FbScanout>;
+  /** the DRM device whose fbdev emulation this is (`FbmemBackend.drm`) */
+  readonly drm: FbdevDrmDevice | undefined;
   private current: VarScreeninfo;
   /** FBIOGET_VSCREENINFO's answer, encoded once per change (programs ask once per frame) */
   private encodedVar: Uint8Array;
@@ -101,6 +103,7 @@ export class FbmemDevice {
     this.fixBytes = encodeFix(this.fix);
     this.attacher = mappingAttacherFor(helper.defio);
     this.tracked = identity.track ?? true;
+    this.drm = backend.drm;
     this.damage$ = helper.damage$;
     this.scanoutState = new BehaviorSubject(this.snapshot());
     this.scanout$ = this.scanoutState.asObservable();
@@ -148,6 +151,8 @@ export class FbmemDevice {
     checkVirtualCovers(v);
     if ((v.activate & FB_ACTIVATE_MASK) !== FB_ACTIVATE_NOW) return v;
     this.current = cloneVar(v);
+    // set_par (drm_fb_helper_set_par) commits the fbdev mode unless a DRM master holds the device
+    if (this.drm && !this.drm.masterHeld) this.drm.restore();
     // fb_set_var pans to the new offsets and ignores the result
     try {
       this.driverPan(v.xoffset, v.yoffset);
@@ -158,7 +163,8 @@ export class FbmemDevice {
 
   /**
    * FBIOPAN_DISPLAY (`fb_pan_display` → `drm_fb_helper_pan_display`): EINVAL for offsets not on
-   * the pan step, YWRAP (ywrapstep is 0) or past the virtual screen; the shown rows follow.
+   * the pan step, YWRAP (ywrapstep is 0) or past the virtual screen; EBUSY while a DRM master
+   * holds the device; the shown rows follow (on a DRM device: the CRTC shows the fbdev again).
    */
   panDisplay(request: VarScreeninfo): void {
     this.assertLive();
@@ -170,7 +176,9 @@ export class FbmemDevice {
       'EINVAL',
       `pan ${request.xoffset},${request.yoffset} beyond the virtual screen`,
     );
+    this.checkNoMaster();
     this.driverPan(request.xoffset, request.yoffset);
+    this.drm?.restore();
     v.xoffset = request.xoffset;
     v.yoffset = request.yoffset;
     v.vmode = (ywrap ? v.vmode | FB_VMODE_YWRAP : v.vmode & ~FB_VMODE_YWRAP) >>> 0;
@@ -191,6 +199,11 @@ export class FbmemDevice {
     this.destroyed = true;
     this.helper.destroy();
     this.scanoutState.complete();
+  }
+
+  /** `drm_master_internal_acquire` in drm_fb_helper's fb_ops: EBUSY while a DRM master holds the device. */
+  checkNoMaster(): void {
+    check(!this.drm?.masterHeld, 'EBUSY', 'a DRM master holds the device');
   }
 
   assertLive(): void {

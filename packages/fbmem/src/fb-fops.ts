@@ -125,7 +125,7 @@ export class FbFileOperations implements FileOperations {
         mem.write(arg, d.fixBytes);
         return 0;
       case FBIOPUTCMAP:
-        d.cmap.putUser(decodeCmap(mem.read(arg, CMAP_SIZE)), mem, d.var);
+        d.cmap.putUser(decodeCmap(mem.read(arg, CMAP_SIZE)), mem, d.var, () => d.checkNoMaster());
         return 0;
       case FBIOGETCMAP:
         d.cmap.getUser(decodeCmap(mem.read(arg, CMAP_SIZE)), mem);
@@ -147,6 +147,7 @@ export class FbFileOperations implements FileOperations {
         d.setBlank(arg);
         return 0;
       case FBIO_WAITFORVSYNC:
+        d.checkNoMaster();
         return 0; // drm_fb_helper_ioctl ignores the argument and waits one vblank: no vblank here
       default:
         throw new KernelError('ENOTTY', `unknown fbdev ioctl 0x${(cmd >>> 0).toString(16)}`);

@@ -38,6 +38,17 @@ export interface FbmemModeOptions {
   dirty?: (damage: Damage) => void;
 }
 
+/**
+ * The DRM device an fbdev emulation is a client of (`drm_fbdev_shmem` registered by a DRM driver):
+ * what `drm_fb_helper`'s fb_ops ask of it.
+ */
+export interface FbdevDrmDevice {
+  /** a DRM master holds the device (`drm_master_internal_acquire` fails): pan, setcmap, WAITFORVSYNC are EBUSY */
+  readonly masterHeld: boolean;
+  /** `drm_client_modeset_commit`: the fbdev's mode and framebuffer on the CRTC again, at the pan offset */
+  restore(): void;
+}
+
 /** What the device is built on: process-mappable memory, defio and the DRM fbdev helper over it. */
 export interface FbmemBackend {
   readonly memory: SharedMemory;
@@ -46,6 +57,8 @@ export interface FbmemBackend {
   /** the display mode size (what the CRTC scans out from the pan offset) */
   readonly modeWidth: number;
   readonly modeHeight: number;
+  /** the DRM device whose fbdev emulation this is; absent: a standalone fbdev */
+  readonly drm?: FbdevDrmDevice;
 }
 
 function positive(n: number | undefined, what: string): number {
@@ -123,6 +136,29 @@ export function createFbmemBackend(
     defio.cleanup();
     throw e;
   }
+}
+
+/**
+ * A backend over an fbdev emulation built elsewhere: a shadow-less `DrmFbHelper` over a GEM-shmem
+ * object of a DRM device (`drm_fbdev_shmem`), `memory` the process-mappable store of that object
+ * (its byte 0 is /dev/fbN offset 0), `drm` the device. EINVAL unless the helper draws straight
+ * into `memory` from its start.
+ */
+export function fbmemBackendOf(
+  helper: DrmFbHelper,
+  memory: SharedMemory,
+  drm?: FbdevDrmDevice,
+): FbmemBackend {
+  const { bo, screen, info } = helper;
+  check(screen === bo, 'EINVAL', 'a shadowed fbdev cannot be mapped: its process pages are not the scanout');
+  check(
+    bo.bytes.buffer === memory.buffer && bo.bytes.byteOffset === 0,
+    'EINVAL',
+    'memory is not the fbdev buffer',
+  );
+  const modeWidth = info.var.xres;
+  const modeHeight = info.var.yres;
+  return { memory, helper, format: bo.format, modeWidth, modeHeight, drm };
 }
 
 /** The default allocator: plain shared memory no process can map (fd −1), for tests and demos. */

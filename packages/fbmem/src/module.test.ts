@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { SHARED_MEMORY_ALLOCATOR, type SharedMemoryAllocator } from '@fbemu/chrdev';
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { fbdevDefioModule, SCHEDULER } from '@fbemu/fbdev-defio';
 import { expect } from 'chai';
 import { Container } from 'inversify';
 import { queueScheduler } from 'rxjs';
 import { fbmemModule } from './module.js';
 import type { FbRegistry } from './registry.js';
-import { FakeUserMemory, openFile } from './test-support.js';
+import { openFile } from './test-support.js';
 import { FB_REGISTRY, FBMEM_FACTORY, type FbmemFactoryApi } from './tokens.js';
 import { decodeVar, FBIOGET_VSCREENINFO, VAR_SCREENINFO_SIZE } from './uapi.js';
 

@@ -1,65 +1,11 @@
-import type { CharDevice, ChrdevFile, ProcessMapping, UserMemory, VmArea } from '@fbemu/chrdev';
+import type { CharDevice, ChrdevFile, ProcessMapping, VmArea } from '@fbemu/chrdev';
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { FbDeferredIo } from '@fbemu/fbdev-defio';
 import { KernelError } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import { FbmemDevice } from './fb-device.js';
 import { createFbmemBackend, type FbmemModeOptions, plainSharedMemory } from './framebuffer.js';
 import { FbRegistry } from './registry.js';
-
-interface Region {
-  readonly addr: number;
-  readonly bytes: Uint8Array;
-  readonly writable: boolean;
-}
-
-/**
- * A process's address space for copy_from_user / copy_to_user: mapped regions (readable,
- * optionally writable) with holes between them; any byte outside a region is EFAULT and a
- * failed copy changes nothing.
- */
-export class FakeUserMemory implements UserMemory {
-  private readonly regions: Region[] = [];
-  private next = 0x10000;
-
-  /** Maps `len` bytes at a fresh address (a one-page hole before each region). */
-  alloc(len: number, writable = true): number {
-    const addr = this.next;
-    this.regions.push({ addr, bytes: new Uint8Array(len), writable });
-    this.next += Math.ceil((len + 1) / 4096) * 4096 + 4096;
-    return addr;
-  }
-
-  /** Maps `bytes` (a copy) at a fresh address. */
-  put(bytes: Uint8Array, writable = true): number {
-    const addr = this.alloc(bytes.length, writable);
-    this.region(addr, bytes.length).bytes.set(bytes);
-    return addr;
-  }
-
-  /** The region's bytes from `addr` on (a live view, for checks). */
-  view(addr: number, len: number): Uint8Array {
-    const r = this.region(addr, len);
-    return r.bytes.subarray(addr - r.addr, addr - r.addr + len);
-  }
-
-  read(addr: number, len: number): Uint8Array {
-    if (len === 0) return new Uint8Array(0);
-    return this.view(addr, len).slice();
-  }
-
-  write(addr: number, bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    const r = this.region(addr, bytes.length);
-    if (!r.writable) throw new KernelError('EFAULT', `0x${addr.toString(16)} is read-only`);
-    r.bytes.set(bytes, addr - r.addr);
-  }
-
-  private region(addr: number, len: number): Region {
-    const r = this.regions.find((x) => addr >= x.addr && addr + len <= x.addr + x.bytes.length);
-    if (r === undefined) throw new KernelError('EFAULT', `[0x${addr.toString(16)}, +${len}) not mapped`);
-    return r;
-  }
-}
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;

@@ -1,9 +1,12 @@
 import type { CharDevice } from '@fbemu/chrdev';
 import type { FbmemDevice, FbmemIdentity } from './fb-device.js';
-import type { FbmemModeOptions } from './framebuffer.js';
+import type { FbmemBackend, FbmemModeOptions } from './framebuffer.js';
 
 /** Options of one /dev/fbN: its mode and what it reports about itself. */
 export type FbmemOptions = FbmemModeOptions & FbmemIdentity;
+
+/** Options of a /dev/fbN over a framebuffer built elsewhere: identity and tracking. */
+export type FbmemRegisterOptions = FbmemIdentity & Pick<FbmemModeOptions, 'track'>;
 
 /** A registered framebuffer: the device (state, memory, damage) and its node for the front door. */
 export interface FbmemNode {
@@ -14,6 +17,7 @@ export interface FbmemNode {
 /** Creates and registers framebuffers (the DRM fbdev probe + register_framebuffer). */
 export interface FbmemFactoryApi {
   create(options: FbmemOptions): FbmemNode;
+  register(backend: FbmemBackend, options?: FbmemRegisterOptions): FbmemNode;
 }
 
 /** Token of the `FbmemFactoryApi` (bound by `fbmemModule`). */

@@ -1,6 +1,7 @@
 import type { CharDevice } from '@fbemu/chrdev';
+import { FakeUserMemory } from '@fbemu/chrdev/test-support';
 import { expect } from 'chai';
-import { errnoOf, FakeUserMemory, openFile } from './test-support.js';
+import { errnoOf, openFile } from './test-support.js';
 import {
   FakeVt,
   KD_GRAPHICS,

@@ -109,6 +109,9 @@ export const FLAGS = {
   drm: {
     help: "the --run programs also get /dev/dri/card0; while a program drives its CRTC, that picture covers its /dev/fb0 (e.g. --run 'modetest -M fbemu -D /dev/dri/card0 -s 9@7:640x480')",
   },
+  'drm-fbdev': {
+    help: 'the --run programs share one device world: /dev/dri/card0 with /dev/fb0 as its fbdev emulation (drm_fbdev_shmem, one buffer); one plane shows the CRTC: the fbdev until a KMS program sets its mode, again after it exits',
+  },
   tracking: {
     value: 'MODE',
     help: "how the --run programs' stores are seen: async, sync or mprotect (docs/real-programs.md)",

@@ -61,9 +61,21 @@ describe('--run, --fb-mode, --tracking', () => {
       virtualHeight: 200,
       tracking: 'sync',
       drm: false,
+      alsoRun: [],
     });
     const drm = await loadScene(parseFlags(['--run', 'modetest', '--drm']));
     expect(drm.clients[0].program?.drm).to.equal(true);
+  });
+
+  it('--drm-fbdev: the --run programs are one client on a shared card, the first with the others in alsoRun', async () => {
+    const scene = await loadScene(
+      parseFlags(['--drm-fbdev', '--run', 'fbset -i', '--run', 'modetest -s 9@7:640x480']),
+    );
+    expect(scene.output).to.include({ width: 640, height: 480 });
+    expect(scene.clients.map((c) => c.name)).to.deep.equal(['fbset']);
+    expect(scene.clients[0].program).to.include({ drm: 'shared' });
+    expect(scene.clients[0].program?.argv).to.deep.equal(['fbset', '-i']);
+    expect(scene.clients[0].program?.alsoRun).to.deep.equal([['modetest', '-s', '9@7:640x480']]);
   });
 
   it('with a config the programs go on top of its clients at (0,0); its program clients are checked by path', async () => {
@@ -97,7 +109,7 @@ describe('--run, --fb-mode, --tracking', () => {
       (e) => e.problems,
     );
     expect(problems).to.have.members([
-      `${bad}: $.clients[0].format: unknown key (allowed: name, kind, argv, env, width, height, bpp, virtualHeight, x, y, z, tracking, drm)`,
+      `${bad}: $.clients[0].format: unknown key (allowed: name, kind, argv, env, width, height, bpp, virtualHeight, x, y, z, tracking, drm, alsoRun)`,
       `${bad}: $.clients[0].argv: expected a non-empty array of strings (the command and its arguments), got []`,
       `${bad}: $.clients[0].env.A: expected a string value and a name without "="`,
       `${bad}: $.clients[0].bpp: expected one of 32, 16, got 24`,

@@ -63,6 +63,7 @@ export async function checkOutputs(flags: Flags, scene: SceneConfig): Promise<vo
 /**
  * The `--run` programs as scene clients. Without a config they are the whole scene: side by side
  * from (0,0), the output exactly their framebuffers; with one, they go on top of its clients.
+ * `--drm-fbdev`: one client on a shared card, the first program with the others in `alsoRun`.
  */
 function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown {
   const mode = { ...DEFAULT_PROGRAM_MODE, ...flags['fb-mode'] };
@@ -72,7 +73,10 @@ function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown
   const given = (configured ? (base.clients ?? DEFAULT_SCENE.clients) : []) as Record<string, unknown>[];
   const names = new Set(given.map((c) => c?.name));
   const top = Math.max(0, ...given.map((c) => (typeof c?.z === 'number' ? c.z : 0)));
-  const programs = (flags.run ?? []).map((argv, i) => {
+  const shared = flags['drm-fbdev'] === true;
+  const runs = flags.run ?? [];
+  const groups = shared ? [runs] : runs.map((argv) => [argv]);
+  const programs = groups.map(([argv, ...alsoRun], i) => {
     let name = programName(argv);
     for (let n = 2; names.has(name); n++) name = `${programName(argv)}-${n}`;
     names.add(name);
@@ -86,7 +90,8 @@ function withPrograms(json: unknown, flags: Flags, configured: boolean): unknown
       y: 0,
       z: top + 1 + i,
       tracking: flags.tracking ?? 'async',
-      drm: flags.drm === true,
+      drm: shared ? 'shared' : flags.drm === true,
+      alsoRun,
     };
   });
   if (configured) return { ...base, clients: [...given, ...programs] };

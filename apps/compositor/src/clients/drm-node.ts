@@ -1,5 +1,10 @@
 import type { CharDevice, SharedMemoryAllocator } from '@fbemu/chrdev';
-import { DrmKmsDevice, SharedMemoryPool } from '@fbemu/drm-kms';
+import {
+  DrmFbdevEmulation,
+  DrmKmsDevice,
+  type FbdevEmulationOptions,
+  SharedMemoryPool,
+} from '@fbemu/drm-kms';
 import { FbDeferredIo, type FbDeferredIoFactory } from '@fbemu/fbdev-defio';
 import { GemDevice } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
@@ -34,7 +39,9 @@ export interface DrmNode {
   readonly devices: readonly CharDevice[];
   /** the node's GEM device (its own, as each DRM device has one) */
   readonly gem: GemDevice;
-  /** stops following the CRTC (a waiting flip completes); the program's files close on their own */
+  /** the device's fbdev emulation (`drm_fbdev_shmem`), when asked for: register it as /dev/fb0 */
+  readonly fbdev?: DrmFbdevEmulation;
+  /** stops following the CRTC (a waiting flip completes) and detaches the fbdev; the program's files close on their own */
   close(): void;
 }
 
@@ -42,9 +49,10 @@ export interface DrmNode {
  * Builds a DRM device for one spawned program: its own GEM device whose backing stores come from
  * the front door's memfd allocator (the program maps the bytes the compositor reads), a
  * `DrmKmsDevice` at `mode.path`, and a `DrmScanoutSource` for its CRTC (add `source.plane` to the
- * compositor and route `source.damage$`, as the Scene does for every client).
+ * compositor and route `source.damage$`, as the Scene does for every client). With `fbdev` the
+ * device also gets its fbdev emulation (its first GEM buffer, shown while no master drives the CRTC).
  */
-export function createDrmNode(env: DrmNodeEnv, mode: DrmNodeMode): DrmNode {
+export function createDrmNode(env: DrmNodeEnv, mode: DrmNodeMode, fbdev?: FbdevEmulationOptions): DrmNode {
   const pool = new SharedMemoryPool(env.allocator);
   const gem = new GemDevice({ allocateBacking: pool.allocate });
   const defio: FbDeferredIoFactory = (info, config) => new FbDeferredIo(info, config ?? {}, env.scheduler);
@@ -55,6 +63,12 @@ export function createDrmNode(env: DrmNodeEnv, mode: DrmNodeMode): DrmNode {
     path: mode.path,
     privileged: mode.privileged ?? true,
   });
+  const emulation =
+    fbdev && new DrmFbdevEmulation(card, { defio, scheduler: env.scheduler, sharedMemory: pool }, fbdev);
   const source = new DrmScanoutSource(card, env.compositor, env.scheduler, mode);
-  return { card, source, devices: [card], gem, close: () => source.close() };
+  const close = () => {
+    source.close();
+    emulation?.detach();
+  };
+  return { card, source, devices: [card], gem, fbdev: emulation, close };
 }

@@ -21,7 +21,10 @@ import { WritebackDamage } from './writeback-damage.js';
 /**
  * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT, + /dev/dri/card0
  * when asked) behind its own front door, and the plane shows what the CRTC would: the mode-sized
- * rect at the pan offset, black while blanked; a lit DRM CRTC's picture covers it. Its damage is drm-fb-helper's (writebacks of its stores, write(2), pans).
+ * rect at the pan offset, black while blanked; a lit DRM CRTC's picture covers it. With
+ * `drm: 'shared'` /dev/fb0 is the card's fbdev emulation and the plane is the CRTC's, whoever
+ * drives it; `alsoRun` programs start with it on the same devices. Its damage is drm-fb-helper's
+ * (writebacks of its stores, write(2), pans), or the CRTC's when shared.
  * When the program exits the plane keeps its last frame; `stop` ends a running one.
  */
 export class ProgramClient implements SceneClient {
@@ -33,6 +36,8 @@ export class ProgramClient implements SceneClient {
   private readonly writebacks: WritebackDamage;
   private readonly spec: ProgramSpec;
   private process: ProgramProcess | undefined;
+  /** `alsoRun`: more programs on the same devices */
+  private companions: ProgramProcess[] = [];
   private black: Uint8Array | undefined;
   private released: Promise<unknown> | undefined;
   /** the /dev/dri/card0 plane, on the compositor while the program's CRTC is lit */
@@ -47,28 +52,34 @@ export class ProgramClient implements SceneClient {
     this.devices = new ProgramDevices(config, this.spec, deps, (line) =>
       log.info(line, { program: config.name }),
     );
-    const { device } = this.devices;
+    const { device, drm } = this.devices;
     this.fbdev = device.helper.defio;
-    this.plane = new Plane(config.name, this.surfaceOf(device.scanout), config.x, config.y, config.z);
-    // a pan or blank changes what is scanned out: the whole plane is damage
-    const full = this.plane.surface.bounds;
-    const rescan$ = device.scanout$.pipe(
-      skip(1),
-      map((s) => {
-        this.plane.surface = this.surfaceOf(s);
-        return [full];
-      }),
-    );
-    this.writebacks = new WritebackDamage(this.fbdev, device.damage$.pipe(map((d) => d.clips)));
-    this.stats = this.writebacks.stats;
-    this.damage$ = merge(this.writebacks.damage$, rescan$.pipe(map((rects) => ({ rects }))));
-    const { drm } = this.devices;
-    if (drm && deps.compositor)
-      this.drmMount = mountDrmScanoutWhileLit(
-        deps.compositor,
-        drm.source,
-        () => drm.card.scanout.current() !== undefined,
+    if (drm && this.spec.drm === 'shared') {
+      // /dev/fb0 is the card's fbdev emulation: the CRTC's plane shows it (or a KMS program's buffer)
+      this.plane = drm.source.plane;
+      this.writebacks = new WritebackDamage(this.fbdev, drm.source.damage$.pipe(map((d) => d.rects)));
+      this.damage$ = this.writebacks.damage$;
+    } else {
+      this.plane = new Plane(config.name, this.surfaceOf(device.scanout), config.x, config.y, config.z);
+      // a pan or blank changes what is scanned out: the whole plane is damage
+      const full = this.plane.surface.bounds;
+      const rescan$ = device.scanout$.pipe(
+        skip(1),
+        map((s) => {
+          this.plane.surface = this.surfaceOf(s);
+          return [full];
+        }),
       );
+      this.writebacks = new WritebackDamage(this.fbdev, device.damage$.pipe(map((d) => d.clips)));
+      this.damage$ = merge(this.writebacks.damage$, rescan$.pipe(map((rects) => ({ rects }))));
+      if (drm && deps.compositor)
+        this.drmMount = mountDrmScanoutWhileLit(
+          deps.compositor,
+          drm.source,
+          () => drm.card.scanout.current() !== undefined,
+        );
+    }
+    this.stats = this.writebacks.stats;
   }
 
   /** The program's exit, once it was started (`undefined` before). */
@@ -83,14 +94,14 @@ export class ProgramClient implements SceneClient {
 
   async start(): Promise<void> {
     const { door } = this.devices;
-    this.process = new ProgramProcess(
-      this.config.name,
-      this.spec.argv,
-      { ...this.spec.env, ...door.env() },
-      this.log,
+    const env = { ...this.spec.env, ...door.env() };
+    this.process = new ProgramProcess(this.config.name, this.spec.argv, env, this.log);
+    this.companions = this.spec.alsoRun.map(
+      (argv) => new ProgramProcess(this.config.name, argv, env, this.log),
     );
+    const all = Promise.all([this.process, ...this.companions].map((p) => p.exited));
     // then every process still on the door gone (children it forked that opened the devices)
-    this.released = this.process.exited.then(() =>
+    this.released = all.then(() =>
       door.processes === 0 ? undefined : firstValueFrom(door.exits$.pipe(filter(() => door.processes === 0))),
     );
   }
@@ -106,8 +117,9 @@ export class ProgramClient implements SceneClient {
    */
   async stop(): Promise<void> {
     const { door } = this.devices;
-    const others = () => door.pids.filter((pid) => pid !== this.pid);
-    const terminated = this.process?.terminate();
+    const own = new Set([this.process, ...this.companions].map((p) => p?.pid));
+    const others = () => door.pids.filter((pid) => !own.has(pid));
+    const terminated = Promise.all([this.process, ...this.companions].map((p) => p?.terminate()));
     const rest = others();
     if (rest.length > 0)
       this.log.info('ending the processes still on its devices', {

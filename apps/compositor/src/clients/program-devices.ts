@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChrdevRegistry, FrontDoor, type SharedMemoryAllocator } from '@fbemu/chrdev';
 import type { FbDeferredIoFactory } from '@fbemu/fbdev-defio';
-import { FakeVt, type FbmemDevice, FbmemFactory, FbRegistry } from '@fbemu/fbmem';
+import {
+  FakeVt,
+  type FbmemDevice,
+  FbmemFactory,
+  type FbmemNode,
+  FbRegistry,
+  fbmemBackendOf,
+} from '@fbemu/fbmem';
 import { check } from '@fbemu/gem-shmem';
 import type { SchedulerLike } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
@@ -25,7 +32,8 @@ export interface ProgramDeviceDeps {
 
 /**
  * One program's own device world: a /dev/fb0 of its mode, /dev/tty0…7 of a fake VT, with `drm`
- * a /dev/dri/card0 whose only mode is the same size, and a front door (its own socket) serving
+ * a /dev/dri/card0 whose only mode is the same size (`drm: 'shared'`: /dev/fb0 is that card's fbdev
+ * emulation, one GEM buffer, as with `drm_fbdev_shmem`), and a front door (its own socket) serving
  * just these nodes. A program reaches them through `env()`; so can
  * any other program started with that environment (it then shares the framebuffer).
  */
@@ -37,19 +45,12 @@ export class ProgramDevices {
   private readonly socketDir: string;
 
   constructor(config: ClientConfig, spec: ProgramSpec, deps: ProgramDeviceDeps, log: (line: string) => void) {
-    const fb = new FbmemFactory(deps.allocate, deps.defioFactory, deps.scheduler, new FbRegistry());
-    const { device, chrdev } = fb.create({
-      width: config.width,
-      height: config.height,
-      bpp: spec.bpp,
-      virtualHeight: spec.virtualHeight,
-      delay: deps.delayMs,
-    });
+    this.drm = spec.drm ? this.createDrm(config, spec, deps) : undefined;
+    const { device, chrdev } = this.createFramebuffer(config, spec, deps);
     this.device = device;
     const registry = new ChrdevRegistry();
     registry.register(chrdev);
     for (const tty of new FakeVt().devices().slice(0, CONSOLES)) registry.register(tty);
-    this.drm = spec.drm ? this.createDrm(config, deps) : undefined;
     for (const card of this.drm?.devices ?? []) registry.register(card);
     this.door = new FrontDoor(registry, deps.scheduler);
     this.socketDir = mkdtempSync(join(tmpdir(), 'fbemu-program-'));
@@ -61,13 +62,32 @@ export class ProgramDevices {
     }
   }
 
-  private createDrm(config: ClientConfig, deps: ProgramDeviceDeps): DrmNode {
+  /** /dev/fb0: its own framebuffer, or (`drm: 'shared'`) the card's fbdev emulation. */
+  private createFramebuffer(config: ClientConfig, spec: ProgramSpec, deps: ProgramDeviceDeps): FbmemNode {
+    const fb = new FbmemFactory(deps.allocate, deps.defioFactory, deps.scheduler, new FbRegistry());
+    const emulation = this.drm?.fbdev;
+    if (emulation) return fb.register(fbmemBackendOf(emulation.helper, emulation.memory, emulation.drm));
+    const { width, height } = config;
+    return fb.create({
+      width,
+      height,
+      bpp: spec.bpp,
+      virtualHeight: spec.virtualHeight,
+      delay: deps.delayMs,
+    });
+  }
+
+  /** The program's card; with `drm: 'shared'` its CRTC plane is the program's plane (named after it). */
+  private createDrm(config: ClientConfig, spec: ProgramSpec, deps: ProgramDeviceDeps): DrmNode {
     const { compositor } = deps;
     check(compositor !== undefined, 'EINVAL', `${config.name}: a DRM program needs the compositor`);
     const { name, x, y, z, width, height } = config;
+    const shared = spec.drm === 'shared';
+    const fbdev = { width, height, bpp: spec.bpp, virtualHeight: spec.virtualHeight, delay: deps.delayMs };
     return createDrmNode(
       { scheduler: deps.scheduler, compositor, allocator: deps.allocate },
-      { id: `${name}:drm`, x, y, z, width, height },
+      { id: shared ? name : `${name}:drm`, x, y, z, width, height },
+      shared ? fbdev : undefined,
     );
   }
 

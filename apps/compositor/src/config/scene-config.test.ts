@@ -98,11 +98,22 @@ describe('parseSceneConfig: program clients', () => {
     clients: [{ name: 'p', kind: 'program', argv: ['modetest'], ...extra }],
   });
 
-  it('drm is a boolean, false unless asked', () => {
+  it("drm is false unless asked, true or 'shared'", () => {
     expect(parseSceneConfig(prog({})).clients[0].program?.drm).to.equal(false);
     expect(parseSceneConfig(prog({ drm: true })).clients[0].program?.drm).to.equal(true);
+    expect(parseSceneConfig(prog({ drm: 'shared' })).clients[0].program?.drm).to.equal('shared');
     expect(problems(prog({ drm: 'yes' }))).to.deep.equal([
-      '$.clients[0].drm: expected one of false, true, got "yes"',
+      '$.clients[0].drm: expected one of false, true, shared, got "yes"',
     ]);
+  });
+
+  it('alsoRun is a list of commands, none unless given', () => {
+    expect(parseSceneConfig(prog({})).clients[0].program?.alsoRun).to.deep.equal([]);
+    const also = [['modetest', '-s', '9@7:640x480'], ['fbset']];
+    expect(parseSceneConfig(prog({ alsoRun: also })).clients[0].program?.alsoRun).to.deep.equal(also);
+    for (const bad of [['modetest'], [[]], [['']], [[1]], 'modetest'])
+      expect(problems(prog({ alsoRun: bad })), JSON.stringify(bad)).to.deep.equal([
+        `$.clients[0].alsoRun: expected an array of commands (each a non-empty array of strings), got ${JSON.stringify(bad)}`,
+      ]);
   });
 });

@@ -25,8 +25,15 @@ export interface ProgramSpec {
   virtualHeight: number;
   /** how the program's stores into its mapping are seen (docs/real-programs.md) */
   tracking: TrackingMode;
-  /** the program also gets /dev/dri/card0; its CRTC's picture covers the /dev/fb0 plane while lit */
-  drm: boolean;
+  /**
+   * true: the program also gets /dev/dri/card0; its CRTC's picture covers the /dev/fb0 plane while
+   * lit. 'shared': /dev/fb0 is the fbdev emulation of that card (`drm_fbdev_shmem`: one GEM buffer)
+   * and the plane shows the CRTC: fbdev output until a KMS program sets its own mode, again after
+   * the card's last file closes.
+   */
+  drm: boolean | 'shared';
+  /** more commands started with `argv` on the same devices (a KMS program next to an fbdev one) */
+  alsoRun: string[][];
 }
 
 export interface ClientConfig {
@@ -200,14 +207,14 @@ const PROGRAM_KEYS = [
   'z',
   'tracking',
   'drm',
+  'alsoRun',
 ];
 /** a program's framebuffer mode when the config gives none */
 export const DEFAULT_PROGRAM_MODE = { width: 640, height: 480, bpp: 32 } as const;
 
 function parseProgram(r: Reader, o: Json, path: string, height: number): ProgramSpec {
   const argv = o.argv;
-  const argvOk =
-    Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string') && argv[0] !== '';
+  const argvOk = isCommand(argv);
   if (!argvOk)
     r.problems.push(
       `${path}.argv: expected a non-empty array of strings (the command and its arguments), got ${JSON.stringify(argv)}`,
@@ -222,8 +229,22 @@ function parseProgram(r: Reader, o: Json, path: string, height: number): Program
     bpp: r.oneOf(o, 'bpp', path, [32, 16] as const, DEFAULT_PROGRAM_MODE.bpp),
     virtualHeight: r.int(o, 'virtualHeight', path, height, 16384, height),
     tracking: r.oneOf(o, 'tracking', path, TRACKING_MODES, 'async'),
-    drm: r.oneOf(o, 'drm', path, [false, true] as const, false),
+    drm: r.oneOf(o, 'drm', path, [false, true, 'shared'] as const, false),
+    alsoRun: parseAlsoRun(r, o.alsoRun, `${path}.alsoRun`),
   };
+}
+
+function isCommand(argv: unknown): argv is string[] {
+  return Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string') && argv[0] !== '';
+}
+
+function parseAlsoRun(r: Reader, v: unknown, path: string): string[][] {
+  if (v === undefined) return [];
+  if (Array.isArray(v) && v.every(isCommand)) return v.map((argv) => [...argv]);
+  r.problems.push(
+    `${path}: expected an array of commands (each a non-empty array of strings), got ${JSON.stringify(v)}`,
+  );
+  return [];
 }
 
 /** A mount offset must be page aligned and inside the fake-offset window (the 64-bit kernel's). */
