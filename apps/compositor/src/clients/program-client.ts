@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { loadNative } from '@fbemu/chrdev';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
 import type { FbScanout } from '@fbemu/fbmem';
 import { filter, firstValueFrom, map, merge, type Observable, type Subscription, skip } from 'rxjs';
@@ -12,11 +13,19 @@ import type {
 } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
+import type { InputRouter, PlaneInputSink } from '../input/input-router.js';
 import { mountDrmScanoutWhileLit } from './drm-scanout.js';
 import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
 import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
+import { ProgramTerminal } from './program-terminal.js';
 import { scanoutSurface } from './scanout-surface.js';
 import { WritebackDamage } from './writeback-damage.js';
+
+/** What a program client is built from: its devices' parts, and the router that gives it input. */
+export interface ProgramClientDeps extends ProgramDeviceDeps {
+  /** viewers' keys and pointer reach the program while its plane has their focus */
+  readonly input?: Pick<InputRouter, 'attach' | 'detach'>;
+}
 
 /**
  * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT, + /dev/dri/card0
@@ -33,6 +42,10 @@ export class ProgramClient implements SceneClient {
   private readonly writebacks: WritebackDamage;
   private readonly spec: ProgramSpec;
   private process: ProgramProcess | undefined;
+  private terminal: ProgramTerminal | undefined;
+  private readonly input: ProgramClientDeps['input'];
+  /** the planes that show the program: its /dev/fb0 and, with --drm, its CRTC */
+  private readonly planeIds: string[];
   private black: Uint8Array | undefined;
   private released: Promise<unknown> | undefined;
   /** the /dev/dri/card0 plane, on the compositor while the program's CRTC is lit */
@@ -40,7 +53,7 @@ export class ProgramClient implements SceneClient {
 
   constructor(
     readonly config: ClientConfig,
-    deps: ProgramDeviceDeps,
+    deps: ProgramClientDeps,
     private readonly log: ClientLog,
   ) {
     this.spec = config.program as ProgramSpec;
@@ -56,6 +69,7 @@ export class ProgramClient implements SceneClient {
       skip(1),
       map((s) => {
         this.plane.surface = this.surfaceOf(s);
+        this.devices.input.pointer.resize(s.width, s.height);
         return [full];
       }),
     );
@@ -69,6 +83,25 @@ export class ProgramClient implements SceneClient {
         drm.source,
         () => drm.card.scanout.current() !== undefined,
       );
+    this.planeIds = drm ? [config.name, drm.source.plane.id] : [config.name];
+    this.input = deps.input;
+    const sink = this.inputSink();
+    for (const id of this.planeIds) this.input?.attach(id, sink);
+  }
+
+  /**
+   * A viewer's keys as console bytes on the program's terminal (programs reading stdin: mplayer,
+   * shells) and on its foreground VT (programs reading their VT: fbi, fim), and as evdev events.
+   */
+  private inputSink(): PlaneInputSink {
+    return {
+      pty: (bytes) => {
+        this.terminal?.write(bytes);
+        this.devices.vt.queueInput(bytes);
+      },
+      keyboard: this.devices.input.keyboard,
+      pointer: this.devices.input.pointer,
+    };
   }
 
   /** The program's exit, once it was started (`undefined` before). */
@@ -83,11 +116,17 @@ export class ProgramClient implements SceneClient {
 
   async start(): Promise<void> {
     const { door } = this.devices;
+    const native = loadNative();
+    const { name } = this.config;
+    this.terminal = native
+      ? new ProgramTerminal(native, (line) => this.log.info(line, { program: name, stream: 'tty' }))
+      : undefined;
     this.process = new ProgramProcess(
-      this.config.name,
+      name,
       this.spec.argv,
-      { ...this.spec.env, ...door.env() },
+      { TERM: 'linux', ...this.spec.env, ...this.devices.env() },
       this.log,
+      this.terminal,
     );
     // then every process still on the door gone (children it forked that opened the devices)
     this.released = this.process.exited.then(() =>
@@ -122,6 +161,8 @@ export class ProgramClient implements SceneClient {
     } finally {
       clearTimeout(kill);
     }
+    for (const id of this.planeIds) this.input?.detach(id);
+    this.terminal?.close();
     this.drmMount?.unsubscribe();
     this.devices.close();
     this.writebacks.close();
@@ -141,7 +182,7 @@ export function programName(argv: readonly string[]): string {
 }
 
 /** Factory for `program` clients. */
-export function programClientFactory(deps: Omit<ProgramDeviceDeps, 'delayMs'>): ClientFactory {
+export function programClientFactory(deps: Omit<ProgramClientDeps, 'delayMs'>): ClientFactory {
   return {
     kind: 'program',
     create: (config: ClientConfig, env: ClientEnv) =>
