@@ -9,11 +9,11 @@ import { filter, firstValueFrom } from 'rxjs';
 import { CompositorApp } from './app/app.js';
 import { createAppContainer } from './app/container.js';
 import { realTimeScheduler } from './app/real-time-scheduler.js';
-import type { ClientLog } from './app/tokens.js';
 import { parseFlags } from './cli/flags.js';
 import { loadScene } from './cli/scene.js';
 import type { ProgramClient } from './clients/program-client.js';
 import { RfbTestClient } from './output/rfb/test-client.js';
+import { RecordingLog } from './test-support/recording-log.js';
 
 /**
  * End-to-end: real Debian programs (ffmpeg, fbset, fbi, fbcat) run under the compositor exactly as
@@ -42,25 +42,6 @@ function rgbOfWords(words: Uint32Array): Uint32Array {
 
 function rgbOfBgra(bytes: Buffer): Uint32Array {
   return rgbOfWords(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
-}
-
-interface LogLine {
-  level: 'info' | 'warn';
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-class RecordingLog implements ClientLog {
-  readonly lines: LogLine[] = [];
-  info(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  warn(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  of(program: string): LogLine[] {
-    return this.lines.filter((l) => l.fields.program === program);
-  }
 }
 
 /** the RFB port of the last app started with `vnc` */
