@@ -238,4 +238,33 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     await gone;
     expect(vt.kdMode(1)).to.equal(0, 'q gave the console back (KD_TEXT)');
   });
+  it('mplayer reads its keys from the pty: a looping clip plays until the viewer types q', async () => {
+    const clip = join(dir, 'clip.avi');
+    const made = spawnSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x120:rate=10',
+      '-t',
+      '2',
+      '-c:v',
+      'mpeg4',
+      clip,
+    ]);
+    expect(made.status, String(made.stderr)).to.equal(0);
+    const log = new RecordingLog();
+    const argv = ['mplayer', '-really-quiet', '-vo', 'fbdev2', '-nosound', '-loop', '0', clip];
+    const started = await startScene([{ name: 'mplayer', argv, x: 0, y: 0, width: 160, height: 120 }], log);
+    const running = started.app;
+    app = running;
+    const mplayer = program(running, 'mplayer');
+    await firstValueFrom(running.compositor.frames$.pipe(filter(() => mplayer.stats.writebacks > 0)));
+    const client = await connect(started.port);
+    click(client, 80, 60);
+    type(client, 0x71);
+    expect(await mplayer.exited).to.deep.equal({ code: 0, signal: null });
+  });
 });
