@@ -92,6 +92,22 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
   let vnc: RfbTestClient | undefined;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'fbemu-input-'));
+    // two one-colour images for fbi and fim
+    for (const c of ['red', 'blue']) {
+      const made = spawnSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=${c}:s=64x48`,
+        '-frames:v',
+        '1',
+        join(dir, `${c}.png`),
+      ]);
+      expect(made.status, String(made.stderr)).to.equal(0);
+    }
   });
   afterEach(async () => {
     vnc?.close();
@@ -191,21 +207,6 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
   });
 
   it('fbi on its fake VT: PgDn from the viewer shows the second image, q quits', async () => {
-    for (const c of ['red', 'blue']) {
-      const made = spawnSync('ffmpeg', [
-        '-loglevel',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        `color=${c}:s=64x48`,
-        '-frames:v',
-        '1',
-        join(dir, `${c}.png`),
-      ]);
-      expect(made.status, String(made.stderr)).to.equal(0);
-    }
     const log = new RecordingLog();
     const argv = ['fbi', '-T', '1', '--noverbose', '-a', join(dir, 'red.png'), join(dir, 'blue.png')];
     // fbi wants room for its status line: a 320x240 console, the 64x48 image zoomed to it (-a)
@@ -266,5 +267,21 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     click(client, 80, 60);
     type(client, 0x71);
     expect(await mplayer.exited).to.deep.equal({ code: 0, signal: null });
+  });
+  it('fim (on its fake VT) shows the image and quits when the viewer types q', async () => {
+    const log = new RecordingLog();
+    const argv = ['fim', '-T', '1', '-a', join(dir, 'red.png')];
+    const started = await startScene([{ name: 'fim', argv, x: 0, y: 0, width: 320, height: 240 }], log, {
+      width: 320,
+      height: 240,
+    });
+    const running = started.app;
+    app = running;
+    const fim = program(running, 'fim');
+    await firstValueFrom(running.compositor.frames$.pipe(filter(() => fim.stats.writebacks > 0)));
+    const client = await connect(started.port);
+    click(client, 160, 120);
+    type(client, 0x71);
+    expect(await fim.exited).to.deep.equal({ code: 0, signal: null });
   });
 });
