@@ -1,6 +1,6 @@
 // The syscalls Node cannot make itself, for the front door's server: memfd-backed
 // SharedArrayBuffers, SOCK_SEQPACKET sockets with SCM_RIGHTS, readiness watches on the event
-// loop, PAGEMAP_SCAN and UFFDIO_WRITEPROTECT. N-API plus one V8 call (N-API has no
+// loop, PAGEMAP_SCAN and UFFDIO_WRITEPROTECT, pseudo-terminals. N-API plus one V8 call (N-API has no
 // SharedArrayBuffer over foreign memory). It marshals only; every decision is in TypeScript.
 #include <errno.h>
 #include <fcntl.h>
