@@ -1,18 +1,15 @@
-import { accessSync, closeSync, constants, existsSync, readSync, writeSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { closeSync, readSync, writeSync } from 'node:fs';
 import type { NativeAddon } from '@fbemu/chrdev';
 import { check, KernelError } from '@fbemu/gem-shmem';
 
-/** util-linux's setsid: `setsid -c cmd` makes cmd a session leader with its stdin (the pty slave) as controlling terminal. */
-const SETSID = '/usr/bin/setsid';
 const CHUNK = 4096;
 
 /**
- * A program's terminal: a pseudo-terminal whose slave is the program's stdin and controlling
- * terminal, and whose master the compositor writes a viewer's key bytes into (the console
- * bytes `keysymToConsoleBytes` made). The line discipline between them is the kernel's: echo,
- * ICRNL, canonical lines, ^C → SIGINT to the program, raw mode when the program asks for it.
- * What the terminal shows (the echo, anything the program writes to /dev/tty) goes to
+ * A program's terminal: a pseudo-terminal whose slave is the program's stdin, and whose master
+ * the compositor writes a viewer's key bytes into (the console bytes `keysymToConsoleBytes`
+ * made). The line discipline between them is the kernel's: echo, ICRNL, canonical lines, raw
+ * mode when the program asks for it. It is not the program's controlling terminal (see
+ * ProgramProcess), so ^C is the byte 0x03, not SIGINT. What the terminal echoes goes to
  * `output` line by line.
  */
 export class ProgramTerminal {
@@ -40,16 +37,6 @@ export class ProgramTerminal {
   get slave(): number {
     check(this.slaveFd !== undefined, 'EBADF', 'the terminal was handed to its program already');
     return this.slaveFd;
-  }
-
-  /**
-   * The command that runs `argv` as a session leader with the slave (its stdin) as controlling
-   * terminal. A command that cannot be found is left as it is, so that spawning it fails the
-   * way it would without the wrapper (the spawn error, not setsid's exit code).
-   */
-  static sessionLeader(argv: readonly string[], env: Record<string, string | undefined>): string[] {
-    if (argv.length === 0 || !existsSync(SETSID) || !findExecutable(argv[0], env.PATH)) return [...argv];
-    return [SETSID, '--ctty', ...argv];
   }
 
   /** The program has its copy of the slave: close ours, so its exit hangs the terminal up. */
@@ -124,19 +111,4 @@ export class ProgramTerminal {
 
 function isErrno(e: unknown, code: string): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === code;
-}
-
-/** What execvp would run for `command` (a path, or a name searched on PATH), or undefined. */
-function findExecutable(command: string, path = ''): string | undefined {
-  const candidates = command.includes('/')
-    ? [command]
-    : path.split(delimiter).map((d) => join(d || '.', command));
-  return candidates.find((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
