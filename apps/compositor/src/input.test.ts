@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { XK } from '@fbemu/evdev';
 import { expect } from 'chai';
 import { filter, firstValueFrom } from 'rxjs';
@@ -47,6 +48,7 @@ while True:
 interface ProgramAt {
   name: string;
   argv: string[];
+  drm?: boolean;
   x: number;
   y: number;
   width: number;
@@ -281,5 +283,53 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     click(client, 160, 120);
     type(client, 0x71);
     expect(await fim.exited).to.deep.equal({ code: 0, signal: null });
+  });
+  it("--drm: a press on the lit CRTC's plane reaches the program's tablet at framebuffer coordinates", async () => {
+    const log = new RecordingLog();
+    // the card's connector and CRTC ids are fixed per device: read them from a probe
+    const at = { x: 40, y: 30, width: 640, height: 480, drm: true };
+    const output = { width: 720, height: 540 };
+    const probe = await startScene([{ name: 'sleep', argv: ['sleep', '600'], ...at }], log, output);
+    const card = program(probe.app, 'sleep').devices.drm?.card;
+    if (!card) throw new Error('no DRM card');
+    const ids = `${card.config.connector.id}@${card.config.crtc.id}:640x480`;
+    await probe.app.stop();
+    const argv = ['modetest', '-M', 'fbemu', '-D', '/dev/dri/card0', '-s', ids];
+    const started = await startScene([{ name: 'modetest', argv, ...at }], log, output);
+    const running = started.app;
+    app = running;
+    const modetest = program(running, 'modetest');
+    const lit = () => running.compositor.stack.some((p) => p.id === 'modetest:drm');
+    await Promise.race([firstValueFrom(running.compositor.frames$.pipe(filter(lit))), modetest.exited]);
+    expect(lit(), 'modetest lit its CRTC').to.equal(true);
+    // a second process on the program's devices reads its tablet (modetest reads no input)
+    const reader = spawn('python3', ['-c', EVDEV_READER], {
+      env: { ...process.env, ...modetest.devices.env() },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines: string[] = [];
+    const { stdout } = reader;
+    if (!stdout) throw new Error('no stdout');
+    createInterface({ input: stdout }).on('line', (l) => lines.push(l));
+    const seen = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => lines.length >= n && resolve();
+        check();
+        stdout.on('data', () => setImmediate(check));
+      });
+    try {
+      await seen(1); // ready
+      const client = await connect(started.port);
+      click(client, 40 + 100, 30 + 200);
+      await seen(7);
+      expect(lines.slice(1, 5)).to.deep.equal([
+        'event1 3 0 100',
+        'event1 3 1 200',
+        'event1 1 272 1',
+        'event1 0 0 0',
+      ]);
+    } finally {
+      reader.kill('SIGKILL');
+    }
   });
 });
