@@ -100,9 +100,11 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
       vnc.requestUpdate(true);
       const live = await vnc.readUpdate(); // answered only when the animating clients damage something
       expect(live.length).to.be.greaterThan(0);
-      // drag the console plane (the shadow client at 600,60; it redraws about once a second) by its
-      // corner: the press raises it, then, once this viewer is up to date, a move is a CopyRect.
-      // A redraw landing in between makes the server send Raw instead, so a few attempts are allowed.
+      // Ctrl+drag the console plane (the shadow client at 600,60; it takes input, so a plain press
+      // would be its; it redraws about once a second) by its corner: the press raises it, then,
+      // once this viewer is up to date, a move is a CopyRect. A redraw landing in between makes the
+      // server send Raw instead, so a few attempts are allowed.
+      vnc.keyEvent(true, 0xffe3); // Control_L
       let copied = false;
       for (let attempt = 1; attempt <= 20 && !copied; attempt++) {
         vnc.pointerEvent(1, 600 + attempt, 60 + attempt);
@@ -113,6 +115,7 @@ describe('fbemu-compositor CLI (real time, end to end)', function () {
         vnc.requestUpdate(true);
         copied = (await vnc.readUpdate()).some((r) => r.encoding === Encoding.CopyRect);
       }
+      vnc.keyEvent(false, 0xffe3);
       expect(copied, 'a plane drag reached the viewer as CopyRect').to.equal(true);
       const [stats] = await cli.waitFor(
         /^fps [\d.]+ \| damage [\d.]+ % \| .+ pages\/writeback \| .* ms \| viewers 1 [\d.]+ k?M?B\/s$/,

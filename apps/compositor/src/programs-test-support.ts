@@ -7,10 +7,12 @@ import { filter, firstValueFrom } from 'rxjs';
 import { CompositorApp } from './app/app.js';
 import { createAppContainer } from './app/container.js';
 import { realTimeScheduler } from './app/real-time-scheduler.js';
-import type { ClientLog } from './app/tokens.js';
 import { parseFlags } from './cli/flags.js';
 import { loadScene } from './cli/scene.js';
 import type { ProgramClient } from './clients/program-client.js';
+import { RecordingLog } from './test-support/recording-log.js';
+
+export { RecordingLog };
 
 /** The RGB of each pixel (XRGB8888 words; the X byte is not shown and not compared). */
 export function rgbOfWords(words: Uint32Array): Uint32Array {
@@ -23,25 +25,6 @@ export function rgbOfBgra(bytes: Buffer): Uint32Array {
 
 export function sameRgb(a: Uint32Array, b: Uint32Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-interface LogLine {
-  level: 'info' | 'warn';
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-export class RecordingLog implements ClientLog {
-  readonly lines: LogLine[] = [];
-  info(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  warn(msg: string, fields: Record<string, unknown> = {}): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  of(program: string): LogLine[] {
-    return this.lines.filter((l) => l.fields.program === program);
-  }
 }
 
 /** the RFB port of the last app started with `vnc` */

@@ -1,6 +1,6 @@
 // The syscalls Node cannot make itself, for the front door's server: memfd-backed
 // SharedArrayBuffers, SOCK_SEQPACKET sockets with SCM_RIGHTS, readiness watches on the event
-// loop, PAGEMAP_SCAN and UFFDIO_WRITEPROTECT. N-API plus one V8 call (N-API has no
+// loop, PAGEMAP_SCAN and UFFDIO_WRITEPROTECT, pseudo-terminals. N-API plus one V8 call (N-API has no
 // SharedArrayBuffer over foreign memory). It marshals only; every decision is in TypeScript.
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <time.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -170,6 +171,29 @@ static napi_value SocketPair(napi_env env, napi_callback_info info) {
   napi_create_array_with_length(env, 2, &r);
   napi_set_element(env, r, 0, num(env, sv[0]));
   napi_set_element(env, r, 1, num(env, sv[1]));
+  return r;
+}
+
+// openPty() → { master, slave } (the master non-blocking, both close-on-exec) or the negative
+// errno: a pseudo-terminal for a program's stdin (posix_openpt + grantpt + unlockpt, then the
+// slave opened by its ptsname without becoming our controlling terminal)
+static napi_value OpenPty(napi_env env, napi_callback_info info) {
+  (void)info;
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+  if (m < 0) return num(env, -errno);
+  char name[64];
+  int s = -1;
+  if (grantpt(m) == 0 && unlockpt(m) == 0 && ptsname_r(m, name, sizeof name) == 0)
+    s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0) {
+    int e = errno;
+    close(m);
+    return num(env, -e);
+  }
+  napi_value r;
+  napi_create_object(env, &r);
+  napi_set_named_property(env, r, "master", num(env, m));
+  napi_set_named_property(env, r, "slave", num(env, s));
   return r;
 }
 
@@ -560,6 +584,7 @@ NAPI_MODULE_INIT() {
   EXPORT_FN("listen", Listen);
   EXPORT_FN("accept", Accept);
   EXPORT_FN("socketPair", SocketPair);
+  EXPORT_FN("openPty", OpenPty);
   EXPORT_FN("recv", Recv);
   EXPORT_FN("send", Send);
   EXPORT_FN("request", Request);

@@ -9,6 +9,8 @@ export interface NativeAddon {
   listen(path: string): number;
   accept(fd: number): { fd: number; pid: number } | number;
   socketPair(): [number, number] | number;
+  /** a pseudo-terminal: the master (non-blocking) and its slave, both close-on-exec */
+  openPty(): { master: number; slave: number } | number;
   /** bytes received (0: the peer is gone); fds[0] = count of descriptors in fds[1..] */
   recv(fd: number, into: Uint8Array, fds: Int32Array): number;
   send(fd: number, bytes: Uint8Array, length: number, passFd: number): number;

@@ -4,13 +4,14 @@ import type { Container } from 'inversify';
 import { EMPTY, filter, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
 import type { SceneConfig } from '../config/scene-config.js';
+import type { InputRouter } from '../input/input-router.js';
 import type { PngOutput } from '../output/png.js';
 import type { RfbServer } from '../output/rfb/server.js';
 import { OUTPUTS, type Output, RFB_SERVER } from '../output/tokens.js';
 import type { ViewerServer } from '../output/viewer/http.js';
 import { LatencyRing } from '../stats/latency.js';
 import { isViewerEvent, type ViewerEvent } from '../stats/viewer-event.js';
-import { PointerDrag } from './pointer-drag.js';
+import type { PointerDrag } from './pointer-drag.js';
 import { Scene } from './scene.js';
 import {
   CLIENT_FACTORIES,
@@ -18,7 +19,9 @@ import {
   type ClientFactory,
   type ClientLog,
   COMPOSITOR,
+  INPUT_ROUTER,
   PNG_OUTPUT,
+  POINTER_DRAG,
   SCENE_CONFIG,
   VIEWER,
 } from './tokens.js';
@@ -69,6 +72,8 @@ export class CompositorApp {
   readonly compositor: Compositor;
   readonly scene: Scene;
   readonly png: PngOutput;
+  /** viewers' keys and pointer → the planes' programs and clients (focus follows a press; Ctrl+drag moves a plane) */
+  readonly input: InputRouter;
   private readonly scheduler: SchedulerLike;
   private readonly outputs: Output[];
   private readonly viewer: ViewerServer | undefined;
@@ -77,7 +82,7 @@ export class CompositorApp {
   readonly latency = new LatencyRing();
   private readonly counters = { frames: 0, damagePixels: 0 };
   private frames: Subscription | undefined;
-  private input: Subscription | undefined;
+  private viewerInput: Subscription | undefined;
   private stopped = false;
 
   constructor(private readonly container: Container) {
@@ -88,17 +93,19 @@ export class CompositorApp {
     this.png = container.get<PngOutput>(PNG_OUTPUT);
     this.viewer = container.isBound(VIEWER) ? container.get<ViewerServer>(VIEWER) : undefined;
     this.rfb = container.isBound(RFB_SERVER) ? container.get<RfbServer>(RFB_SERVER) : undefined;
+    this.input = container.get<InputRouter>(INPUT_ROUTER);
     const factories = container.getAll<ClientFactory>(CLIENT_FACTORIES);
     this.scene = new Scene(this.compositor, factories, {
       scene: config,
       device: container.get<GemDevice>(GEM_DEVICE),
       scheduler: this.scheduler,
       log: container.isBound(CLIENT_LOG) ? container.get<ClientLog>(CLIENT_LOG) : SILENT,
+      input: this.input,
     });
   }
 
   async start(): Promise<AppEndpoints> {
-    this.watchPointer();
+    this.watchInput();
     this.frames = this.compositor.frames$.subscribe((f) => {
       this.counters.frames += 1;
       this.counters.damagePixels += f.pixels;
@@ -116,13 +123,17 @@ export class CompositorApp {
     };
   }
 
-  /** Viewers drag planes with button 1 (see PointerDrag); the moves reach them as CopyRect. */
-  private watchPointer(): void {
+  /**
+   * Viewers' keys and pointer go through the InputRouter (see docs/input.md): to the program or
+   * client under a press, and with Ctrl held to PointerDrag, which moves the plane (the moves
+   * reach viewers as CopyRect). A viewer leaving releases what it held.
+   */
+  private watchInput(): void {
     if (!this.rfb) return;
-    const drag = new PointerDrag(this.compositor);
-    this.input = this.rfb.events$.subscribe((e) => {
-      if (e.type === 'pointer') drag.handle(e);
-      else if (e.type === 'disconnected') drag.forget(e.session);
+    const drag = this.container.get<PointerDrag>(POINTER_DRAG);
+    this.viewerInput = this.rfb.events$.subscribe((e) => {
+      if (e.type === 'key' || e.type === 'pointer' || e.type === 'disconnected') this.input.handle(e);
+      if (e.type === 'disconnected') drag.forget(e.session);
     });
   }
 
@@ -177,7 +188,8 @@ export class CompositorApp {
     await this.viewer?.close();
     for (const o of this.outputs) await o.close();
     this.frames?.unsubscribe();
-    this.input?.unsubscribe();
+    this.viewerInput?.unsubscribe();
+    this.input.close();
     this.compositor.close();
   }
 }

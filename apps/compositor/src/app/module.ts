@@ -8,6 +8,7 @@ import { programClientFactory } from '../clients/program-client.js';
 import { vmwgfxClientFactory } from '../clients/vmwgfx-client.js';
 import { Compositor } from '../compose/compositor.js';
 import type { SceneConfig } from '../config/scene-config.js';
+import { InputRouter } from '../input/input-router.js';
 import { PngOutput } from '../output/png.js';
 import { WorkerPngEncoder } from '../output/png-encoder.js';
 import { DEFAULT_RFB_OPTIONS, RfbServer } from '../output/rfb/server.js';
@@ -21,18 +22,22 @@ import {
   VIEWER_OPTIONS,
 } from '../output/tokens.js';
 import { DEFAULT_VIEWER_OPTIONS, ViewerServer } from '../output/viewer/http.js';
+import { PointerDrag } from './pointer-drag.js';
 import {
   CLIENT_FACTORIES,
   type ClientFactory,
   COMPOSITOR,
+  INPUT_ROUTER,
   PNG_OUTPUT,
+  POINTER_DRAG,
   SCENE_CONFIG,
   VIEWER,
 } from './tokens.js';
 
 /**
- * The compositor, the three client kinds of the demo scene and real programs (contribution point
- * CLIENT_FACTORIES). Programs' framebuffers come from SHARED_MEMORY_ALLOCATOR (chrdev's memfd one).
+ * The compositor, the input router (Ctrl+drag handed to PointerDrag), the three client kinds of
+ * the demo scene and real programs (contribution point CLIENT_FACTORIES). Programs' framebuffers
+ * come from SHARED_MEMORY_ALLOCATOR (chrdev's memfd one).
  */
 export const compositorModule = new ContainerModule(({ bind }) => {
   bind(COMPOSITOR)
@@ -40,6 +45,17 @@ export const compositorModule = new ContainerModule(({ bind }) => {
       const { output } = ctx.get<SceneConfig>(SCENE_CONFIG);
       const outputs = ctx.getAll<Output>(OUTPUTS, { optional: true }) ?? [];
       return new Compositor(output, ctx.get<SchedulerLike>(SCHEDULER), outputs);
+    })
+    .inSingletonScope();
+  bind(POINTER_DRAG)
+    .toDynamicValue((ctx) => new PointerDrag(ctx.get<Compositor>(COMPOSITOR)))
+    .inSingletonScope();
+  bind(INPUT_ROUTER)
+    .toDynamicValue((ctx) => {
+      const drag = ctx.get<PointerDrag>(POINTER_DRAG);
+      return new InputRouter(ctx.get<Compositor>(COMPOSITOR), ctx.get<SchedulerLike>(SCHEDULER), (e) =>
+        drag.handle(e),
+      );
     })
     .inSingletonScope();
   for (const kind of ['shmem', 'shadow'] as const) {
@@ -56,6 +72,7 @@ export const compositorModule = new ContainerModule(({ bind }) => {
       defioFactory: ctx.get<FbDeferredIoFactory>(FB_DEFERRED_IO_FACTORY),
       scheduler: ctx.get<SchedulerLike>(SCHEDULER),
       compositor: ctx.get<Compositor>(COMPOSITOR),
+      input: ctx.get<InputRouter>(INPUT_ROUTER),
     }),
   );
 });

@@ -4,6 +4,7 @@ import type { GemDevice } from '@fbemu/gem-shmem';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Plane } from '../compose/plane.js';
 import type { ClientConfig, ClientKind, SceneConfig } from '../config/scene-config.js';
+import type { PlaneInputEvent } from '../input/input-router.js';
 
 /** The validated scene the app runs. */
 export const SCENE_CONFIG: unique symbol = Symbol.for('fbemu.compositor.SceneConfig');
@@ -17,6 +18,10 @@ export const PNG_OUTPUT: unique symbol = Symbol.for('fbemu.compositor.PngOutput'
 export const CLIENT_LOG: unique symbol = Symbol.for('fbemu.compositor.ClientLog');
 /** The `ViewerServer` (noVNC page + WebSocket), bound when not headless. */
 export const VIEWER: unique symbol = Symbol.for('fbemu.compositor.Viewer');
+/** The `InputRouter`: viewers' keys and pointer → the programs and clients behind the planes. */
+export const INPUT_ROUTER: unique symbol = Symbol.for('fbemu.compositor.InputRouter');
+/** The `PointerDrag` the router hands Ctrl+drag to. */
+export const POINTER_DRAG: unique symbol = Symbol.for('fbemu.compositor.PointerDrag');
 
 /** Damage a client reports, in its plane's coordinates. */
 export interface ClientDamage {
@@ -58,6 +63,8 @@ export interface ClientEnv {
   readonly device: GemDevice;
   readonly scheduler: SchedulerLike;
   readonly log: ClientLog;
+  /** viewers' input for a plane (keys while it has a viewer's focus, pointer over it), in plane coordinates */
+  readonly input?: { input$(planeId: string): Observable<PlaneInputEvent> };
 }
 
 /** Builds clients of one kind; bind more under CLIENT_FACTORIES to add kinds without editing the app. */

@@ -3,16 +3,19 @@ import { map, type Subscription, timer } from 'rxjs';
 import type { ClientEnv, ClientFactory } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig } from '../config/scene-config.js';
+import { InputEcho } from './input-echo.js';
 import { TextConsole } from './text-console.js';
 import { WorkerFbClient } from './worker-fb-client.js';
 
 /**
  * A client of a DRM fbdev emulation over a GEM dumb buffer mounted at the configured fake offset:
  * a worker thread draws through its /dev/fb mapping; `shadow` clients also run a text console
- * that draws with fb_ops. The plane shows the GEM object; damage is the helper's `damage$`.
+ * that draws with fb_ops and prints what viewers type and click on its plane (`ClientEnv.input`:
+ * Ctrl+drag moves it, since it takes input). The plane shows the GEM object; damage is the helper's `damage$`.
  */
 export class FbdevClient extends WorkerFbClient {
   private consoleTicker: Subscription | undefined;
+  private consoleInput: Subscription | undefined;
 
   constructor(
     config: ClientConfig,
@@ -52,10 +55,16 @@ export class FbdevClient extends WorkerFbClient {
         `T${tick + 1} WRITEBACKS ${s.writebacks} PAGES ${s.pagesFlushed} DAMAGE PX ${s.damagePixels}`,
       );
     });
+    const echo = new InputEcho();
+    this.consoleInput = this.env.input?.input$(this.config.name).subscribe((e) => {
+      const line = echo.line(e);
+      if (line) console.println(line);
+    });
   }
 
   override async stop(): Promise<void> {
     this.consoleTicker?.unsubscribe();
+    this.consoleInput?.unsubscribe();
     await super.stop();
   }
 

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { loadNative } from '@fbemu/chrdev';
 import type { FbDeferredIoApi } from '@fbemu/fbdev-defio';
 import type { FbScanout } from '@fbemu/fbmem';
 import { filter, firstValueFrom, map, merge, type Observable, type Subscription, skip } from 'rxjs';
@@ -12,11 +13,19 @@ import type {
 } from '../app/tokens.js';
 import { Plane } from '../compose/plane.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
+import type { InputRouter, PlaneInputSink } from '../input/input-router.js';
 import { mountDrmScanoutWhileLit } from './drm-scanout.js';
 import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
 import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
+import { ProgramTerminal } from './program-terminal.js';
 import { scanoutSurface } from './scanout-surface.js';
 import { WritebackDamage } from './writeback-damage.js';
+
+/** What a program client is built from: its devices' parts, and the router that gives it input. */
+export interface ProgramClientDeps extends ProgramDeviceDeps {
+  /** viewers' keys and pointer reach the program while its plane has their focus */
+  readonly input?: Pick<InputRouter, 'attach' | 'detach'>;
+}
 
 /**
  * A real Linux program as a client: it runs with its own /dev/fb0 (+ a fake VT, + /dev/dri/card0
@@ -36,8 +45,12 @@ export class ProgramClient implements SceneClient {
   private readonly writebacks: WritebackDamage;
   private readonly spec: ProgramSpec;
   private process: ProgramProcess | undefined;
-  /** `alsoRun`: more programs on the same devices */
+  /** `alsoRun`: more programs on the same devices (stdin an empty pipe: the terminal is the first's) */
   private companions: ProgramProcess[] = [];
+  private terminal: ProgramTerminal | undefined;
+  private readonly input: ProgramClientDeps['input'];
+  /** the planes that show the program: its /dev/fb0 and, with --drm, its CRTC (one plane when shared) */
+  private readonly planeIds: string[];
   private black: Uint8Array | undefined;
   private released: Promise<unknown> | undefined;
   /** the /dev/dri/card0 plane, on the compositor while the program's CRTC is lit */
@@ -45,7 +58,7 @@ export class ProgramClient implements SceneClient {
 
   constructor(
     readonly config: ClientConfig,
-    deps: ProgramDeviceDeps,
+    deps: ProgramClientDeps,
     private readonly log: ClientLog,
   ) {
     this.spec = config.program as ProgramSpec;
@@ -59,6 +72,7 @@ export class ProgramClient implements SceneClient {
       this.plane = drm.source.plane;
       this.writebacks = new WritebackDamage(this.fbdev, drm.source.damage$.pipe(map((d) => d.rects)));
       this.damage$ = this.writebacks.damage$;
+      this.planeIds = [this.plane.id];
     } else {
       this.plane = new Plane(config.name, this.surfaceOf(device.scanout), config.x, config.y, config.z);
       // a pan or blank changes what is scanned out: the whole plane is damage
@@ -67,6 +81,7 @@ export class ProgramClient implements SceneClient {
         skip(1),
         map((s) => {
           this.plane.surface = this.surfaceOf(s);
+          this.devices.input.pointer.resize(s.width, s.height);
           return [full];
         }),
       );
@@ -78,8 +93,27 @@ export class ProgramClient implements SceneClient {
           drm.source,
           () => drm.card.scanout.current() !== undefined,
         );
+      this.planeIds = drm ? [config.name, drm.source.plane.id] : [config.name];
     }
     this.stats = this.writebacks.stats;
+    this.input = deps.input;
+    const sink = this.inputSink();
+    for (const id of this.planeIds) this.input?.attach(id, sink);
+  }
+
+  /**
+   * A viewer's keys as console bytes on the program's terminal (programs reading stdin: mplayer,
+   * shells) and on its foreground VT (programs reading their VT: fbi, fim), and as evdev events.
+   */
+  private inputSink(): PlaneInputSink {
+    return {
+      pty: (bytes) => {
+        this.terminal?.write(bytes);
+        this.devices.vt.queueInput(bytes);
+      },
+      keyboard: this.devices.input.keyboard,
+      pointer: this.devices.input.pointer,
+    };
   }
 
   /** The program's exit, once it was started (`undefined` before). */
@@ -94,11 +128,14 @@ export class ProgramClient implements SceneClient {
 
   async start(): Promise<void> {
     const { door } = this.devices;
-    const env = { ...this.spec.env, ...door.env() };
-    this.process = new ProgramProcess(this.config.name, this.spec.argv, env, this.log);
-    this.companions = this.spec.alsoRun.map(
-      (argv) => new ProgramProcess(this.config.name, argv, env, this.log),
-    );
+    const native = loadNative();
+    const { name } = this.config;
+    this.terminal = native
+      ? new ProgramTerminal(native, (line) => this.log.info(line, { program: name, stream: 'tty' }))
+      : undefined;
+    const env = { TERM: 'linux', ...this.spec.env, ...this.devices.env() };
+    this.process = new ProgramProcess(name, this.spec.argv, env, this.log, this.terminal);
+    this.companions = this.spec.alsoRun.map((argv) => new ProgramProcess(name, argv, env, this.log));
     const all = Promise.all([this.process, ...this.companions].map((p) => p.exited));
     // then every process still on the door gone (children it forked that opened the devices)
     this.released = all.then(() =>
@@ -134,6 +171,8 @@ export class ProgramClient implements SceneClient {
     } finally {
       clearTimeout(kill);
     }
+    for (const id of this.planeIds) this.input?.detach(id);
+    this.terminal?.close();
     this.drmMount?.unsubscribe();
     this.devices.close();
     this.writebacks.close();
@@ -153,7 +192,7 @@ export function programName(argv: readonly string[]): string {
 }
 
 /** Factory for `program` clients. */
-export function programClientFactory(deps: Omit<ProgramDeviceDeps, 'delayMs'>): ClientFactory {
+export function programClientFactory(deps: Omit<ProgramClientDeps, 'delayMs'>): ClientFactory {
   return {
     kind: 'program',
     create: (config: ClientConfig, env: ClientEnv) =>

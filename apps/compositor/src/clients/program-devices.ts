@@ -16,8 +16,12 @@ import type { SchedulerLike } from 'rxjs';
 import type { Compositor } from '../compose/compositor.js';
 import type { ClientConfig, ProgramSpec } from '../config/scene-config.js';
 import { createDrmNode, type DrmNode } from './drm-node.js';
+import { ProgramInputDevices } from './program-input.js';
 
-/** The consoles a program may open (fbi -T N, fim, SDL 1.2 take tty0…tty7); the registry holds 16 nodes. */
+/**
+ * The consoles a program may open (fbi -T N, fim, SDL 1.2 take tty0…tty7); the registry holds 16
+ * nodes: fb0 + 8 ttys + card0 + 2 input devices.
+ */
 const CONSOLES = 8;
 
 /** What every program's devices are built from (the app's container supplies them). */
@@ -42,6 +46,10 @@ export class ProgramDevices {
   readonly door: FrontDoor;
   /** the program's /dev/dri/card0 and the plane source of its CRTC (`spec.drm` only) */
   readonly drm: DrmNode | undefined;
+  /** its virtual terminals: a viewer's keys are queued on the foreground one (fbi, fim read it) */
+  readonly vt = new FakeVt();
+  /** /dev/input/event0 (keyboard) and event1 (tablet over the framebuffer) */
+  readonly input: ProgramInputDevices;
   private readonly socketDir: string;
 
   constructor(config: ClientConfig, spec: ProgramSpec, deps: ProgramDeviceDeps, log: (line: string) => void) {
@@ -50,8 +58,9 @@ export class ProgramDevices {
     this.device = device;
     const registry = new ChrdevRegistry();
     registry.register(chrdev);
-    for (const tty of new FakeVt().devices().slice(0, CONSOLES)) registry.register(tty);
+    for (const tty of this.vt.devices().slice(0, CONSOLES)) registry.register(tty);
     for (const card of this.drm?.devices ?? []) registry.register(card);
+    this.input = new ProgramInputDevices(registry, config.width, config.height);
     this.door = new FrontDoor(registry, deps.scheduler);
     this.socketDir = mkdtempSync(join(tmpdir(), 'fbemu-program-'));
     try {
@@ -91,14 +100,15 @@ export class ProgramDevices {
     );
   }
 
-  /** LD_PRELOAD, FBEMU_SOCKET, FBEMU_DEVICES, FBEMU_TRACKING for a program on these devices. */
+  /** LD_PRELOAD, FBEMU_SOCKET, FBEMU_DEVICES, FBEMU_TRACKING, FBEMU_KEYBOARD/POINTER for a program on these devices. */
   env(): Record<string, string> {
-    return this.door.env();
+    return { ...this.door.env(), ...this.input.env() };
   }
 
   /** Lets every connected process go (files released: the last close flushes), then removes the framebuffer. */
   close(): void {
     this.door.close();
+    this.input.close();
     this.drm?.close();
     this.device.destroy();
     rmSync(this.socketDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ClientLog } from '../app/tokens.js';
+import type { ProgramTerminal } from './program-terminal.js';
 
 /** How a program ended: its exit code, or the signal that killed it (or the spawn error). */
 export interface ProgramExit {
@@ -13,8 +14,9 @@ export interface ProgramExit {
 export const KILL_AFTER_MS = 2000;
 
 /**
- * A real program as a child process: stdin an empty pipe held open, stdout and stderr to the log line by line
- * (tagged with the program's name), its exit logged with the status.
+ * A real program as a child process: stdin its terminal (a pseudo-terminal, see ProgramTerminal;
+ * the program in a session of its own) or else an empty pipe held open, stdout and stderr to the log line by
+ * line (tagged with the program's name), its exit logged with the status.
  */
 export class ProgramProcess {
   readonly exited: Promise<ProgramExit>;
@@ -26,13 +28,19 @@ export class ProgramProcess {
     argv: readonly string[],
     env: Record<string, string>,
     private readonly log: ClientLog,
+    terminal?: ProgramTerminal,
   ) {
     this.child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env },
-      // stdin stays open (and empty) while the program runs: modetest -s shows its pattern until
-      // its stdin ends; it ends when the program is stopped
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // stdin stays open while the program runs (a terminal nobody types on, or an empty pipe):
+      // modetest -s shows its pattern until its stdin has a line or ends
+      stdio: [terminal?.slave ?? 'pipe', 'pipe', 'pipe'],
+      // a session of its own (setsid), without a controlling terminal: had the program led a
+      // session on its pty, its exit would SIGHUP a child it forked that has not left the
+      // process group yet (fbi's console child, racing its own setsid)
+      detached: terminal !== undefined,
     });
+    terminal?.spawned();
     // the program may close its stdin or exit before stop ends it: EPIPE there is no error
     this.child.stdin?.on('error', () => {});
     for (const [stream, what] of [

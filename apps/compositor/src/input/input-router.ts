@@ -110,7 +110,8 @@ const MODIFIER_KEYS = new Map<number, 'shift' | 'ctrl' | 'alt'>([
  * Routes each viewer's RFB input to the programs behind the planes. Focus follows a press: the
  * plane under the pointer when button 1–3 goes down gets that viewer's keys (each viewer has its
  * own focus). Ctrl + press starts a window drag instead (the events go to `drag`, e.g.
- * `PointerDrag.handle`, until every button is up) and moves no focus. Pointer events go to the
+ * `PointerDrag.handle`, until every button is up) and moves no focus; so does a plain press on a
+ * plane that takes no input (no sink attached, nobody subscribed to its `input$`). Pointer events go to the
  * plane under the pointer, mapped into its framebuffer; while a button pressed on a plane is
  * held they stay with that plane, clamped to its edge when off it. Keys go to the focused plane:
  * its evdev keyboard, its pty (console bytes of presses, with the viewer's Shift/Ctrl/Alt), and
@@ -222,7 +223,7 @@ export class InputRouter {
 
   private pointer(session: number, v: Viewer, mask: number, x: number, y: number): void {
     const first = (v.mask & BUTTONS) === 0 && (mask & BUTTONS) !== 0;
-    if (first && v.mods.ctrl > 0) v.dragging = true;
+    if (first && (v.mods.ctrl > 0 || this.takesNoInput(this.planes.planeAt(x, y)))) v.dragging = true;
     if (v.dragging) {
       this.drag({ type: 'pointer', session, buttonMask: mask, x, y });
       v.mask = mask;
@@ -263,6 +264,11 @@ export class InputRouter {
     if (v.focus !== undefined) this.streams.get(v.focus)?.next({ type: 'focus', session, focused: false });
     v.focus = id;
     if (id !== undefined) this.streams.get(id)?.next({ type: 'focus', session, focused: true });
+  }
+
+  /** A plane nobody takes input for (no program attached, no client listening) moves with a plain drag. */
+  private takesNoInput(plane: RoutedPlane | undefined): boolean {
+    return plane !== undefined && !this.sinks.has(plane.id) && !this.streams.get(plane.id)?.observed;
   }
 
   /** The plane if it still exists (a grabbed plane may have been removed). */
