@@ -1,5 +1,5 @@
 /**
- * A few helpers to assemble tiny WebAssembly modules by hand (one function `(i32) → ()` plus an
+ * A few helpers to assemble tiny WebAssembly modules by hand (one function `(i32, …) → ()` plus an
  * exported memory), so SIMD kernels ship as byte arrays without a toolchain. Used by the RGBX
  * shuffle of the RFB server and the RGB565 expansion of the compositor.
  */
@@ -50,6 +50,8 @@ export const Op = {
   set: (i: number) => [0x21, i],
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Eqz: [0x45],
   i32GeU: [0x4f],
   load: [0xfd, 0x00, 0x04, 0x00],
   store: [0xfd, 0x0b, 0x04, 0x00],
@@ -60,6 +62,8 @@ export const Op = {
     ...[0, 1, 2, 3].flatMap(() => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]),
   ],
   const16: (bytes: number[]) => [0xfd, 0x0c, ...bytes],
+  /** i8x16.swizzle: lane i = a[b[i]], 0 where b[i] ≥ 16 (one byte shuffle instruction on x64) */
+  swizzle: [0xfd, 0x0e],
   shuffle: (lanes: number[]) => [0xfd, 0x0d, ...lanes],
   and: [0xfd, 0x4e],
   or: [0xfd, 0x50],
@@ -71,23 +75,29 @@ export const Op = {
 
 export interface Kernel {
   mem: { buffer: ArrayBuffer; grow(pages: number): number };
-  run(n: number): void;
+  run(...args: number[]): void;
+}
+
+/** A compiled kernel: each `instantiate()` gets its own memory of the module's initial size. */
+export interface KernelModule {
+  instantiate(): Kernel;
 }
 
 /**
- * Builds and instantiates a module exporting `mem` (`pages` of 64 KiB) and `run(n: i32)`, whose
- * body has `locals` ([count, type] pairs: 0x7f i32, 0x7b v128) and `code`. Undefined when this
- * runtime has no WebAssembly SIMD.
+ * Builds and compiles a module exporting `mem` (`pages` of 64 KiB) and `run` taking `params` i32s
+ * (locals 0 …), whose body has `locals` ([count, type] pairs: 0x7f i32, 0x7b v128, numbered after
+ * the params) and `code`. Undefined when this runtime has no WebAssembly SIMD.
  */
-export function instantiateKernel(
+export function compileKernel(
   locals: [number, number][],
   code: number[],
   pages: number,
-): Kernel | undefined {
+  params = 1,
+): KernelModule | undefined {
   const body = [locals.length, ...locals.flatMap(([n, t]) => [...leb(n), t]), ...code, ...Op.end];
   const bytes = new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 1, 0x7f, 0]), // type (i32) → ()
+    ...section(1, [1, 0x60, params, ...new Array<number>(params).fill(0x7f), 0]), // type (i32, …) → ()
     ...section(3, [1, 0]),
     ...section(5, [1, 0, ...leb(pages)]),
     ...section(7, [2, ...name('mem'), 2, 0, ...name('run'), 0, 0]),
@@ -95,8 +105,21 @@ export function instantiateKernel(
   ]);
   try {
     if (!WebAssembly.validate(bytes)) return undefined;
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Kernel;
+    const module = new WebAssembly.Module(bytes);
+    const instantiate = () => new WebAssembly.Instance(module).exports as Kernel;
+    instantiate(); // a runtime that validates but cannot instantiate has no usable kernel
+    return { instantiate };
   } catch {
     return undefined;
   }
+}
+
+/** `compileKernel` with one instance (one function `(i32) → ()` unless `params` says otherwise). */
+export function instantiateKernel(
+  locals: [number, number][],
+  code: number[],
+  pages: number,
+  params = 1,
+): Kernel | undefined {
+  return compileKernel(locals, code, pages, params)?.instantiate();
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { swapRedBlueWords } from './pixel-format.js';
-import { RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+import { frameWords, RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
 
 /** R,G,B,0 of one XRGB8888 word, byte by byte: the definition both paths must meet. */
 function rgbx(p: number): number {
@@ -14,7 +14,16 @@ describe('XRGB8888 → RGBX (noVNC) conversion', () => {
     expect(RGBX_SIMD).to.equal(true);
   });
 
-  it('the SIMD shuffle and the JavaScript word loop both give R,G,B,0 for any rect of any frame', () => {
+  it('a frame from frameWords lives in wasm memory of its own, zeroed, after a chunk', () => {
+    const a = frameWords(1000);
+    const b = frameWords(1000);
+    expect(a.buffer).to.not.equal(b.buffer);
+    expect(a.byteOffset).to.be.greaterThan(0);
+    expect(a.every((v) => v === 0)).to.equal(true);
+    expect(a.buffer.constructor.name).to.equal('ArrayBuffer');
+  });
+
+  it('the SIMD shuffle (from any array or in place from a wasm frame) and the JavaScript word loop all give R,G,B,0 for any rect of any frame', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 700 }),
@@ -39,10 +48,17 @@ describe('XRGB8888 → RGBX (noVNC) conversion', () => {
               expected[row * w + col] = rgbx(pixels[(y + row) * stride + x + col]);
           const simd = new Uint32Array(w * h + 1).fill(0xdeadbeef);
           swapRedBlueSimd(pixels, stride, x, y, w, h, simd);
+          const inWasm = frameWords(pixels.length);
+          inWasm.set(pixels);
+          const direct = new Uint32Array(w * h + 1).fill(0xdeadbeef);
+          swapRedBlueSimd(inWasm, stride, x, y, w, h, direct);
           const js = new Uint32Array(w * h);
           swapRedBlueWords(src, x, y, w, h, js);
           expect(simd.subarray(0, w * h)).to.deep.equal(expected);
           expect(simd[w * h]).to.equal(0xdeadbeef, 'nothing written past the rect');
+          expect(direct.subarray(0, w * h)).to.deep.equal(expected);
+          expect(direct[w * h]).to.equal(0xdeadbeef, 'nothing written past the rect');
+          expect(inWasm).to.deep.equal(pixels, 'the frame itself is left alone');
           expect(js).to.deep.equal(expected);
         },
       ),

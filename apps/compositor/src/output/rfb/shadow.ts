@@ -1,6 +1,7 @@
 import { type Rect, Region } from '@fbemu/drm-fb-helper';
 import { copyWithinOutput } from '../../compose/blend.js';
 import type { FrameSource } from '../tokens.js';
+import { frameWords } from './rgbx-simd.js';
 
 /** Compare granularity: x11vnc's 32×32 tiles, so a changed pixel costs at most one such tile. */
 export const TILE_WIDTH = 32;
@@ -37,8 +38,9 @@ export class ShadowFrame implements FrameSource {
   reset(fb: FrameSource): void {
     const { width, height } = fb;
     if (this.pixels.length !== width * height) {
-      this.pixels = new Uint32Array(width * height);
-      this.bytes = Buffer.from(this.pixels.buffer);
+      // in wasm memory: the RGBX conversion reads it in place (rgbx-simd.ts)
+      this.pixels = frameWords(width * height);
+      this.bytes = Buffer.from(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength);
     }
     this.width = this.stride = width;
     this.height = height;
