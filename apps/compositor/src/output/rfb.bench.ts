@@ -296,7 +296,7 @@ export default {
     const rows: MetricRow[] = [
       { name: 'damage rects (cap 32)', value: await scatteredBytes({ maxRectsPerUpdate: 32 }) },
       {
-        name: 'damage rects (cap 4, bounding box above)',
+        name: 'damage rects (cap 4, coarser grid above)',
         value: await scatteredBytes({ maxRectsPerUpdate: 4 }),
       },
       { name: 'one bounding box (cap 1)', value: await scatteredBytes({ maxRectsPerUpdate: 1 }) },
