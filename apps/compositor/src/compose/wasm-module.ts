@@ -53,7 +53,13 @@ export const Op = {
   i32Sub: [0x6b],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
+  /** if (i32 on the stack ≠ 0) … end */
+  if: [0x04, 0x40],
+  /** i32.store8 at the address below the value */
+  store8: [0x3a, 0x00, 0x00],
   load: [0xfd, 0x00, 0x04, 0x00],
+  /** v128.load from the address + a constant offset */
+  loadAt: (offset: number) => [0xfd, 0x00, 0x04, ...leb(offset)],
   store: [0xfd, 0x0b, 0x04, 0x00],
   /** v128.const with four equal i32 lanes */
   splat32: (v: number) => [
@@ -67,6 +73,9 @@ export const Op = {
   shuffle: (lanes: number[]) => [0xfd, 0x0d, ...lanes],
   and: [0xfd, 0x4e],
   or: [0xfd, 0x50],
+  xor: [0xfd, 0x51],
+  /** v128.any_true: 1 when any bit is set */
+  anyTrue: [0xfd, 0x53],
   extendLowU16: [0xfd, ...leb(0xa9)],
   extendHighU16: [0xfd, ...leb(0xaa)],
   shl32: [0xfd, ...leb(0xab)],
@@ -78,35 +87,42 @@ export interface Kernel {
   run(...args: number[]): void;
 }
 
-/** A compiled kernel: each `instantiate()` gets its own memory of the module's initial size. */
-export interface KernelModule {
-  instantiate(): Kernel;
+/** One exported function: `params` i32s (locals 0 …), then `locals` ([count, type] pairs: 0x7f i32, 0x7b v128). */
+export interface KernelFunction {
+  name: string;
+  params: number;
+  locals: [number, number][];
+  code: number[];
+}
+
+/** A compiled module: each `instantiate()` gets its own memory of the module's initial size. */
+export interface KernelModule<K = Kernel> {
+  instantiate(): K;
 }
 
 /**
- * Builds and compiles a module exporting `mem` (`pages` of 64 KiB) and `run` taking `params` i32s
- * (locals 0 …), whose body has `locals` ([count, type] pairs: 0x7f i32, 0x7b v128, numbered after
- * the params) and `code`. Undefined when this runtime has no WebAssembly SIMD.
+ * Builds and compiles a module exporting `mem` (`pages` of 64 KiB) and `functions`, all working on
+ * that one memory. Undefined when this runtime has no WebAssembly SIMD.
  */
-export function compileKernel(
-  locals: [number, number][],
-  code: number[],
-  pages: number,
-  params = 1,
-): KernelModule | undefined {
-  const body = [locals.length, ...locals.flatMap(([n, t]) => [...leb(n), t]), ...code, ...Op.end];
+export function compileKernels<K>(functions: KernelFunction[], pages: number): KernelModule<K> | undefined {
+  const types = functions.flatMap((f) => [0x60, f.params, ...new Array<number>(f.params).fill(0x7f), 0]);
+  const bodies = functions.map((f) => {
+    const body = [f.locals.length, ...f.locals.flatMap(([n, t]) => [...leb(n), t]), ...f.code, ...Op.end];
+    return [...leb(body.length), ...body];
+  });
+  const exports = functions.flatMap((f, i) => [...name(f.name), 0, i]);
   const bytes = new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, params, ...new Array<number>(params).fill(0x7f), 0]), // type (i32, …) → ()
-    ...section(3, [1, 0]),
+    ...section(1, [functions.length, ...types]), // function i has type i: (i32, …) → ()
+    ...section(3, [functions.length, ...functions.map((_, i) => i)]),
     ...section(5, [1, 0, ...leb(pages)]),
-    ...section(7, [2, ...name('mem'), 2, 0, ...name('run'), 0, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(7, [functions.length + 1, ...name('mem'), 2, 0, ...exports]),
+    ...section(10, [functions.length, ...bodies.flat()]),
   ]);
   try {
     if (!WebAssembly.validate(bytes)) return undefined;
     const module = new WebAssembly.Module(bytes);
-    const instantiate = () => new WebAssembly.Instance(module).exports as Kernel;
+    const instantiate = () => new WebAssembly.Instance(module).exports as K;
     instantiate(); // a runtime that validates but cannot instantiate has no usable kernel
     return { instantiate };
   } catch {
@@ -114,7 +130,17 @@ export function compileKernel(
   }
 }
 
-/** `compileKernel` with one instance (one function `(i32) → ()` unless `params` says otherwise). */
+/** One function `run` taking `params` i32s (locals 0 …), with `locals` after them. */
+export function compileKernel(
+  locals: [number, number][],
+  code: number[],
+  pages: number,
+  params = 1,
+): KernelModule | undefined {
+  return compileKernels<Kernel>([{ name: 'run', params, locals, code }], pages);
+}
+
+/** `compileKernel` with one instance. */
 export function instantiateKernel(
   locals: [number, number][],
   code: number[],

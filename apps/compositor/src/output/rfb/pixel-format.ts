@@ -1,4 +1,4 @@
-import { RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+import { RGBX_SIMD, swapRedBlueSimd } from './shadow-simd.js';
 
 /**
  * RFB PIXEL_FORMAT (RFC 6143 §7.4) and the conversion from the compositor's XRGB8888 words to

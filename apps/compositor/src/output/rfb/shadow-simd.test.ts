@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { swapRedBlueWords } from './pixel-format.js';
-import { frameWords, RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+import { frameWords, RGBX_SIMD, swapRedBlueSimd } from './shadow-simd.js';
 
 /** R,G,B,0 of one XRGB8888 word, byte by byte: the definition both paths must meet. */
 function rgbx(p: number): number {
