@@ -43,6 +43,24 @@ describe('ShadowFrame.refine (the server copy of the frame)', () => {
     expect([...shadow.pixels.subarray(0, 70)].every((p) => p === 7)).to.equal(true);
   });
 
+  it('whole rows of a frame as wide as whole tiles (staged in one copy per band): exactly the changed tiles', () => {
+    const [width, height] = [96, 70];
+    const before = new Uint32Array(width * height).map((_, i) => i);
+    const after = before.slice();
+    for (const i of [5, 40 * width + 70, 69 * width + 95]) after[i] ^= 0x10101;
+    const shadow = new ShadowFrame();
+    const fb = { width, height, stride: width, pixels: before.slice() };
+    shadow.reset(fb);
+    fb.pixels.set(after);
+    const got = regionTiles(shadow, fb, [0, 0, width, height]);
+    expect([...got.tiles].sort()).to.deep.equal(['0,0', '2,1', '2,2']);
+    expect(got.area).to.equal(32 * 32 * 2 + 32 * 6);
+    const back = new Uint32Array(width * height);
+    for (let y = 0; y < height; y++)
+      back.set(shadow.pixels.subarray(y * shadow.stride, y * shadow.stride + width), y * width);
+    expect(back).to.deep.equal(after);
+  });
+
   it('property: the SIMD compare and the JavaScript compare report exactly the changed tiles (clipped to the rect) and take them over', () => {
     fc.assert(
       fc.property(

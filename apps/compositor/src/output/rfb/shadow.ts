@@ -122,16 +122,21 @@ export class ShadowFrame implements FrameSource {
     const rowBytes = (right - left) * 4;
     const per = simd.stageRows(tiles);
     const { stage } = simd;
+    // whole rows of a live frame as wide as the copy's rows: the stage is one contiguous copy
+    const contiguous = x1 === left && x2 === right && liveStride === right - left;
     for (let y = y1; y < y2; y += per) {
       const rows = Math.min(per, y2 - y);
-      for (let r = 0; r < rows; r++) {
-        const mine = ((y + r) * this.stride + left) * 4;
-        const theirs = (y + r) * liveStride * 4;
-        const at = r * rowBytes;
-        if (left < x1) this.bytes.copy(stage, at, mine, mine + (x1 - left) * 4);
-        live.copy(stage, at + (x1 - left) * 4, theirs + x1 * 4, theirs + x2 * 4);
-        if (x2 < right) this.bytes.copy(stage, at + (x2 - left) * 4, mine + (x2 - left) * 4, mine + rowBytes);
-      }
+      if (contiguous) live.copy(stage, 0, (y * liveStride + x1) * 4, ((y + rows) * liveStride + x1) * 4);
+      else
+        for (let r = 0; r < rows; r++) {
+          const mine = ((y + r) * this.stride + left) * 4;
+          const theirs = (y + r) * liveStride * 4;
+          const at = r * rowBytes;
+          if (left < x1) this.bytes.copy(stage, at, mine, mine + (x1 - left) * 4);
+          live.copy(stage, at + (x1 - left) * 4, theirs + x1 * 4, theirs + x2 * 4);
+          if (x2 < right)
+            this.bytes.copy(stage, at + (x2 - left) * 4, mine + (x2 - left) * 4, mine + rowBytes);
+        }
       simd.compare(y * this.stride + left, this.stride, tiles, rows, left / TILE_WIDTH);
     }
   }
