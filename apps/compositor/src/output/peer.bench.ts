@@ -436,7 +436,7 @@ function tables(name: string, x: Measured, f: Measured): MetricTable[] {
     {
       title: `${name}: server CPU, share of one core`,
       detail:
-        'x11vnc: its utime + stime; fbemu: the server process (front door, tracking, defio, RFB), less the bench’s tile hashing',
+        'x11vnc: its utime + stime; fbemu: the server process (front door, tracking, defio, RFB), less the bench’s tile hashing and its reports to the bench',
       unit: 'core',
       baseline: { name: 'x11vnc', value: x.cpuPerS },
       rows: [
