@@ -48,10 +48,12 @@ export const Op = {
   brIf: (depth: number) => [0x0d, depth],
   get: (i: number) => [0x20, i],
   set: (i: number) => [0x21, i],
+  tee: (i: number) => [0x22, i],
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Eqz: [0x45],
+  i32ShrU: [0x76],
   i32GeU: [0x4f],
   /** if (i32 on the stack ≠ 0) … end */
   if: [0x04, 0x40],
@@ -80,6 +82,14 @@ export const Op = {
   extendHighU16: [0xfd, ...leb(0xaa)],
   shl32: [0xfd, ...leb(0xab)],
   shrU32: [0xfd, ...leb(0xad)],
+  add32: [0xfd, ...leb(0xae)],
+  mul32: [0xfd, ...leb(0xb5)],
+  /** i32x4.splat of the i32 on the stack */
+  splatI32: [0xfd, 0x11],
+  /** i16x8.narrow_i32x4_u: eight i32 lanes of two vectors → eight u16 (saturating) */
+  narrowU16: [0xfd, ...leb(0x86)],
+  /** select between two v128 by an i32 (typed select) */
+  selectV128: [0x1c, 1, 0x7b],
 } as const;
 
 export interface Kernel {

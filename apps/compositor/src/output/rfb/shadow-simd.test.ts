@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { swapRedBlueWords } from './pixel-format.js';
+import { PixelConverter, type PixelFormat, swapRedBlueWords, unsupportedReason } from './pixel-format.js';
 import { frameWords, RGBX_SIMD, swapRedBlueSimd } from './shadow-simd.js';
 
 /** R,G,B,0 of one XRGB8888 word, byte by byte: the definition both paths must meet. */
@@ -63,6 +63,59 @@ describe('XRGB8888 → RGBX (noVNC) conversion', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it("16 bpp: the SIMD kernel (from any array, and in place from a wasm frame) gives the lookup tables' pixels for any 16-bit format and rect", () => {
+    const channel = fc
+      .integer({ min: 1, max: 255 })
+      .chain((max) => fc.tuple(fc.constant(max), fc.nat(16 - Math.ceil(Math.log2(max + 1)))));
+    fc.assert(
+      fc.property(
+        fc.tuple(channel, channel, channel, fc.boolean()),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(9),
+        fc.nat(),
+        fc.nat(),
+        ([[rMax, rShift], [gMax, gShift], [bMax, bShift], bigEndian], width, height, pad, a, b) => {
+          const pf: PixelFormat = {
+            ...{ bitsPerPixel: 16, depth: 16, bigEndian, trueColour: true },
+            ...{
+              redMax: rMax,
+              greenMax: gMax,
+              blueMax: bMax,
+              redShift: rShift,
+              greenShift: gShift,
+              blueShift: bShift,
+            },
+          };
+          expect(unsupportedReason(pf)).to.equal(undefined);
+          const stride = width + pad;
+          const pixels = new Uint32Array(stride * height).map((_, i) => Math.imul(i + a, 2654435761) >>> 0);
+          const x = a % width;
+          const y = b % height;
+          const w = 1 + ((a >>> 8) % (width - x));
+          const h = 1 + ((b >>> 8) % (height - y));
+          const conv = new PixelConverter(pf);
+          const tables = new Uint32Array(w * h);
+          conv.convertWords({ width, height, stride, pixels }, x, y, w, h, tables); // the lookup tables
+          const inWasm = frameWords(pixels.length);
+          inWasm.set(pixels);
+          for (const source of [pixels, inWasm]) {
+            const out = new Uint8Array(w * h * 2 + 2).fill(0xee);
+            conv.convertRect({ width, height, stride, pixels: source }, x, y, w, h, out, 0);
+            expect([...new Uint16Array(out.buffer, 0, w * h)]).to.deep.equal(
+              [...tables].map((v) => v & 0xffff),
+            );
+            expect([out[w * h * 2], out[w * h * 2 + 1]]).to.deep.equal(
+              [0xee, 0xee],
+              'nothing written past the rect',
+            );
+          }
+        },
+      ),
+      { numRuns: 120 },
     );
   });
 });

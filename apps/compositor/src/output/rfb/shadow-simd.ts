@@ -7,6 +7,10 @@
  *   straight from the frame into a chunk of 64 Ki pixels (rect rows in one call) and the chunk is
  *   copied out: one vector pass and one `TypedArray.set`. Any other source is first copied into
  *   the chunk and shuffled there in place.
+ * - **16 bpp** (RGB565 and any other 16-bit true-colour format with channel maxima ≤ 255): each
+ *   channel scaled as round(c · max / 255) in i32 lanes ((x + 1 + (x >> 8)) >> 8 with
+ *   x = c · max + 127, exact for every c and max ≤ 255), shifted, ORed, narrowed to halfwords and
+ *   byte-swapped for a big-endian client: eight pixels per iteration, the lookup tables' values.
  * - **Tile compare** (damage refinement): the damaged rows of the live frame are staged in the
  *   chunk and compared with the copy 128 bytes (one 32-pixel tile row) at a time, XOR and OR of
  *   eight vectors, one mark byte per tile column.
@@ -17,8 +21,8 @@ import { compileKernels, Op } from '../../compose/wasm-module.js';
 
 /** pixels per chunk: 256 KiB of wasm memory (stays in the CPU's L2 cache) */
 const CHUNK = 65536;
-/** a vector pass may run 12 bytes past a row; this much room follows the chunk and the frame */
-const SLACK = 16;
+/** a vector pass may run 28 bytes past a row; this much room follows the chunk and the frame */
+const SLACK = 32;
 /** one byte per 32-pixel tile column of a row up to 65536 pixels */
 const MARKS_AT = CHUNK * 4 + SLACK;
 const MAX_TILES = 2048;
@@ -53,6 +57,66 @@ function rgbxFunction() {
     params: 4,
     locals: [[3, 0x7f]] as [number, number][],
     code: rows(ROWS, SRC, STRIDE, row),
+  };
+}
+
+/**
+ * rgb16(src, srcStride, rowBytes, rows, rMax, gMax, bMax, rShift, gShift, bShift, swap): rows of
+ * XRGB8888 at src, src + srcStride, … as packed 16-bit client pixels into the chunk at 0 (eight
+ * pixels per iteration: up to 28 bytes read and 14 written past a row; the next row overwrites).
+ */
+function rgb16Function() {
+  const [SRC, STRIDE, ROW, ROWS, RM, GM, BM, RS, GS, BS, SWAP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [D, S, E] = [11, 12, 13];
+  const [MR, MG, MB, P, X, SW] = [14, 15, 16, 17, 18, 19];
+  // round(c · max / 255) << shift for the channel at bit `from` of the pixels in P
+  const channel = (from: number, max: number, shift: number) => [
+    ...[...Op.get(P), ...Op.i32(from), ...Op.shrU32, ...Op.splat32(0xff), ...Op.and],
+    ...[...Op.get(max), ...Op.mul32, ...Op.splat32(127), ...Op.add32, ...Op.tee(X)],
+    ...[...Op.get(X), ...Op.i32(8), ...Op.shrU32, ...Op.add32, ...Op.splat32(1), ...Op.add32],
+    ...[...Op.i32(8), ...Op.shrU32, ...Op.get(shift), ...Op.shl32],
+  ];
+  const four = (offset: number) => [
+    ...[...Op.get(S), ...Op.loadAt(offset), ...Op.set(P)],
+    ...[...channel(16, MR, RS), ...channel(8, MG, GS), ...Op.or, ...channel(0, MB, BS), ...Op.or],
+  ];
+  const row = [
+    ...[...Op.get(SRC), ...Op.set(S), ...Op.get(SRC), ...Op.get(ROW), ...Op.i32Add, ...Op.set(E)],
+    ...Op.block,
+    ...Op.loop,
+    ...[...Op.get(S), ...Op.get(E), ...Op.i32GeU, ...Op.brIf(1)],
+    ...[...Op.get(D), ...four(0), ...four(16), ...Op.narrowU16, ...Op.get(SW), ...Op.swizzle, ...Op.store],
+    ...[...Op.get(S), ...Op.i32(32), ...Op.i32Add, ...Op.set(S)],
+    ...[...Op.get(D), ...Op.i32(16), ...Op.i32Add, ...Op.set(D)],
+    ...Op.br(0),
+    ...Op.end,
+    ...Op.end,
+    // back to the row's true end: d -= (s - e) / 2
+    ...[
+      ...Op.get(D),
+      ...Op.get(S),
+      ...Op.get(E),
+      ...Op.i32Sub,
+      ...Op.i32(1),
+      ...Op.i32ShrU,
+      ...Op.i32Sub,
+      ...Op.set(D),
+    ],
+  ];
+  const setup = [
+    ...[RM, GM, BM].flatMap((m, i) => [...Op.get(m), ...Op.splatI32, ...Op.set([MR, MG, MB][i])]),
+    ...Op.const16([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
+    ...Op.const16([1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14]),
+    ...[...Op.get(SWAP), ...Op.i32Eqz, ...Op.selectV128, ...Op.set(SW)],
+  ];
+  return {
+    name: 'rgb16',
+    params: 11,
+    locals: [
+      [3, 0x7f],
+      [6, 0x7b],
+    ] as [number, number][],
+    code: [...setup, ...rows(ROWS, SRC, STRIDE, row)],
   };
 }
 
@@ -108,9 +172,25 @@ interface Exports {
   mem: { buffer: ArrayBuffer; grow(pages: number): number };
   rgbx(src: number, srcStride: number, rowBytes: number, rows: number): void;
   tiles(stage: number, frame: number, frameStride: number, tiles: number, rows: number, marks: number): void;
+  rgb16(
+    src: number,
+    srcStride: number,
+    rowBytes: number,
+    rows: number,
+    rMax: number,
+    gMax: number,
+    bMax: number,
+    rShift: number,
+    gShift: number,
+    bShift: number,
+    swap: number,
+  ): void;
 }
 
-const module = compileKernels<Exports>([rgbxFunction(), tilesFunction()], Math.ceil(FRAME_AT / PAGE));
+const module = compileKernels<Exports>(
+  [rgbxFunction(), tilesFunction(), rgb16Function()],
+  Math.ceil(FRAME_AT / PAGE),
+);
 
 /** Whether the SIMD path is available (Node ≥ 16.4 on x64 and arm64 has it). */
 export const RGBX_SIMD = module !== undefined;
@@ -118,10 +198,12 @@ export const RGBX_SIMD = module !== undefined;
 /** One wasm memory and the views of its chunk and marks (the memory never grows once they exist). */
 class FrameMemory {
   readonly words: Uint32Array;
+  readonly halfwords: Uint16Array;
   readonly stage: Buffer;
   readonly marks: Uint8Array<ArrayBuffer>;
   constructor(readonly k: Exports) {
     this.words = new Uint32Array(k.mem.buffer, 0, CHUNK);
+    this.halfwords = new Uint16Array(k.mem.buffer, 0, CHUNK);
     this.stage = Buffer.from(k.mem.buffer, 0, CHUNK * 4);
     this.marks = new Uint8Array(k.mem.buffer, MARKS_AT, MAX_TILES);
   }
@@ -180,6 +262,43 @@ export function swapRedBlueSimd(
       k.rgbx(0, 0, n * 4, 1); // the chunk in place, as one row
     }
     dst.set(words.subarray(0, n), row * w);
+  }
+}
+
+/**
+ * Writes the `w×h` rect (w ≤ 65535) at (x, y) of `pixels` (stride in pixels) as 16-bit client
+ * pixels into `dst` (rows packed). `format`: red, green and blue maxima (≤ 255), their shifts, and 1
+ * to byte-swap (a big-endian client). Only call when `RGBX_SIMD`.
+ */
+export function rgb16Simd(
+  pixels: Uint32Array,
+  stride: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  dst: Uint16Array,
+  format: readonly number[],
+): void {
+  const own = owners.get(pixels.buffer);
+  const { k, words, halfwords } = own ?? shared!;
+  const f = format;
+  const rowsPerChunk = Math.floor(CHUNK / w);
+  for (let row = 0; row < h; row += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, h - row);
+    const n = rows * w;
+    if (own !== undefined) {
+      const at = pixels.byteOffset + ((y + row) * stride + x) * 4;
+      k.rgb16(at, stride * 4, w * 4, rows, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const s = (y + row + r) * stride + x;
+        words.set(pixels.subarray(s, s + w), r * w);
+      }
+      // in place: halfwords written behind the words read
+      k.rgb16(0, 0, n * 4, 1, f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    }
+    dst.set(halfwords.subarray(0, n), row * w);
   }
 }
 
