@@ -183,6 +183,8 @@ class Viewer {
     () => new StreamInflater(),
   );
   private readonly later: [Buffer, number][] = [];
+  /** FramebufferUpdates received */
+  updates = 0;
   private running = true;
   private readonly done: Promise<void>;
 
@@ -205,6 +207,7 @@ class Viewer {
         const update = await readMessage(client).catch(() => undefined);
         if (update === undefined) return;
         if (update === null) continue;
+        this.updates++;
         client.requestUpdate(true);
         if (encoding === Encoding.Raw) this.show(update, Date.now());
         else this.later.push([update, Date.now()]);
@@ -257,6 +260,9 @@ interface Measured {
   /** frame × tile pairs written back during the run whose tile content is unique in the run */
   possible: number;
   bytesPerS: number;
+  /** FramebufferUpdates the viewer received during the run, which lasted `seconds` */
+  updates: number;
+  seconds: number;
   cpuPerS: number;
   /** the fbemu process meanwhile (front door, tracking, defio; with a viewer also RFB), less hashing */
   fbemuCpuPerS: number;
@@ -345,7 +351,7 @@ class Peers {
     const viewer = await Viewer.connect(side.port, encodings);
     await sleep(300); // the first full update
     const fbemuPid = this.fbemu.pid!;
-    const [bytes0, cpu0, fbemu0] = [viewer.bytes, cpuUs(side.pid), cpuUs(fbemuPid)];
+    const [bytes0, cpu0, fbemu0, updates0] = [viewer.bytes, cpuUs(side.pid), cpuUs(fbemuPid), viewer.updates];
     const [frames0, t0] = [this.frames.length, Date.now()];
     const ffmpeg = spawn(
       'ffmpeg',
@@ -367,11 +373,12 @@ class Peers {
     const hashUs = this.hashUs(frames0);
     const fbemuCpuPerS = (cpuUs(fbemuPid) - fbemu0 - hashUs) / 1e6 / seconds;
     const bytesPerS = (viewer.bytes - bytes0) / seconds;
+    const updates = viewer.updates - updates0;
     const cpuPerS = side.pid === fbemuPid ? fbemuCpuPerS : (cpuUs(side.pid) - cpu0) / 1e6 / seconds;
     await viewer.close();
     viewer.catchUp();
     const { latencies, possible } = this.latencies(viewer.seen, frames0);
-    return { possible, bytesPerS, cpuPerS, fbemuCpuPerS, latencies };
+    return { possible, bytesPerS, seconds, updates, cpuPerS, fbemuCpuPerS, latencies };
   }
 
   /**
@@ -424,12 +431,17 @@ function percentile(sorted: number[], p: number): number {
     : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** mean KB per update over the run (bytes/s × the run's length ÷ updates) */
+function perUpdate(m: Measured): string {
+  return m.updates === 0 ? '-' : ((m.bytesPerS * m.seconds) / m.updates / 1e3).toFixed(0);
+}
+
 function tables(name: string, x: Measured, f: Measured): MetricTable[] {
   const detail = `one viewer asking for ${name}, ffmpeg testsrc2 ${W}×${H} @ ${FPS} fps (${FRAMES} frames); x11vnc -rawfb map: of fbemu's memfd vs fbemu's RFB server fed by its damage (defio delay ${DELAY_MS} ms)`;
   return [
     {
       title: `${name}: bytes per second to the viewer`,
-      detail,
+      detail: `${detail}; updates received: x11vnc ${x.updates} (${perUpdate(x)} KB each), fbemu ${f.updates} (${perUpdate(f)} KB each)`,
       unit: 'MB/s',
       baseline: { name: 'x11vnc', value: x.bytesPerS / 1e6 },
       rows: [{ name: 'fbemu', value: f.bytesPerS / 1e6, goal: { max: 1.1, text: 'within 1.1× of x11vnc' } }],
@@ -437,7 +449,7 @@ function tables(name: string, x: Measured, f: Measured): MetricTable[] {
     {
       title: `${name}: server CPU, share of one core`,
       detail:
-        'x11vnc: its utime + stime; fbemu: the server process (front door, tracking, defio, RFB), less the bench’s tile hashing',
+        'x11vnc: its utime + stime; fbemu: the server process (front door, tracking, defio, RFB), less the bench’s tile hashing and its reports to the bench',
       unit: 'core',
       baseline: { name: 'x11vnc', value: x.cpuPerS },
       rows: [

@@ -3,7 +3,12 @@ import { Rect, Region } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { encodeUpdate } from './encoder.js';
-import { chooseEncodings, SessionEncoders } from './encodings.js';
+import {
+  chooseEncodings,
+  DEFAULT_COMPRESS_LEVEL,
+  DEFAULT_TIGHT_LEVEL,
+  SessionEncoders,
+} from './encodings.js';
 import {
   encodePixelFormat,
   PixelConverter,
@@ -276,6 +281,21 @@ describe('SetEncodings: which encoding a client gets', () => {
     expect([c.compressLevel, c.qualityLevel, c.pixels]).to.deep.equal([6, 4, Encoding.ZRLE]);
     const none = chooseEncodings(new Int32Array([-257, -246, -33, -22]));
     expect([none.compressLevel, none.qualityLevel]).to.deep.equal([undefined, undefined]);
+  });
+
+  it('zlib level without a compression level: Tight 1 (as libvncserver and TurboVNC), ZRLE 6; a level the client sends is used', () => {
+    const levels = (list: number[]) => {
+      const e = new SessionEncoders();
+      e.select(new Int32Array(list));
+      const level = (e.current() as unknown as { level: number }).level;
+      e.close();
+      return level;
+    };
+    expect([DEFAULT_TIGHT_LEVEL, DEFAULT_COMPRESS_LEVEL]).to.deep.equal([1, 6]);
+    expect(levels([Encoding.Tight])).to.equal(1);
+    expect(levels([Encoding.Tight, Encoding.CompressLevel0 + 6])).to.equal(6);
+    expect(levels([Encoding.ZRLE])).to.equal(6);
+    expect(levels([Encoding.ZRLE, Encoding.CompressLevel0 + 2])).to.equal(2);
   });
 });
 

@@ -1,4 +1,4 @@
-import { RGBX_SIMD, swapRedBlueSimd } from './rgbx-simd.js';
+import { RGBX_SIMD, rgb16Simd, swapRedBlueSimd } from './shadow-simd.js';
 
 /**
  * RFB PIXEL_FORMAT (RFC 6143 §7.4) and the conversion from the compositor's XRGB8888 words to
@@ -216,6 +216,8 @@ export class PixelConverter {
   readonly cpixelOffset: number;
   /** Tight's TPIXEL is three bytes R, G, B (32 bpp, depth 24, 8-bit channels) */
   readonly tpixelRgb: boolean;
+  /** 16 bpp with maxima ≤ 255 (RGB565, RGB555, …): the SIMD kernel's format, else undefined */
+  private readonly simd16: readonly number[] | undefined;
   private readonly r: Uint32Array;
   private readonly g: Uint32Array;
   private readonly b: Uint32Array;
@@ -235,6 +237,18 @@ export class PixelConverter {
       format.redMax === 255 &&
       format.greenMax === 255 &&
       format.blueMax === 255;
+    const small = format.redMax <= 255 && format.greenMax <= 255 && format.blueMax <= 255;
+    this.simd16 =
+      RGBX_SIMD && bpp === 16 && small
+        ? [
+            format.redMax,
+            format.greenMax,
+            format.blueMax,
+            format.redShift,
+            format.greenShift,
+            format.blueShift,
+          ].concat(swap ? 1 : 0)
+        : undefined;
     this.r = channelTable(format.redMax, format.redShift, bpp, swap);
     this.g = channelTable(format.greenMax, format.greenShift, bpp, swap);
     this.b = channelTable(format.blueMax, format.blueShift, bpp, swap);
@@ -291,6 +305,10 @@ export class PixelConverter {
     }
     if (this.shifts && dst instanceof Uint32Array) {
       this.shiftRows(src, x, y, w, h, dst);
+      return;
+    }
+    if (this.simd16 !== undefined && dst instanceof Uint16Array) {
+      rgb16Simd(pixels, stride, x, y, w, h, dst, this.simd16);
       return;
     }
     const { r, g, b } = this;

@@ -160,18 +160,26 @@ describe('RfbServer over TCP', () => {
       client.close();
     });
 
-    it('more damage rects than the cap are sent as their bounding box', async () => {
+    it('more damage rects than the cap are snapped to a coarser grid, not one bounding box: two far clusters stay apart', async () => {
       await server.close();
+      frame = makeFrame(400, 300);
       server = await startServer(frame, { maxRectsPerUpdate: 4 });
       const { client } = await synced();
-      const rects = [0, 1, 2, 3, 4, 5].map((i) => new Rect(i * 6, i * 4, i * 6 + 2, i * 4 + 2));
+      // three small rects near each of two far corners: six rects, cap four
+      const rects = [0, 1, 2].flatMap((i) => [
+        new Rect(i * 6, i * 4, i * 6 + 2, i * 4 + 2),
+        new Rect(390 - i * 6, 290 - i * 4, 392 - i * 6, 292 - i * 4),
+      ]);
       for (const r of rects) fillRect(frame, r.x1, r.y1, r.x2, r.y2, 0x0000ff);
       server.damage(rects);
       client.requestUpdate(true);
       const sent = await client.readUpdate();
       expect(sent.length).to.be.within(1, 4);
-      // the fifth rect collapsed the first five into their bounding box
-      expect(sent.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.include([0, 0, 26, 18]);
+      // each cluster within its own 64 px grid square (the bounding box would be 392×292)
+      expect(sent.map(({ x, y, w, h }) => [x, y, w, h])).to.deep.equal([
+        [0, 0, 64, 64],
+        [320, 256, 80, 44],
+      ]);
       expect(client.screen).to.deep.equal(packed(frame));
       client.close();
     });

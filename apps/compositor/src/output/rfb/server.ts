@@ -68,8 +68,9 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   closeGraceMs: 2_000,
   refineDamage: true,
   maxMessagesPerTurn: 128,
-  // libvncserver's default cap is 50, wlroots' 20; the bounding box takes over above it.
-  maxRectsPerUpdate: 32,
+  // libvncserver's default cap is 50, wlroots' 20. Refined damage of a video (testsrc2) is ≈ 30
+  // runs of 32×32 tiles per frame; above the cap a coarser grid takes over (coarsen.ts).
+  maxRectsPerUpdate: 64,
   maxBufferedBytes: 1 << 20,
   maxPendingCopies: 16,
   jpeg: true,

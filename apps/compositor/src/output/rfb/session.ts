@@ -1,6 +1,7 @@
 import { Rect, Region } from '@fbemu/drm-fb-helper';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { FrameSource } from '../tokens.js';
+import { DamageCoarsener } from './coarsen.js';
 import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
 import { SessionEncoders } from './encodings.js';
 import {
@@ -27,7 +28,10 @@ export type RfbInputEvent =
   | { type: 'cutText'; session: number; text: string };
 
 export interface SessionLimits extends ParserLimits {
-  /** damage above this many rects is sent as its bounding box */
+  /**
+   * rects per update; damage above it is snapped to a coarser grid until it fits (coarsen.ts), and
+   * a session holding more than max(this, 512) becomes its bounding box
+   */
   maxRectsPerUpdate: number;
   /** no new update is written while more than this is queued on the transport */
   maxBufferedBytes: number;
@@ -74,6 +78,9 @@ export interface SessionCounters {
   hextileRects: number;
 }
 
+/** Damage rects a session holds before its region becomes the bounding box (updates are coarsened to the cap). */
+const HELD_RECTS = 512;
+
 /** FramebufferUpdate header + one rect header. */
 const FULL_FRAME_OVERHEAD = 16;
 
@@ -117,6 +124,8 @@ export class RfbSession implements ClientMessageHandler {
   private minor: RfbMinorVersion = 8;
   private converter = new PixelConverter(SERVER_PIXEL_FORMAT);
   private readonly dirty: Region;
+  /** fits the damage to `maxRectsPerUpdate` when an update is written */
+  private readonly coarsener: DamageCoarsener;
   private copies: CopyOp[] = [];
   private requested = false;
   private resized = false;
@@ -147,7 +156,8 @@ export class RfbSession implements ClientMessageHandler {
     readonly refusal?: string,
   ) {
     this.parser = new ClientMessageParser(this, host.limits);
-    this.dirty = new Region(host.limits.maxRectsPerUpdate);
+    this.dirty = new Region(Math.max(HELD_RECTS, host.limits.maxRectsPerUpdate));
+    this.coarsener = new DamageCoarsener(host.limits.maxRectsPerUpdate);
     this.encoders = new SessionEncoders(host.limits.jpeg);
     this.openedAt = this.lastActivity = host.scheduler.now();
   }
@@ -415,7 +425,8 @@ export class RfbSession implements ClientMessageHandler {
       return { desktopSize: { width, height }, copies: [] };
     }
     if (this.dirty.isEmpty() && this.copies.length === 0) return undefined;
-    return { copies: this.copies, raw: this.dirty };
+    const { width, height } = this.host.source;
+    return { copies: this.copies, raw: this.coarsener.fit(this.dirty, width, height) };
   }
 
   private send(bytes: Uint8Array, flushed?: () => void): void {
