@@ -141,20 +141,20 @@ describe('driving a --run program from the viewer page in headless chromium (end
     app = undefined;
   });
 
-  async function openPage(): Promise<Page> {
+  /** The viewer page; by default in a window the output fits, so the page shows it 1:1. */
+  async function openPage(viewport = { width: W + 80, height: H + 60 }): Promise<Page> {
     expect(viewerSocketUrl, 'the viewer page is served').to.match(/^ws:.*websockify$/);
     const url = viewerSocketUrl.replace(/^ws/, 'http').replace(/websockify$/, '');
-    // the output fits this window: the page shows it 1:1
-    const page = await browser.newPage({ viewport: { width: W + 80, height: H + 60 } });
+    const page = await browser.newPage({ viewport });
     await page.goto(url);
     await page.waitForFunction('window.rfbConnected === true');
     return page;
   }
 
-  it("the page shows the program's frame exactly; a click focuses it and reaches its tablet at the framebuffer pixel; typed keys reach its pty as console bytes and its keyboard as KEY_* events", async () => {
+  /** The drive program under the compositor as the CLI starts it, once it has drawn and reads its input. */
+  async function startDriveProgram(log: RecordingLog): Promise<CompositorApp> {
     const script = join(dir, 'drive.py');
     writeFileSync(script, DRIVE_PROGRAM);
-    const log = new RecordingLog();
     const running = await startApp(['--run', `python3 ${script}`, '--fb-mode', `${W}x${H}x32`], log, true);
     app = running;
     await log.until('python3', (l) => output(l).includes('ready'));
@@ -163,6 +163,12 @@ describe('driving a --run program from the viewer page in headless chromium (end
       patternPixel(W - 1, H - 1);
     // the program may have drawn before the first frame we watch: look first, then wait
     if (!drawn()) await frameWhere(running, drawn);
+    return running;
+  }
+
+  it("the page shows the program's frame exactly; a click focuses it and reaches its tablet at the framebuffer pixel; typed keys reach its pty as console bytes and its keyboard as KEY_* events", async () => {
+    const log = new RecordingLog();
+    const running = await startDriveProgram(log);
     const page = await openPage();
 
     // 1. the canvas shows the program's frame, pixel for pixel
@@ -197,30 +203,44 @@ describe('driving a --run program from the viewer page in headless chromium (end
     expect(ptyBytes(log.of('python3'))).to.equal(expected);
 
     // the same keys on its evdev keyboard: presses and releases of the KEY_* codes, in order
-    await log.until(
-      'python3',
-      (l) => events(l, 'event0').filter(([t, c]) => t === EV_KEY && c === 44).length >= 2,
-    );
-    const keys = events(log.of('python3'), 'event0')
-      .filter(([t]) => t === EV_KEY)
-      .map(([, c, v]) => `${c}:${v}`);
     // KEY_A 30, LEFTSHIFT 42, ENTER 28, BACKSPACE 14, TAB 15, UP 103, PAGEDOWN 109, F1 59, LEFTCTRL 29, C 46, Z 44
-    expect(keys).to.deep.equal(
-      [
-        '30:1 30:0',
-        '42:1 30:1 30:0 42:0',
-        '28:1 28:0',
-        '14:1 14:0',
-        '15:1 15:0',
-        '103:1 103:0',
-        '109:1 109:0',
-        '59:1 59:0',
-        '29:1 46:1 46:0 29:0',
-        '29:1 44:1 44:0 29:0',
-      ]
-        .join(' ')
-        .split(' '),
+    const keysWanted = [
+      '30:1 30:0',
+      '42:1 30:1 30:0 42:0',
+      '28:1 28:0',
+      '14:1 14:0',
+      '15:1 15:0',
+      '103:1 103:0',
+      '109:1 109:0',
+      '59:1 59:0',
+      '29:1 46:1 46:0 29:0',
+      '29:1 44:1 44:0 29:0',
+    ]
+      .join(' ')
+      .split(' ');
+    const keys = (l: LogLine[]) =>
+      events(l, 'event0')
+        .filter(([t]) => t === EV_KEY)
+        .map(([, c, v]) => `${c}:${v}`);
+    await log.until('python3', (l) => keys(l).length >= keysWanted.length);
+    expect(keys(log.of('python3'))).to.deep.equal(keysWanted);
+    await page.close();
+  });
+
+  it('in a window smaller than the output (the page scales it down to fit) a click lands on the framebuffer pixel under it', async () => {
+    const log = new RecordingLog();
+    await startDriveProgram(log);
+    // 320x240 in 200x150: shown at 5/8; (120, 48) is a whole page pixel (75, 30), so the click is exact
+    const page = await openPage({ width: 200, height: 150 });
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(CANVAS)}).getBoundingClientRect().width === 200`,
     );
+    const at = await pageAt(page, 120, 48);
+    await page.mouse.click(at.x, at.y);
+    await log.until('python3', (l) => events(l, 'event1').some(([t, , v]) => t === EV_KEY && v === 0));
+    expect(pressesAt(events(log.of('python3'), 'event1'))).to.deep.equal([
+      { button: BTN_LEFT, x: 120, y: 48 },
+    ]);
     await page.close();
   });
 
