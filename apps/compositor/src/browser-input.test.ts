@@ -178,6 +178,15 @@ describe('driving a --run program from the viewer page in headless chromium (end
       patternPixel(200, 17),
     );
 
+    // the page tells the user how: click, type, Ctrl+drag (and covers none of the desktop)
+    expect(await page.isVisible('#hint')).to.equal(true);
+    expect(await page.textContent('#hint')).to.match(
+      /click a program to type into it.*Ctrl\+drag moves a window/,
+    );
+    const bar = await page.locator('#bar').boundingBox();
+    const canvas = await page.locator(CANVAS).boundingBox();
+    expect(bar && canvas && bar.y + bar.height <= canvas.y, 'the bar is above the canvas').to.equal(true);
+
     // 2. a click at framebuffer pixel (123, 45) in the canvas
     const at = await pageAt(page, 123, 45);
     await page.mouse.click(at.x, at.y);

@@ -10,7 +10,8 @@ export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 
 /**
  * The viewer page served at `/`: one script (`SCRIPT_PATH`), the WebSocket path in
- * `data-ws-path`, a status line and the scaling toggle.
+ * `data-ws-path`, a status line, a hint on input (shown while connected, in windows wider than
+ * 320 CSS pixels) and the scaling toggle.
  */
 export function viewerPage(wsPath: string, title: string): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -25,7 +26,10 @@ export function viewerPage(wsPath: string, title: string): string {
   html, body { margin: 0; height: 100%; background: #1d1f21; color: #ddd; font: 13px system-ui, sans-serif; }
   #screen { position: fixed; inset: 0; }
   #bar { position: fixed; top: 0; right: 0; display: flex; gap: 6px; align-items: center;
-    padding: 2px 4px 2px 8px; background: #000a; z-index: 1; }
+    padding: 2px 4px 2px 8px; background: #000a; z-index: 1; white-space: nowrap; }
+  #hint { color: #999; display: none; }
+  body[data-rfb="connected"] #hint { display: inline; }
+  @media (max-width: 320px) { body[data-rfb="connected"] #hint { display: none; } }
   #bar button { font: inherit; color: inherit; background: #333; border: 1px solid #555; border-radius: 3px; padding: 0 6px; }
   body[data-rfb="connected"] #status { color: #8c8; }
   body[data-rfb="disconnected"] #status, body[data-rfb="refused"] #status { color: #e66; }
@@ -33,7 +37,7 @@ export function viewerPage(wsPath: string, title: string): string {
 </head>
 <body data-rfb="connecting" data-ws-path="${esc(wsPath)}">
 <div id="screen"></div>
-<div id="bar"><span id="status">connecting…</span><button id="scale" type="button"></button></div>
+<div id="bar"><span id="status">connecting…</span><span id="hint">click a program to type into it · Ctrl+drag moves a window</span><button id="scale" type="button"></button></div>
 <script type="module" src="${SCRIPT_PATH}"></script>
 </body>
 </html>
