@@ -52,6 +52,8 @@ export function viewerPage(wsPath: string, title: string): string {
  *   the choice is kept in localStorage. Re-applied on window resizes and desktop size changes.
  * - Reconnect: after any disconnect a new connection is tried after a back-off of 0.5 s doubling to
  *   10 s, back to 0.5 s once connected.
+ * - Focus: the canvas gets the keyboard focus on connect and back after the scaling button, so a
+ *   Ctrl held before a click is seen (Ctrl+drag) and typing needs no extra click on the desktop.
  * - State for people and tests: `document.body.dataset.rfb` is 'connecting' | 'connected' |
  *   'disconnected' | 'refused'; `dataset.reason` holds the server's refusal reason;
  *   `window.rfbConnected` is true while connected; `dataset.scale` is 'fit' | '1:1'.
@@ -92,6 +94,7 @@ scaleButton.addEventListener('click', () => {
   fit = !fit;
   localStorage.setItem('fbemu.scale', fit ? 'fit' : '1:1');
   applyScale();
+  rfb?.focus({ preventScroll: true }); // the button took the focus: hand it back to the desktop
 });
 window.addEventListener('resize', applyScale);
 // the canvas' width/height attributes follow the desktop size (DesktopSize)
@@ -108,6 +111,9 @@ function connect() {
     body.dataset.reason = '';
     show('connected', 'connected');
     applyScale();
+    // keys reach noVNC only while its canvas has the focus: give it now, so a Ctrl held before the
+    // first click is seen and Ctrl+drag works from the start (keys before any click reach no program)
+    r.focus({ preventScroll: true });
   });
   r.addEventListener('securityfailure', (e) => {
     refusal = e.detail.reason || 'refused by the server';
