@@ -10,7 +10,8 @@ export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0
 
 /**
  * The viewer page served at `/`: one script (`SCRIPT_PATH`), the WebSocket path in
- * `data-ws-path`, a status line and the scaling toggle.
+ * `data-ws-path`, a status line, a hint on input (shown while connected, in windows wider than
+ * 320 CSS pixels) and the scaling toggle.
  */
 export function viewerPage(wsPath: string, title: string): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -25,7 +26,10 @@ export function viewerPage(wsPath: string, title: string): string {
   html, body { margin: 0; height: 100%; background: #1d1f21; color: #ddd; font: 13px system-ui, sans-serif; }
   #screen { position: fixed; inset: 0; }
   #bar { position: fixed; top: 0; right: 0; display: flex; gap: 6px; align-items: center;
-    padding: 2px 4px 2px 8px; background: #000a; z-index: 1; }
+    padding: 2px 4px 2px 8px; background: #000a; z-index: 1; white-space: nowrap; }
+  #hint { color: #999; display: none; }
+  body[data-rfb="connected"] #hint { display: inline; }
+  @media (max-width: 320px) { body[data-rfb="connected"] #hint { display: none; } }
   #bar button { font: inherit; color: inherit; background: #333; border: 1px solid #555; border-radius: 3px; padding: 0 6px; }
   body[data-rfb="connected"] #status { color: #8c8; }
   body[data-rfb="disconnected"] #status, body[data-rfb="refused"] #status { color: #e66; }
@@ -33,7 +37,7 @@ export function viewerPage(wsPath: string, title: string): string {
 </head>
 <body data-rfb="connecting" data-ws-path="${esc(wsPath)}">
 <div id="screen"></div>
-<div id="bar"><span id="status">connecting…</span><button id="scale" type="button"></button></div>
+<div id="bar"><span id="status">connecting…</span><span id="hint">click a program to type into it · Ctrl+drag moves a window</span><button id="scale" type="button"></button></div>
 <script type="module" src="${SCRIPT_PATH}"></script>
 </body>
 </html>
@@ -48,6 +52,8 @@ export function viewerPage(wsPath: string, title: string): string {
  *   the choice is kept in localStorage. Re-applied on window resizes and desktop size changes.
  * - Reconnect: after any disconnect a new connection is tried after a back-off of 0.5 s doubling to
  *   10 s, back to 0.5 s once connected.
+ * - Focus: the canvas gets the keyboard focus on connect and back after the scaling button, so a
+ *   Ctrl held before a click is seen (Ctrl+drag) and typing needs no extra click on the desktop.
  * - State for people and tests: `document.body.dataset.rfb` is 'connecting' | 'connected' |
  *   'disconnected' | 'refused'; `dataset.reason` holds the server's refusal reason;
  *   `window.rfbConnected` is true while connected; `dataset.scale` is 'fit' | '1:1'.
@@ -88,6 +94,7 @@ scaleButton.addEventListener('click', () => {
   fit = !fit;
   localStorage.setItem('fbemu.scale', fit ? 'fit' : '1:1');
   applyScale();
+  rfb?.focus({ preventScroll: true }); // the button took the focus: hand it back to the desktop
 });
 window.addEventListener('resize', applyScale);
 // the canvas' width/height attributes follow the desktop size (DesktopSize)
@@ -104,6 +111,9 @@ function connect() {
     body.dataset.reason = '';
     show('connected', 'connected');
     applyScale();
+    // keys reach noVNC only while its canvas has the focus: give it now, so a Ctrl held before the
+    // first click is seen and Ctrl+drag works from the start (keys before any click reach no program)
+    r.focus({ preventScroll: true });
   });
   r.addEventListener('securityfailure', (e) => {
     refusal = e.detail.reason || 'refused by the server';
