@@ -10,6 +10,8 @@ import type { KmsScanout } from './scanout.js';
 export interface FbdevHost {
   readonly config: KmsModeConfig;
   readonly scanout: KmsScanout;
+  /** a file is DRM master: the fbdev client must not modeset (`drm_master_internal_acquire` fails) */
+  readonly masterHeld: boolean;
   modeset(crtc: KmsModeConfig['crtc'], mode: DisplayMode, fb: DrmFramebuffer, x: number, y: number): void;
 }
 
@@ -67,8 +69,11 @@ export class FbdevClient {
   private readonly onDamage = (d: Damage): void => {
     if (!this.shown) return;
     const { crtc } = this.host.config;
-    if (d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y) {
-      this.restore(); // panned: the CRTC follows, everything is new
+    // panned: the CRTC follows, everything is new — unless a master shows this fb at its own
+    // offset (SETCRTC of the fbdev fb id): then the damage is only flushed, as the kernel's
+    // damage worker never modesets
+    if ((d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y) && !this.host.masterHeld) {
+      this.restore();
       return;
     }
     this.host.scanout.damage(this.fb, Region.fromRects(d.fbClips, this.host.scanout.maxRects), 'fbdev');

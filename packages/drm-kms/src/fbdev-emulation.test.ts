@@ -43,8 +43,8 @@ function sharedDevice() {
   const fb0 = fbmem.register(fbmemBackendOf(emulation.helper, emulation.memory, emulation.drm));
   const file = new FakeChrdevFile({ pid: 50, comm: 'fbprog' });
   fb0.chrdev.fops.open?.(file);
-  const target = fb0.chrdev.fops.mmap?.(file, vma(0, PITCH * H));
-  const mapping = new FakeProcessMapping(vma(0, PITCH * H));
+  const target = fb0.chrdev.fops.mmap?.(file, vma(0, PITCH * 2 * H)); // the whole virtual screen
+  const mapping = new FakeProcessMapping(vma(0, PITCH * 2 * H));
   target?.attach?.(mapping);
   const pixels = new Uint32Array(fb0.device.memory.buffer);
   const mem = new FakeUserMemory();
@@ -155,6 +155,23 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     expect(pan(0)).to.equal('OK'); // drm_fb_helper_pan_display commits the fbdev mode: shown again
     expect(frames.at(-1)?.buffer?.fbId).to.equal(emulation.fb.id);
     other.close();
+    kms.close();
+  });
+
+  it("a master showing the fbdev fb at its own offset keeps it there: fb0's stores are damage, not a modeset", () => {
+    const { scheduler, card, emulation, frames, store } = sharedDevice();
+    const kms = new Client(card, 2);
+    expect(kms.setCrtc(emulation.fb.id, 0, H)).to.equal('OK'); // the second page of fb0's virtual screen
+    const n = frames.length;
+    store(3, H + 7, 0x00445566); // visible: inside the master's viewport
+    store(3, 7, 0x00778899); // fb0's own viewport (0, 0): not shown
+    scheduler.flush();
+    expect([card.config.crtc.x, card.config.crtc.y]).to.deep.equal([0, H]);
+    expect(frames.slice(n).map((f) => f.reason)).to.deep.equal(['fbdev']);
+    const f = frames.at(-1);
+    expect(f?.buffer?.viewport.toString()).to.equal(`(0,${H},${W},${2 * H})`);
+    expect(f?.damage.some((r) => r.x1 <= 3 && r.x2 > 3 && r.y1 <= 7 && r.y2 > 7)).to.equal(true);
+    expect(shown(f, 3, 7)).to.equal(0x00445566);
     kms.close();
   });
 
