@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { ClientLog } from '../app/tokens.js';
+import { OutputLines } from './output-lines.js';
 import type { ProgramTerminal } from './program-terminal.js';
 
 /** How a program ended: its exit code, or the signal that killed it (or the spawn error). */
@@ -16,7 +16,7 @@ export const KILL_AFTER_MS = 2000;
 /**
  * A real program as a child process: stdin its terminal (a pseudo-terminal, see ProgramTerminal;
  * the program in a session of its own) or else an empty pipe held open, stdout and stderr to the log line by
- * line (tagged with the program's name), its exit logged with the status.
+ * line (tagged with the program's name, long lines in pieces: OutputLines), its exit logged with the status.
  */
 export class ProgramProcess {
   readonly exited: Promise<ProgramExit>;
@@ -47,10 +47,11 @@ export class ProgramProcess {
       [this.child.stdout, 'stdout'],
       [this.child.stderr, 'stderr'],
     ] as const) {
-      if (stream)
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
-          log.info(line, { program: name, stream: what }),
-        );
+      if (!stream) continue;
+      const lines = new OutputLines((line) => log.info(line, { program: name, stream: what }));
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => lines.push(text));
+      stream.on('end', () => lines.end());
     }
     this.exited = new Promise((resolve) => {
       // 'close' comes after the last output line; 'error' alone when the program could not start

@@ -1,6 +1,7 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
 import type { NativeAddon } from '@fbemu/chrdev';
 import { check, KernelError } from '@fbemu/gem-shmem';
+import { OutputLines } from './output-lines.js';
 
 const CHUNK = 4096;
 
@@ -17,15 +18,16 @@ export class ProgramTerminal {
   private slaveFd: number | undefined;
   private watch: unknown;
   private open = true;
-  private carry = '';
   private readonly buffer = Buffer.alloc(CHUNK);
+  private readonly echo: OutputLines;
   /** key bytes the program did not take (its terminal's input queue was full) */
   dropped = 0;
 
   constructor(
     private readonly native: NativeAddon,
-    private readonly output: (line: string) => void,
+    output: (line: string) => void,
   ) {
+    this.echo = new OutputLines(output);
     const pty = native.openPty();
     if (typeof pty === 'number') throw new KernelError('EIO', `no pseudo-terminal (errno ${-pty})`);
     this.master = pty.master;
@@ -83,23 +85,12 @@ export class ProgramTerminal {
         n = 0;
       }
       if (n === 0) {
-        this.flushLine();
+        this.echo.end();
         this.stopWatching();
         return;
       }
-      this.lines(this.buffer.toString('utf8', 0, n));
+      this.echo.push(this.buffer.toString('utf8', 0, n));
     }
-  }
-
-  private lines(text: string): void {
-    const parts = (this.carry + text).split(/\r?\n/);
-    this.carry = parts.pop() ?? '';
-    for (const line of parts) this.output(line);
-  }
-
-  private flushLine(): void {
-    if (this.carry !== '') this.output(this.carry);
-    this.carry = '';
   }
 
   private stopWatching(): void {

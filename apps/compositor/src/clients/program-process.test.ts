@@ -1,0 +1,23 @@
+import { expect } from 'chai';
+import { MAX_OUTPUT_LINE } from './output-lines.js';
+import { ProgramProcess } from './program-process.js';
+
+/** A real program's output in the log (real time, waiting on its exit). */
+describe('ProgramProcess output', function () {
+  this.timeout(20_000);
+
+  it('output without newlines (raw bytes to stdout) is logged in bounded pieces, all of it, and the exit after it', async () => {
+    const lines: { msg: string; stream: unknown }[] = [];
+    const log = {
+      info: (msg: string, f?: Record<string, unknown>) => lines.push({ msg, stream: f?.stream }),
+      warn: (msg: string, f?: Record<string, unknown>) => lines.push({ msg, stream: f?.stream }),
+    };
+    const bytes = 300_000;
+    const p = new ProgramProcess('zero', ['head', '-c', String(bytes), '/dev/zero'], {}, log);
+    expect(await p.exited).to.deep.include({ code: 0 });
+    const out = lines.filter((l) => l.stream === 'stdout');
+    expect(out.reduce((n, l) => n + l.msg.length, 0)).to.equal(bytes);
+    expect(Math.max(...out.map((l) => l.msg.length))).to.equal(MAX_OUTPUT_LINE);
+    expect(lines.at(-1)?.msg).to.equal('program ended');
+  });
+});
