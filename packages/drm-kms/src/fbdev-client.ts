@@ -39,10 +39,12 @@ export class FbdevClient {
     this.mode =
       host.config.connector.modes.find((m) => m.hdisplay === xres && m.vdisplay === yres) ??
       outputMode(xres, yres, 60, false);
+    // the whole virtual screen is one framebuffer, which ADDFB2's size limits apply to
+    // (drm_client_framebuffer_create fails, so the kernel's fbdev probe does)
     check(
-      this.mode.hdisplay <= host.config.maxWidth && this.mode.vdisplay <= host.config.maxHeight,
+      xresVirtual <= host.config.maxWidth && yresVirtual <= host.config.maxHeight,
       'EINVAL',
-      'fbdev larger than the device',
+      `fbdev ${xresVirtual}x${yresVirtual} larger than the device's largest framebuffer (${host.config.maxWidth}x${host.config.maxHeight})`,
     );
     this.fb = new DrmFramebuffer({ fbs: [] }, object, xresVirtual, yresVirtual, bo.format, bo.pitch, 0);
     host.config.idr.add(this.fb);

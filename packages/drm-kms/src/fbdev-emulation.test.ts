@@ -185,6 +185,21 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     expect(card.scanout.fb).to.equal(undefined);
   });
 
+  it('a virtual screen larger than the largest framebuffer is EINVAL (the probe fails) and leaves no buffer', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pool = new SharedMemoryPool();
+    const gem = new GemDevice({ allocateBacking: pool.allocate });
+    const defio: FbDeferredIoFactory = (info, config) => new FbDeferredIo(info, config ?? {}, scheduler);
+    const card = new DrmKmsDevice(gem, scheduler, defio, pool, { width: W, height: H, maxHeight: 2 * H });
+    const deps = { defio, scheduler, sharedMemory: pool };
+    const probe = (virtualHeight: number) => () =>
+      new DrmFbdevEmulation(card, deps, { width: W, height: H, virtualHeight });
+    expect(probe(2 * H + 1)).to.throw(KernelError, 'larger than the device');
+    expect(gem.objectAt(2 ** 32)).to.equal(undefined);
+    expect(card.scanout.fb).to.equal(undefined);
+    expect(probe(2 * H)().fb.height).to.equal(2 * H);
+  });
+
   it('bad input: a second emulation is EBUSY, bad modes EINVAL, and the first one stays shown', () => {
     const { card, gem, emulation } = sharedDevice();
     const deps = {
