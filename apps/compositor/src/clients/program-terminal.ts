@@ -32,7 +32,12 @@ export class ProgramTerminal {
     if (typeof pty === 'number') throw new KernelError('EIO', `no pseudo-terminal (errno ${-pty})`);
     this.master = pty.master;
     this.slaveFd = pty.slave;
-    this.watch = native.watch(this.master, () => this.drain());
+    try {
+      this.watch = native.watch(this.master, () => this.drain());
+    } catch (e) {
+      this.close(); // neither descriptor may leak
+      throw e;
+    }
   }
 
   /** the slave, for the program's stdin; `spawned` closes this process's copy */
@@ -102,4 +107,23 @@ export class ProgramTerminal {
 
 function isErrno(e: unknown, code: string): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/**
+ * A terminal for a program, or none (with a warning) when the system has no pseudo-terminal to
+ * give (descriptors or ptys exhausted): the program then runs with an empty pipe as stdin and
+ * only its evdev nodes get keys, instead of the whole compositor failing to start.
+ */
+export function openProgramTerminal(
+  native: NativeAddon,
+  output: (line: string) => void,
+  warn: (message: string) => void,
+): ProgramTerminal | undefined {
+  try {
+    return new ProgramTerminal(native, output);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    warn(`no terminal, keys reach only its evdev nodes: ${e.message}`);
+    return undefined;
+  }
 }
