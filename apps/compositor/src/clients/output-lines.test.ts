@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OutputLines } from './output-lines.js';
+import { LineRateLimit, OutputLines } from './output-lines.js';
 
 function collect(max: number) {
   const lines: string[] = [];
@@ -27,5 +27,30 @@ describe('OutputLines', () => {
     expect(lines.slice(3)).to.deep.equal(['xyyyyyyy', 'yyyyyyyy', 'yyyyy']);
     out.end();
     expect(lines.at(-1)).to.equal('z');
+  });
+});
+
+describe('LineRateLimit', () => {
+  it('past the burst a window only counts; the next window and flush report the count once', () => {
+    let now = 0;
+    const out: string[] = [];
+    const limit = new LineRateLimit(
+      (l) => out.push(l),
+      (n) => out.push(`dropped ${n}`),
+      () => now,
+      3,
+      100,
+    );
+    for (let i = 0; i < 5; i++) limit.line(`a${i}`);
+    now = 99;
+    limit.line('a5');
+    expect(out).to.deep.equal(['a0', 'a1', 'a2']);
+    now = 100;
+    limit.line('b0');
+    expect(out).to.deep.equal(['a0', 'a1', 'a2', 'dropped 3', 'b0']);
+    for (let i = 1; i < 5; i++) limit.line(`b${i}`);
+    limit.flush();
+    limit.flush();
+    expect(out.slice(5)).to.deep.equal(['b1', 'b2', 'dropped 2']);
   });
 });

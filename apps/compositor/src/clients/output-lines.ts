@@ -50,3 +50,46 @@ export class OutputLines {
     this.carry = line.slice(at);
   }
 }
+
+/** At most this many lines of one output stream are logged per `LOG_WINDOW_MS` (journald's idea). */
+export const LOG_BURST = 1000;
+export const LOG_WINDOW_MS = 10_000;
+
+/**
+ * A rate limit on one stream's logged lines: past `burst` lines in a window the rest are only
+ * counted, and the first line of a later window (or `end`) says how many were left out. A
+ * program printing without pause (`cat /dev/zero`) then writes a few MB of log per window, not
+ * gigabytes; reading its pipe goes on, so the program is never blocked.
+ */
+export class LineRateLimit {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private logged = 0;
+  private dropped = 0;
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly note: (dropped: number) => void,
+    private readonly now: () => number,
+    private readonly burst = LOG_BURST,
+    private readonly windowMs = LOG_WINDOW_MS,
+  ) {}
+
+  readonly line = (line: string): void => {
+    const t = this.now();
+    if (t - this.windowStart >= this.windowMs) {
+      this.flush();
+      this.windowStart = t;
+      this.logged = 0;
+    }
+    if (this.logged < this.burst) {
+      this.logged++;
+      this.emit(line);
+    } else this.dropped++;
+  };
+
+  /** Reports lines left out and not reported yet. */
+  flush(): void {
+    if (this.dropped > 0) this.note(this.dropped);
+    this.dropped = 0;
+  }
+}

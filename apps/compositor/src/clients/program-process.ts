@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ClientLog } from '../app/tokens.js';
-import { OutputLines } from './output-lines.js';
+import { LineRateLimit, OutputLines } from './output-lines.js';
 import type { ProgramTerminal } from './program-terminal.js';
 
 /** How a program ended: its exit code, or the signal that killed it (or the spawn error). */
@@ -16,7 +16,8 @@ export const KILL_AFTER_MS = 2000;
 /**
  * A real program as a child process: stdin its terminal (a pseudo-terminal, see ProgramTerminal;
  * the program in a session of its own) or else an empty pipe held open, stdout and stderr to the log line by
- * line (tagged with the program's name, long lines in pieces: OutputLines), its exit logged with the status.
+ * line (tagged with the program's name, long lines in pieces: OutputLines; at most LOG_BURST lines
+ * per LOG_WINDOW_MS: LineRateLimit), its exit logged with the status.
  */
 export class ProgramProcess {
   readonly exited: Promise<ProgramExit>;
@@ -48,10 +49,19 @@ export class ProgramProcess {
       [this.child.stderr, 'stderr'],
     ] as const) {
       if (!stream) continue;
-      const lines = new OutputLines((line) => log.info(line, { program: name, stream: what }));
+      const limit = new LineRateLimit(
+        (line) => log.info(line, { program: name, stream: what }),
+        (dropped) =>
+          log.warn('output lines not logged (rate limit)', { program: name, stream: what, dropped }),
+        Date.now,
+      );
+      const lines = new OutputLines(limit.line);
       stream.setEncoding('utf8');
       stream.on('data', (text: string) => lines.push(text));
-      stream.on('end', () => lines.end());
+      stream.on('end', () => {
+        lines.end();
+        limit.flush();
+      });
     }
     this.exited = new Promise((resolve) => {
       // 'close' comes after the last output line; 'error' alone when the program could not start
