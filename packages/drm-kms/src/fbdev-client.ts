@@ -26,6 +26,8 @@ export class FbdevClient {
   readonly fb: DrmFramebuffer;
   private readonly mode: DisplayMode;
   private readonly subscription: Subscription;
+  /** where the fbdev's own modeset put the CRTC's viewport (a master may show this fb elsewhere) */
+  private shownAt = { x: 0, y: 0 };
 
   constructor(
     private readonly host: FbdevHost,
@@ -54,6 +56,7 @@ export class FbdevClient {
   /** Shows the fbdev on the CRTC at its current pan offset (fbcon / the fbdev program is back). */
   restore(): void {
     const v = this.helper.viewport();
+    this.shownAt = { x: v.x1, y: v.y1 };
     this.host.modeset(this.host.config.crtc, this.mode, this.fb, v.x1, v.y1);
   }
 
@@ -71,10 +74,12 @@ export class FbdevClient {
   private readonly onDamage = (d: Damage): void => {
     if (!this.shown) return;
     const { crtc } = this.host.config;
-    // panned: the CRTC follows, everything is new — unless a master shows this fb at its own
-    // offset (SETCRTC of the fbdev fb id): then the damage is only flushed, as the kernel's
-    // damage worker never modesets
-    if ((d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y) && !this.host.masterHeld) {
+    // the fbdev panned from where its own modeset put the CRTC: the CRTC follows, everything is
+    // new. A program that SETCRTCs this fb at another offset keeps it there (also after it
+    // dropped master), and no pan moves the CRTC while a master holds the device: the kernel's
+    // damage worker only flushes, it never modesets.
+    const own = crtc.x === this.shownAt.x && crtc.y === this.shownAt.y && !this.host.masterHeld;
+    if (own && (d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y)) {
       this.restore();
       return;
     }

@@ -172,6 +172,24 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     expect(f?.buffer?.viewport.toString()).to.equal(`(0,${H},${W},${2 * H})`);
     expect(f?.damage.some((r) => r.x1 <= 3 && r.x2 > 3 && r.y1 <= 7 && r.y2 > 7)).to.equal(true);
     expect(shown(f, 3, 7)).to.equal(0x00445566);
+    // no longer master but still open: the CRTC stays where the program put it
+    expect(kms.ioctl('DRM_IOCTL_DROP_MASTER', 0)).to.equal('OK');
+    store(5, H + 100, 0x00112233);
+    store(5, 100, 0x00112233); // drm-fb-helper reports only damage that fb0's own viewport sees
+    scheduler.flush();
+    expect([card.config.crtc.x, card.config.crtc.y]).to.deep.equal([0, H]);
+    expect(frames.at(-1)?.reason).to.equal('fbdev');
+    kms.close();
+  });
+
+  it('while a master shows the fbdev fb where fb0 put it, FBIOPUT_VSCREENINFO panning fb0 does not move the CRTC', () => {
+    const { scheduler, card, emulation, fb0, fbIoctl, mem } = sharedDevice();
+    const kms = new Client(card, 2);
+    expect(kms.setCrtc(emulation.fb.id, 0, 0)).to.equal('OK');
+    const v = fb0.device.var;
+    expect(fbIoctl(FBIOPUT_VSCREENINFO, mem.put(encodeVar({ ...v, yoffset: H })))).to.equal('OK');
+    scheduler.flush();
+    expect([card.scanout.fb, card.config.crtc.y]).to.deep.equal([emulation.fb, 0]);
     kms.close();
   });
 
