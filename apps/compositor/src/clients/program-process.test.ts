@@ -21,6 +21,21 @@ describe('ProgramProcess output', function () {
     expect(lines.at(-1)?.msg).to.equal('program ended');
   });
 
+  it("the exit line names the command (a client's alsoRun programs share its name)", async () => {
+    const ended: unknown[] = [];
+    const log = {
+      info: () => {},
+      warn: (msg: string, f?: Record<string, unknown>) => ended.push({ msg, ...f }),
+    };
+    await new ProgramProcess('p', ['/nonexistent/program', 'x'], {}, log).exited;
+    expect(ended).to.have.length(1);
+    expect(ended[0]).to.deep.include({
+      msg: 'program ended',
+      program: 'p',
+      command: '/nonexistent/program x',
+    });
+  });
+
   it('past LOG_BURST lines in a window the rest are counted, and the count is logged before the exit', async () => {
     const lines: { msg: string; stream: unknown; dropped: unknown }[] = [];
     const record = (msg: string, f?: Record<string, unknown>) =>

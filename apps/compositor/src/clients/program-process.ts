@@ -23,6 +23,8 @@ export class ProgramProcess {
   readonly exited: Promise<ProgramExit>;
   private readonly child: ChildProcess;
   private done = false;
+  /** in the exit line too: the `alsoRun` programs of a client share its name */
+  private readonly command: string;
 
   constructor(
     readonly name: string,
@@ -31,6 +33,7 @@ export class ProgramProcess {
     private readonly log: ClientLog,
     terminal?: ProgramTerminal,
   ) {
+    this.command = argv.join(' ');
     this.child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env },
       // stdin stays open while the program runs (a terminal nobody types on, or an empty pipe):
@@ -68,7 +71,7 @@ export class ProgramProcess {
       this.child.once('error', (e) => this.finish(resolve, { code: null, signal: null, error: e.message }));
       this.child.once('close', (code, signal) => this.finish(resolve, { code, signal }));
     });
-    log.info('program started', { program: name, pid: this.child.pid, command: argv.join(' ') });
+    log.info('program started', { program: name, pid: this.child.pid, command: this.command });
   }
 
   get pid(): number | undefined {
@@ -101,6 +104,7 @@ export class ProgramProcess {
     const status = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
     const fields = {
       program: this.name,
+      command: this.command,
       status,
       code: exit.code ?? undefined,
       signal: exit.signal ?? undefined,
