@@ -10,6 +10,8 @@ import type { KmsScanout } from './scanout.js';
 export interface FbdevHost {
   readonly config: KmsModeConfig;
   readonly scanout: KmsScanout;
+  /** a file is DRM master: the fbdev client must not modeset (`drm_master_internal_acquire` fails) */
+  readonly masterHeld: boolean;
   modeset(crtc: KmsModeConfig['crtc'], mode: DisplayMode, fb: DrmFramebuffer, x: number, y: number): void;
 }
 
@@ -24,6 +26,8 @@ export class FbdevClient {
   readonly fb: DrmFramebuffer;
   private readonly mode: DisplayMode;
   private readonly subscription: Subscription;
+  /** where the fbdev's own modeset put the CRTC's viewport (a master may show this fb elsewhere) */
+  private shownAt = { x: 0, y: 0 };
 
   constructor(
     private readonly host: FbdevHost,
@@ -37,10 +41,12 @@ export class FbdevClient {
     this.mode =
       host.config.connector.modes.find((m) => m.hdisplay === xres && m.vdisplay === yres) ??
       outputMode(xres, yres, 60, false);
+    // the whole virtual screen is one framebuffer, which ADDFB2's size limits apply to
+    // (drm_client_framebuffer_create fails, so the kernel's fbdev probe does)
     check(
-      this.mode.hdisplay <= host.config.maxWidth && this.mode.vdisplay <= host.config.maxHeight,
+      xresVirtual <= host.config.maxWidth && yresVirtual <= host.config.maxHeight,
       'EINVAL',
-      'fbdev larger than the device',
+      `fbdev ${xresVirtual}x${yresVirtual} larger than the device's largest framebuffer (${host.config.maxWidth}x${host.config.maxHeight})`,
     );
     this.fb = new DrmFramebuffer({ fbs: [] }, object, xresVirtual, yresVirtual, bo.format, bo.pitch, 0);
     host.config.idr.add(this.fb);
@@ -50,6 +56,7 @@ export class FbdevClient {
   /** Shows the fbdev on the CRTC at its current pan offset (fbcon / the fbdev program is back). */
   restore(): void {
     const v = this.helper.viewport();
+    this.shownAt = { x: v.x1, y: v.y1 };
     this.host.modeset(this.host.config.crtc, this.mode, this.fb, v.x1, v.y1);
   }
 
@@ -67,8 +74,13 @@ export class FbdevClient {
   private readonly onDamage = (d: Damage): void => {
     if (!this.shown) return;
     const { crtc } = this.host.config;
-    if (d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y) {
-      this.restore(); // panned: the CRTC follows, everything is new
+    // the fbdev panned from where its own modeset put the CRTC: the CRTC follows, everything is
+    // new. A program that SETCRTCs this fb at another offset keeps it there (also after it
+    // dropped master), and no pan moves the CRTC while a master holds the device: the kernel's
+    // damage worker only flushes, it never modesets.
+    const own = crtc.x === this.shownAt.x && crtc.y === this.shownAt.y && !this.host.masterHeld;
+    if (own && (d.viewport.x1 !== crtc.x || d.viewport.y1 !== crtc.y)) {
+      this.restore();
       return;
     }
     this.host.scanout.damage(this.fb, Region.fromRects(d.fbClips, this.host.scanout.maxRects), 'fbdev');

@@ -43,8 +43,8 @@ function sharedDevice() {
   const fb0 = fbmem.register(fbmemBackendOf(emulation.helper, emulation.memory, emulation.drm));
   const file = new FakeChrdevFile({ pid: 50, comm: 'fbprog' });
   fb0.chrdev.fops.open?.(file);
-  const target = fb0.chrdev.fops.mmap?.(file, vma(0, PITCH * H));
-  const mapping = new FakeProcessMapping(vma(0, PITCH * H));
+  const target = fb0.chrdev.fops.mmap?.(file, vma(0, PITCH * 2 * H)); // the whole virtual screen
+  const mapping = new FakeProcessMapping(vma(0, PITCH * 2 * H));
   target?.attach?.(mapping);
   const pixels = new Uint32Array(fb0.device.memory.buffer);
   const mem = new FakeUserMemory();
@@ -158,6 +158,41 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     kms.close();
   });
 
+  it("a master showing the fbdev fb at its own offset keeps it there: fb0's stores are damage, not a modeset", () => {
+    const { scheduler, card, emulation, frames, store } = sharedDevice();
+    const kms = new Client(card, 2);
+    expect(kms.setCrtc(emulation.fb.id, 0, H)).to.equal('OK'); // the second page of fb0's virtual screen
+    const n = frames.length;
+    store(3, H + 7, 0x00445566); // visible: inside the master's viewport
+    store(3, 7, 0x00778899); // fb0's own viewport (0, 0): not shown
+    scheduler.flush();
+    expect([card.config.crtc.x, card.config.crtc.y]).to.deep.equal([0, H]);
+    expect(frames.slice(n).map((f) => f.reason)).to.deep.equal(['fbdev']);
+    const f = frames.at(-1);
+    expect(f?.buffer?.viewport.toString()).to.equal(`(0,${H},${W},${2 * H})`);
+    expect(f?.damage.some((r) => r.x1 <= 3 && r.x2 > 3 && r.y1 <= 7 && r.y2 > 7)).to.equal(true);
+    expect(shown(f, 3, 7)).to.equal(0x00445566);
+    // no longer master but still open: the CRTC stays where the program put it
+    expect(kms.ioctl('DRM_IOCTL_DROP_MASTER', 0)).to.equal('OK');
+    store(5, H + 100, 0x00112233);
+    store(5, 100, 0x00112233); // drm-fb-helper reports only damage that fb0's own viewport sees
+    scheduler.flush();
+    expect([card.config.crtc.x, card.config.crtc.y]).to.deep.equal([0, H]);
+    expect(frames.at(-1)?.reason).to.equal('fbdev');
+    kms.close();
+  });
+
+  it('while a master shows the fbdev fb where fb0 put it, FBIOPUT_VSCREENINFO panning fb0 does not move the CRTC', () => {
+    const { scheduler, card, emulation, fb0, fbIoctl, mem } = sharedDevice();
+    const kms = new Client(card, 2);
+    expect(kms.setCrtc(emulation.fb.id, 0, 0)).to.equal('OK');
+    const v = fb0.device.var;
+    expect(fbIoctl(FBIOPUT_VSCREENINFO, mem.put(encodeVar({ ...v, yoffset: H })))).to.equal('OK');
+    scheduler.flush();
+    expect([card.scanout.fb, card.config.crtc.y]).to.deep.equal([emulation.fb, 0]);
+    kms.close();
+  });
+
   it('detach turns the CRTC off; a backend over memory that is not the fbdev buffer is EINVAL', () => {
     const { emulation, frames, card } = sharedDevice();
     expect(() => fbmemBackendOf(emulation.helper, { buffer: new SharedArrayBuffer(4096), fd: -1 })).to.throw(
@@ -166,6 +201,21 @@ describe('/dev/fb0 as the fbdev emulation of /dev/dri/card0 (drm_fbdev_shmem, on
     emulation.detach();
     expect(frames.at(-1)?.reason).to.equal('off');
     expect(card.scanout.fb).to.equal(undefined);
+  });
+
+  it('a virtual screen larger than the largest framebuffer is EINVAL (the probe fails) and leaves no buffer', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const pool = new SharedMemoryPool();
+    const gem = new GemDevice({ allocateBacking: pool.allocate });
+    const defio: FbDeferredIoFactory = (info, config) => new FbDeferredIo(info, config ?? {}, scheduler);
+    const card = new DrmKmsDevice(gem, scheduler, defio, pool, { width: W, height: H, maxHeight: 2 * H });
+    const deps = { defio, scheduler, sharedMemory: pool };
+    const probe = (virtualHeight: number) => () =>
+      new DrmFbdevEmulation(card, deps, { width: W, height: H, virtualHeight });
+    expect(probe(2 * H + 1)).to.throw(KernelError, 'larger than the device');
+    expect(gem.objectAt(2 ** 32)).to.equal(undefined);
+    expect(card.scanout.fb).to.equal(undefined);
+    expect(probe(2 * H)().fb.height).to.equal(2 * H);
   });
 
   it('bad input: a second emulation is EBUSY, bad modes EINVAL, and the first one stays shown', () => {

@@ -81,4 +81,24 @@ describe('DRM_IOCTL_MODE_CREATEPROPBLOB / DESTROYPROPBLOB', () => {
     expect(read(b, mine)).to.equal('ENOENT');
     expect(read(b, theirs)).to.deep.equal(new Uint8Array([2]));
   });
+
+  it("the device's blobs together hold at most MAX_USER_BLOB bytes: a loop of creates is ENOMEM, destroy and close give room back", () => {
+    const { a, b } = setup();
+    const quarter = MAX_USER_BLOB / 4;
+    const data = a.mem.alloc(quarter); // one source reused: the process spends nothing per blob
+    const make = (c: Client) => {
+      const s = c.struct('drm_mode_create_blob').set64('data', c === a ? data : b.mem.alloc(quarter));
+      s.set32('length', quarter);
+      return { result: c.ioctl('DRM_IOCTL_MODE_CREATEPROPBLOB', s), id: s.u32('blob_id') };
+    };
+    const mine = [make(a), make(a), make(a)];
+    expect(mine.map((r) => r.result)).to.deep.equal(['OK', 'OK', 'OK']);
+    expect(make(b).result).to.equal('OK'); // the fourth quarter, another file
+    expect(make(a).result).to.equal('ENOMEM');
+    expect(make(b).result).to.equal('ENOMEM'); // per device, not per file
+    expect(destroy(a, mine[0].id)).to.equal('OK');
+    expect(make(b).result).to.equal('OK');
+    a.close(); // its two remaining blobs go
+    expect([make(b).result, make(b).result, make(b).result]).to.deep.equal(['OK', 'OK', 'ENOMEM']);
+  });
 });

@@ -7,10 +7,11 @@ import { DrmBlob } from './mode-object.js';
 import { DRM_MODE_OBJECT_BLOB, STRUCTS } from './uapi.js';
 
 /**
- * The largest blob a program may create. The kernel refuses only lengths near INT_MAX (EINVAL)
- * and otherwise fails when kvzalloc does (ENOMEM); fbemu answers ENOMEM past a bound far above
- * any real blob (a MODE_ID is 68 bytes, a 4096-entry gamma LUT 32 KiB), so untrusted lengths
- * never allocate gigabytes.
+ * The most bytes the files' blobs of one device may hold together. The kernel refuses only
+ * lengths near INT_MAX (EINVAL) and otherwise fails when kvzalloc does (ENOMEM); fbemu answers
+ * ENOMEM past a bound far above any real use (a MODE_ID is 68 bytes, a 4096-entry gamma LUT
+ * 32 KiB), so neither one untrusted length nor a loop of CREATEPROPBLOBs grows the compositor's
+ * heap by gigabytes.
  */
 export const MAX_USER_BLOB = 1 << 24;
 
@@ -23,9 +24,12 @@ const C = STRUCTS.drm_mode_create_blob.fields;
 export function createPropBlob(c: IoctlContext): void {
   const length = c.k.u32(C.length);
   check(length > 0, 'EINVAL', 'a blob needs a length');
-  if (length > MAX_USER_BLOB) throw new KernelError('ENOMEM', `a blob of ${length} bytes`);
+  const { config } = c.dev;
+  if (length > MAX_USER_BLOB - config.userBlobBytes)
+    throw new KernelError('ENOMEM', `a blob of ${length} bytes (${config.userBlobBytes} held)`);
   const data = copyFromUser(c.mem, c.k.ptr(C.data), length).slice();
-  const blob = c.dev.config.idr.add(new DrmBlob(data));
+  const blob = config.idr.add(new DrmBlob(data));
+  config.userBlobBytes += length;
   c.file.blobs.push(blob);
   c.k.setU32(C.blob_id, blob.id);
 }
@@ -43,10 +47,15 @@ export function destroyPropBlob(c: IoctlContext): void {
   const i = c.file.blobs.indexOf(blob);
   check(i >= 0, 'EPERM', `blob ${id} was not created by this file`);
   c.file.blobs.splice(i, 1);
-  c.dev.config.idr.remove(blob);
+  removeUserBlob(c.dev, blob);
 }
 
 /** `drm_property_destroy_user_blobs`: a closing file's blobs go with it. */
 export function destroyUserBlobs(dev: DrmKmsDevice, file: KmsFile): void {
-  for (const blob of file.blobs.splice(0)) dev.config.idr.remove(blob);
+  for (const blob of file.blobs.splice(0)) removeUserBlob(dev, blob);
+}
+
+function removeUserBlob(dev: DrmKmsDevice, blob: DrmBlob): void {
+  dev.config.idr.remove(blob);
+  dev.config.userBlobBytes -= blob.data.length;
 }

@@ -105,6 +105,8 @@ export class DrmConnector implements ModeObject {
  */
 export class KmsModeConfig {
   readonly idr = new ModeObjectIdr();
+  /** bytes held by the files' CREATEPROPBLOB blobs together (bounded by `MAX_USER_BLOB`) */
+  userBlobBytes = 0;
   readonly minWidth = 1;
   readonly minHeight = 1;
   readonly maxWidth: number;

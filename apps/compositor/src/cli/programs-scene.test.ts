@@ -78,6 +78,21 @@ describe('--run, --fb-mode, --tracking', () => {
     expect(scene.clients[0].program?.alsoRun).to.deep.equal([['modetest', '-s', '9@7:640x480']]);
   });
 
+  it('--drm with --drm-fbdev, or either without a --run program, is a usage error naming the flag', async () => {
+    const refused = async (argv: string[]) => {
+      try {
+        await loadScene(parseFlags(argv));
+      } catch (e) {
+        if (e instanceof UsageError) return e.message;
+        throw e;
+      }
+      return 'accepted';
+    };
+    expect(await refused(['--drm', '--drm-fbdev', '--run', 'modetest'])).to.match(/^--drm and --drm-fbdev/);
+    expect(await refused(['--drm-fbdev'])).to.match(/^--drm-fbdev: .*--run/);
+    expect(await refused(['--drm'])).to.match(/^--drm: .*--run/);
+  });
+
   it('with a config the programs go on top of its clients at (0,0); its program clients are checked by path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fbemu-scene-'));
     const good = join(dir, 'good.json');

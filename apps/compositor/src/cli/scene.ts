@@ -12,6 +12,7 @@ import { checkOutputDir, checkOutputFile } from './paths.js';
 
 /** The scene the flags ask for: `--config` (or the demo scene), then the flags that override it. */
 export async function loadScene(flags: Flags): Promise<SceneConfig> {
+  checkProgramFlags(flags);
   let json: unknown = {};
   if (flags.config !== undefined) {
     let text: string;
@@ -51,6 +52,20 @@ export async function loadScene(flags: Flags): Promise<SceneConfig> {
       intervalMs: flags['png-interval'] ?? scene.png.intervalMs,
     },
   };
+}
+
+/**
+ * `--drm` and `--drm-fbdev` shape the `--run` programs' devices: one of them, and only with a
+ * program (silently ignoring either leaves a user wondering where the card is).
+ */
+function checkProgramFlags(flags: Flags): void {
+  if (flags.drm && flags['drm-fbdev'])
+    throw new UsageError(
+      '--drm and --drm-fbdev: give one (--drm-fbdev gives the programs a card too, shared with /dev/fb0)',
+    );
+  for (const flag of ['drm', 'drm-fbdev'] as const)
+    if (flags[flag] && !flags.run?.length)
+      throw new UsageError(`--${flag}: applies to the --run programs; give one with --run COMMAND`);
 }
 
 /** Every file and folder the run will write, checked before it starts (not at exit). */

@@ -17,7 +17,7 @@ import type { InputRouter, PlaneInputSink } from '../input/input-router.js';
 import { mountDrmScanoutWhileLit } from './drm-scanout.js';
 import { type ProgramDeviceDeps, ProgramDevices } from './program-devices.js';
 import { KILL_AFTER_MS, type ProgramExit, ProgramProcess } from './program-process.js';
-import { ProgramTerminal } from './program-terminal.js';
+import { openProgramTerminal, type ProgramTerminal } from './program-terminal.js';
 import { scanoutSurface } from './scanout-surface.js';
 import { WritebackDamage } from './writeback-damage.js';
 
@@ -131,7 +131,11 @@ export class ProgramClient implements SceneClient {
     const native = loadNative();
     const { name } = this.config;
     this.terminal = native
-      ? new ProgramTerminal(native, (line) => this.log.info(line, { program: name, stream: 'tty' }))
+      ? openProgramTerminal(
+          native,
+          (line) => this.log.info(line, { program: name, stream: 'tty' }),
+          (message) => this.log.warn(message, { program: name }),
+        )
       : undefined;
     const env = { TERM: 'linux', ...this.spec.env, ...this.devices.env() };
     this.process = new ProgramProcess(name, this.spec.argv, env, this.log, this.terminal);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { ClientLog } from '../app/tokens.js';
+import { LineRateLimit, OutputLines } from './output-lines.js';
 import type { ProgramTerminal } from './program-terminal.js';
 
 /** How a program ended: its exit code, or the signal that killed it (or the spawn error). */
@@ -16,12 +16,15 @@ export const KILL_AFTER_MS = 2000;
 /**
  * A real program as a child process: stdin its terminal (a pseudo-terminal, see ProgramTerminal;
  * the program in a session of its own) or else an empty pipe held open, stdout and stderr to the log line by
- * line (tagged with the program's name), its exit logged with the status.
+ * line (tagged with the program's name, long lines in pieces: OutputLines; at most LOG_BURST lines
+ * per LOG_WINDOW_MS: LineRateLimit), its exit logged with the status.
  */
 export class ProgramProcess {
   readonly exited: Promise<ProgramExit>;
   private readonly child: ChildProcess;
   private done = false;
+  /** in the exit line too: the `alsoRun` programs of a client share its name */
+  private readonly command: string;
 
   constructor(
     readonly name: string,
@@ -30,6 +33,7 @@ export class ProgramProcess {
     private readonly log: ClientLog,
     terminal?: ProgramTerminal,
   ) {
+    this.command = argv.join(' ');
     this.child = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env },
       // stdin stays open while the program runs (a terminal nobody types on, or an empty pipe):
@@ -47,17 +51,27 @@ export class ProgramProcess {
       [this.child.stdout, 'stdout'],
       [this.child.stderr, 'stderr'],
     ] as const) {
-      if (stream)
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
-          log.info(line, { program: name, stream: what }),
-        );
+      if (!stream) continue;
+      const limit = new LineRateLimit(
+        (line) => log.info(line, { program: name, stream: what }),
+        (dropped) =>
+          log.warn('output lines not logged (rate limit)', { program: name, stream: what, dropped }),
+        Date.now,
+      );
+      const lines = new OutputLines(limit.line);
+      stream.setEncoding('utf8');
+      stream.on('data', (text: string) => lines.push(text));
+      stream.on('end', () => {
+        lines.end();
+        limit.flush();
+      });
     }
     this.exited = new Promise((resolve) => {
       // 'close' comes after the last output line; 'error' alone when the program could not start
       this.child.once('error', (e) => this.finish(resolve, { code: null, signal: null, error: e.message }));
       this.child.once('close', (code, signal) => this.finish(resolve, { code, signal }));
     });
-    log.info('program started', { program: name, pid: this.child.pid, command: argv.join(' ') });
+    log.info('program started', { program: name, pid: this.child.pid, command: this.command });
   }
 
   get pid(): number | undefined {
@@ -90,6 +104,7 @@ export class ProgramProcess {
     const status = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
     const fields = {
       program: this.name,
+      command: this.command,
       status,
       code: exit.code ?? undefined,
       signal: exit.signal ?? undefined,

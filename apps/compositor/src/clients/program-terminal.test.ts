@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fstatSync } from 'node:fs';
 import { loadNative } from '@fbemu/chrdev';
 import { expect } from 'chai';
-import { ProgramTerminal } from './program-terminal.js';
+import { openProgramTerminal, ProgramTerminal } from './program-terminal.js';
 
 /**
  * The program's terminal on a real pseudo-terminal (real time, waiting on the child's output and
@@ -64,5 +65,34 @@ describe('ProgramTerminal', function () {
     expect(terminal.write(chunk)).to.equal(false);
     p.child.kill('SIGKILL');
     await once(p.child, 'close');
+  });
+
+  it('no pseudo-terminal to be had (EMFILE): no terminal and a warning, not an exception; a failed watch closes both ends', () => {
+    const warnings: string[] = [];
+    const exhausted = { ...native, openPty: () => -24 };
+    expect(
+      openProgramTerminal(
+        exhausted,
+        () => {},
+        (w) => warnings.push(w),
+      ),
+    ).to.equal(undefined);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.include('errno 24');
+    let fds: { master: number; slave: number } | undefined;
+    const unwatchable = {
+      ...native,
+      openPty: () => {
+        const pty = native.openPty();
+        if (typeof pty !== 'number') fds = pty;
+        return pty;
+      },
+      watch: () => {
+        throw new Error('watch failed');
+      },
+    };
+    expect(() => new ProgramTerminal(unwatchable, () => {})).to.throw('watch failed');
+    expect(fds).to.not.equal(undefined);
+    for (const fd of [fds?.master, fds?.slave]) expect(() => fstatSync(fd as number)).to.throw(/EBADF/);
   });
 });

@@ -1,6 +1,7 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
 import type { NativeAddon } from '@fbemu/chrdev';
 import { check, KernelError } from '@fbemu/gem-shmem';
+import { OutputLines } from './output-lines.js';
 
 const CHUNK = 4096;
 
@@ -17,20 +18,26 @@ export class ProgramTerminal {
   private slaveFd: number | undefined;
   private watch: unknown;
   private open = true;
-  private carry = '';
   private readonly buffer = Buffer.alloc(CHUNK);
+  private readonly echo: OutputLines;
   /** key bytes the program did not take (its terminal's input queue was full) */
   dropped = 0;
 
   constructor(
     private readonly native: NativeAddon,
-    private readonly output: (line: string) => void,
+    output: (line: string) => void,
   ) {
+    this.echo = new OutputLines(output);
     const pty = native.openPty();
     if (typeof pty === 'number') throw new KernelError('EIO', `no pseudo-terminal (errno ${-pty})`);
     this.master = pty.master;
     this.slaveFd = pty.slave;
-    this.watch = native.watch(this.master, () => this.drain());
+    try {
+      this.watch = native.watch(this.master, () => this.drain());
+    } catch (e) {
+      this.close(); // neither descriptor may leak
+      throw e;
+    }
   }
 
   /** the slave, for the program's stdin; `spawned` closes this process's copy */
@@ -83,23 +90,12 @@ export class ProgramTerminal {
         n = 0;
       }
       if (n === 0) {
-        this.flushLine();
+        this.echo.end();
         this.stopWatching();
         return;
       }
-      this.lines(this.buffer.toString('utf8', 0, n));
+      this.echo.push(this.buffer.toString('utf8', 0, n));
     }
-  }
-
-  private lines(text: string): void {
-    const parts = (this.carry + text).split(/\r?\n/);
-    this.carry = parts.pop() ?? '';
-    for (const line of parts) this.output(line);
-  }
-
-  private flushLine(): void {
-    if (this.carry !== '') this.output(this.carry);
-    this.carry = '';
   }
 
   private stopWatching(): void {
@@ -111,4 +107,23 @@ export class ProgramTerminal {
 
 function isErrno(e: unknown, code: string): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/**
+ * A terminal for a program, or none (with a warning) when the system has no pseudo-terminal to
+ * give (descriptors or ptys exhausted): the program then runs with an empty pipe as stdin and
+ * only its evdev nodes get keys, instead of the whole compositor failing to start.
+ */
+export function openProgramTerminal(
+  native: NativeAddon,
+  output: (line: string) => void,
+  warn: (message: string) => void,
+): ProgramTerminal | undefined {
+  try {
+    return new ProgramTerminal(native, output);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    warn(`no terminal, keys reach only its evdev nodes: ${e.message}`);
+    return undefined;
+  }
 }
