@@ -291,6 +291,46 @@ describe('InputRouter', () => {
     ]);
   });
 
+  it('a press off every plane grabs nothing: no plane sees those buttons, none keeps one down after a release off it or a disconnect', () => {
+    ptr(1, 400, 300, 1); // on no plane
+    ptr(1, 60, 50, 1); // over B, button held
+    ptr(1, 70, 50, 5); // and another one
+    ptr(1, 400, 300, 0); // released off every plane
+    router.handle({ type: 'disconnected', session: 1 });
+    ptr(2, 400, 300, 1); // the same with a viewer that leaves while holding it over B
+    ptr(2, 60, 50, 1);
+    router.handle({ type: 'disconnected', session: 2 });
+    expect(
+      b
+        .values('tab')
+        .flat()
+        .filter(([type]) => type === EV_KEY),
+    ).to.deep.equal([]);
+    expect(seen.B.filter((e) => e.type === 'pointer')).to.deep.equal([]);
+    expect(router.focusOf(1)).to.equal(undefined);
+    ptr(3, 60, 50, 0); // buttons up: motion reaches B again
+    expect(b.values('tab')).to.deep.equal([
+      [
+        [EV_ABS, ABS_X, 10],
+        [EV_ABS, ABS_Y, 10],
+      ],
+    ]);
+  });
+
+  it('a press whose plane went away grabs nothing: the plane below never sees that button', () => {
+    ptr(1, 60, 50, 1);
+    stack.planes.pop();
+    router.detach('B');
+    ptr(1, 61, 50, 1); // over A now, the button still held
+    ptr(1, 400, 300, 0);
+    expect(
+      a
+        .values('tab')
+        .flat()
+        .filter(([type]) => type === EV_KEY),
+    ).to.deep.equal([]);
+  });
+
   it('detach completes the plane’s input$ and forgets it as focus; a removed grabbed plane gets nothing', () => {
     let completed = false;
     router.input$('B').subscribe({ complete: () => (completed = true) });

@@ -234,7 +234,11 @@ export class InputRouter {
       v.grab = this.planes.planeAt(x, y)?.id;
       this.setFocus(session, v, v.grab);
     }
-    const target = v.grab !== undefined ? this.live(v.grab) : this.planes.planeAt(x, y);
+    // Buttons held with no grab (pressed off every plane, or the grabbed plane went away): the
+    // press belongs to no plane, so none sees these buttons (a program would get a press it never
+    // had, and keep it down when the release happens off it or the viewer leaves).
+    const free = (mask & BUTTONS) === 0;
+    const target = v.grab !== undefined ? this.live(v.grab) : free ? this.planes.planeAt(x, y) : undefined;
     if (target) this.deliverPointer(session, target, mask, x, y, v.grab !== undefined);
     Object.assign(v, { mask, x, y });
     if ((mask & BUTTONS) === 0) v.grab = undefined;
