@@ -232,6 +232,28 @@ describe('InputRouter', () => {
     ]);
   });
 
+  it('a modifier autorepeated by the viewer (presses resent while held) ends with its one release', () => {
+    ptr(1, 10, 10, 1);
+    ptr(1, 10, 10, 0);
+    for (const sym of [XK.Control_L, XK.Shift_L, XK.Alt_L]) {
+      for (let i = 0; i < 3; i++) key(1, sym, true); // held: the viewer repeats the press
+      key(1, sym, false);
+    }
+    tap(1, 0x63);
+    expect(a.pty.at(-1)).to.deep.equal([0x63], 'a plain c: no Ctrl, Alt or Shift left over');
+    ptr(1, 60, 50, 1); // a plain press: B gets the focus, no window drag
+    expect(drags).to.deep.equal([]);
+    expect(router.focusOf(1)).to.equal('B');
+    key(1, XK.Shift_L, true);
+    key(1, XK.Shift_R, true);
+    key(1, XK.Shift_L, false);
+    tap(1, XK.Tab);
+    expect(b.pty.at(-1)).to.deep.equal([0x1b, 0x09], 'Shift+Tab: Shift_R is still held');
+    key(1, XK.Shift_R, false);
+    tap(1, XK.Tab);
+    expect(b.pty.at(-1)).to.deep.equal([0x09]);
+  });
+
   it('a release goes to the plane that got the press, even after the focus moved', () => {
     ptr(1, 10, 10, 1);
     ptr(1, 10, 10, 0);

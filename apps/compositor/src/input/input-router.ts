@@ -82,7 +82,11 @@ const BUTTONS = 7; // buttons 1–3; 4–7 are wheel steps and move no focus
 
 interface Viewer {
   readonly throttle: InputThrottle;
-  mods: { shift: number; ctrl: number; alt: number };
+  /**
+   * modifier keysyms held (Shift_L and Shift_R count apart): a set, since viewers autorepeat a held
+   * modifier by resending its press, and one release must end it
+   */
+  readonly mods: Set<number>;
   focus: string | undefined;
   /** plane a button press landed on, until every button is up (implicit grab) */
   grab: string | undefined;
@@ -105,6 +109,12 @@ const MODIFIER_KEYS = new Map<number, 'shift' | 'ctrl' | 'alt'>([
   [XK.Meta_L, 'alt'],
   [XK.Meta_R, 'alt'],
 ]);
+
+/** Whether the viewer holds a modifier key of this kind. */
+function held(v: Viewer, kind: 'shift' | 'ctrl' | 'alt'): boolean {
+  for (const sym of v.mods) if (MODIFIER_KEYS.get(sym) === kind) return true;
+  return false;
+}
 
 /**
  * Routes each viewer's RFB input to the programs behind the planes. Focus follows a press: the
@@ -184,7 +194,7 @@ export class InputRouter {
       const throttle = new InputThrottle(this.scheduler, (e) => this.route(session, e), this.throttle);
       v = {
         throttle,
-        mods: { shift: 0, ctrl: 0, alt: 0 },
+        mods: new Set(),
         focus: undefined,
         grab: undefined,
         dragging: false,
@@ -206,15 +216,17 @@ export class InputRouter {
   }
 
   private key(session: number, v: Viewer, keysym: number, down: boolean): void {
-    const mod = MODIFIER_KEYS.get(keysym);
-    if (mod) v.mods[mod] = Math.max(0, v.mods[mod] + (down ? 1 : -1));
+    if (MODIFIER_KEYS.has(keysym)) {
+      if (down) v.mods.add(keysym);
+      else v.mods.delete(keysym);
+    }
     // a repeat (press of a held key) and the release go where the first press went
     const plane = v.down.get(keysym) ?? (down ? v.focus : undefined);
     if (plane === undefined) return;
     if (down) v.down.set(keysym, plane);
     else v.down.delete(keysym);
     const sink = this.sinks.get(plane);
-    const mods: Modifiers = { shift: v.mods.shift > 0, ctrl: v.mods.ctrl > 0, alt: v.mods.alt > 0 };
+    const mods: Modifiers = { shift: held(v, 'shift'), ctrl: held(v, 'ctrl'), alt: held(v, 'alt') };
     const bytes = down ? keysymToConsoleBytes(keysym, mods) : undefined;
     sink?.keyboard?.key(keysym, down);
     if (bytes) sink?.pty?.(bytes);
@@ -223,7 +235,7 @@ export class InputRouter {
 
   private pointer(session: number, v: Viewer, mask: number, x: number, y: number): void {
     const first = (v.mask & BUTTONS) === 0 && (mask & BUTTONS) !== 0;
-    if (first && (v.mods.ctrl > 0 || this.takesNoInput(this.planes.planeAt(x, y)))) v.dragging = true;
+    if (first && (held(v, 'ctrl') || this.takesNoInput(this.planes.planeAt(x, y)))) v.dragging = true;
     if (v.dragging) {
       this.drag({ type: 'pointer', session, buttonMask: mask, x, y });
       v.mask = mask;
