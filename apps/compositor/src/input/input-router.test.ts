@@ -254,6 +254,26 @@ describe('InputRouter', () => {
     expect(b.pty.at(-1)).to.deep.equal([0x09]);
   });
 
+  it('a release with the other case of the pressed keysym (Shift let go first, as X11 viewers send it) releases the key', () => {
+    ptr(1, 10, 10, 1);
+    ptr(1, 10, 10, 0);
+    key(1, XK.Shift_L, true);
+    key(1, 0x41, true); // A
+    key(1, XK.Shift_L, false);
+    ptr(1, 60, 50, 1); // the focus moves on meanwhile
+    key(1, 0x61, false); // a
+    key(1, 0x31, true); // 1, held
+    key(1, 0x21, false); // ! is the same key
+    expect(a.values('kbd').slice(1)).to.deep.equal([
+      [[EV_KEY, KEY.KEY_A, 1]],
+      [[EV_KEY, KEY.KEY_LEFTSHIFT, 0]],
+      [[EV_KEY, KEY.KEY_A, 0]],
+    ]);
+    expect(b.values('kbd')).to.deep.equal([[[EV_KEY, KEY.KEY_1, 1]], [[EV_KEY, KEY.KEY_1, 0]]]);
+    router.handle({ type: 'disconnected', session: 1 });
+    expect([a.values('kbd'), b.values('kbd')]).to.deep.equal([[], []], 'nothing was left down');
+  });
+
   it('a release goes to the plane that got the press, even after the focus moved', () => {
     ptr(1, 10, 10, 1);
     ptr(1, 10, 10, 0);

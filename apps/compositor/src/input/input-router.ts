@@ -1,6 +1,7 @@
 import {
   InputThrottle,
   type KeyboardInput,
+  keyIdentity,
   keysymToConsoleBytes,
   keysymToKey,
   type Modifiers,
@@ -95,8 +96,11 @@ interface Viewer {
   /** last pointer position (desktop) */
   x: number;
   y: number;
-  /** keysyms pressed → the plane that got the press (its release goes there too) */
-  readonly down: Map<number, string>;
+  /**
+   * keys pressed (`keyIdentity`) → the plane that got the press (its release goes there too) and the
+   * keysym pressed
+   */
+  readonly down: Map<number, { plane: string; keysym: number }>;
 }
 
 const MODIFIER_KEYS = new Map<number, 'shift' | 'ctrl' | 'alt'>([
@@ -154,7 +158,7 @@ export class InputRouter {
     for (const v of this.viewers.values()) {
       if (v.focus === id) v.focus = undefined;
       if (v.grab === id) v.grab = undefined;
-      for (const [sym, plane] of v.down) if (plane === id) v.down.delete(sym);
+      for (const [slot, held] of v.down) if (held.plane === id) v.down.delete(slot);
     }
   }
 
@@ -221,10 +225,11 @@ export class InputRouter {
       else v.mods.delete(keysym);
     }
     // a repeat (press of a held key) and the release go where the first press went
-    const plane = v.down.get(keysym) ?? (down ? v.focus : undefined);
+    const slot = keyIdentity(keysym);
+    const plane = v.down.get(slot)?.plane ?? (down ? v.focus : undefined);
     if (plane === undefined) return;
-    if (down) v.down.set(keysym, plane);
-    else v.down.delete(keysym);
+    if (down) v.down.set(slot, { plane, keysym });
+    else v.down.delete(slot);
     const sink = this.sinks.get(plane);
     const mods: Modifiers = { shift: held(v, 'shift'), ctrl: held(v, 'ctrl'), alt: held(v, 'alt') };
     const bytes = down ? keysymToConsoleBytes(keysym, mods) : undefined;
@@ -305,7 +310,7 @@ export class InputRouter {
     const v = this.viewers.get(session);
     if (!v) return;
     v.throttle.close();
-    for (const sym of [...v.down.keys()]) this.key(session, v, sym, false);
+    for (const { keysym } of [...v.down.values()]) this.key(session, v, keysym, false);
     if (v.mask !== 0 && !v.dragging && v.grab !== undefined) {
       const plane = this.live(v.grab);
       if (plane) this.deliverPointer(session, plane, 0, v.x, v.y, true);
