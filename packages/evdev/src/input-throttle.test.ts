@@ -84,6 +84,23 @@ describe('InputThrottle (virtual time)', () => {
     });
   });
 
+  it('a release with another keysym of the same key (A pressed, a released after Shift) is the press’s release', () => {
+    scheduler.run(() => {
+      const { t, got } = make({});
+      t.push(key(0x41, true)); // A
+      t.push(key(0x61, false)); // a
+      t.push(key(0x31, true)); // 1
+      t.push(key(0x21, false)); // !
+      t.push(key(0x62, false)); // b was never pressed: dropped
+      expect(got.map(([, e]) => e)).to.deep.equal([
+        key(0x41, true),
+        key(0x61, false),
+        key(0x31, true),
+        key(0x21, false),
+      ]);
+    });
+  });
+
   it('a flood from one viewer does not delay another viewer (each has its own bucket)', () => {
     scheduler.run(() => {
       const a = make({ ratePerSecond: 50, burst: 2 });

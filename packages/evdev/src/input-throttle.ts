@@ -1,5 +1,6 @@
 import { check } from '@fbemu/gem-shmem';
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { keyIdentity } from './keysym.js';
 
 /** An RFB input event of one viewer, as the RFB server publishes it. */
 export type ViewerInput =
@@ -42,6 +43,7 @@ export class InputThrottle {
   private last: number;
   private readonly queue: ViewerInput[] = [];
   private overflowPointer: ViewerInput | undefined;
+  /** keys pressed and queued or delivered (`keyIdentity`) */
   private readonly down = new Set<number>();
   private timer: Subscription | undefined;
   private counts = { delivered: 0, coalesced: 0, dropped: 0 };
@@ -73,14 +75,14 @@ export class InputThrottle {
   private pushKey(e: ViewerInput & { type: 'key' }): void {
     if (!e.down) {
       // a release whose press was dropped (or never seen) is dropped with it
-      if (this.down.delete(e.keysym)) this.queue.push(e);
+      if (this.down.delete(keyIdentity(e.keysym))) this.queue.push(e);
       return;
     }
     if (this.queue.length >= this.maxQueued) {
       this.counts.dropped++;
       return;
     }
-    this.down.add(e.keysym);
+    this.down.add(keyIdentity(e.keysym));
     this.queue.push(e);
   }
 

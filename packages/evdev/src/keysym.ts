@@ -170,6 +170,16 @@ export function keysymToKey(keysym: number): number | undefined {
   return KEY_TABLE.get(keysym);
 }
 
+/**
+ * Which key a keysym is, for matching a release with its press: its KEY_* code when it has one,
+ * else the keysym itself (above every code). A viewer may press `A` with Shift held and release
+ * `a` after letting Shift go (X11 viewers look the release up with the modifiers of that moment):
+ * both are KEY_A.
+ */
+export function keyIdentity(keysym: number): number {
+  return keysymToKey(keysym) ?? 2 ** 32 + keysym;
+}
+
 /** Every key code the table can produce: a keyboard device's EV_KEY capabilities. */
 export function keyboardKeys(): number[] {
   return [...new Set(KEY_TABLE.values())].sort((a, b) => a - b);

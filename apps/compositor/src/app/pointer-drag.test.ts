@@ -36,6 +36,15 @@ describe('PointerDrag', () => {
     expect([c.plane('front').x, c.plane('back').x]).to.deep.equal([20, 10]);
   });
 
+  it('a plane removed while dragged ends the drag (no ENOENT out of the pointer event); other planes stay put', () => {
+    const { c, drag } = desk();
+    drag.handle({ session: 1, buttonMask: 1, x: 25, y: 25 }); // grabs 'front'
+    c.removePlane('front'); // its program's plane went away (a DRM plane disabled, a program exiting)
+    expect(() => drag.handle({ session: 1, buttonMask: 1, x: 30, y: 30 })).not.to.throw();
+    drag.handle({ session: 1, buttonMask: 1, x: 50, y: 50 });
+    expect([c.plane('back').x, c.plane('back').y]).to.deep.equal([10, 10]);
+  });
+
   it('keeps one drag per viewer session', () => {
     const { c, drag } = desk();
     drag.handle({ session: 1, buttonMask: 1, x: 25, y: 25 }); // grabs 'front' at (5,5)

@@ -58,7 +58,13 @@ export class PointerDrag {
   /** Moves the grabbed plane by its grab point, clamped so that it stays grabbable (`GRAB_MARGIN`). */
   private move(drag: Drag, e: PointerEvent): void {
     const { width, height } = this.compositor;
-    const { surface } = this.compositor.plane(drag.plane);
+    // the plane may be gone (its program exited, its DRM plane was disabled): the drag ends
+    const plane = this.compositor.stack.find((p) => p.id === drag.plane);
+    if (plane === undefined) {
+      this.drags.delete(e.session);
+      return;
+    }
+    const { surface } = plane;
     this.compositor.movePlane(
       drag.plane,
       keepGrabbable(e.x - drag.ox, surface.width, width),

@@ -232,6 +232,48 @@ describe('InputRouter', () => {
     ]);
   });
 
+  it('a modifier autorepeated by the viewer (presses resent while held) ends with its one release', () => {
+    ptr(1, 10, 10, 1);
+    ptr(1, 10, 10, 0);
+    for (const sym of [XK.Control_L, XK.Shift_L, XK.Alt_L]) {
+      for (let i = 0; i < 3; i++) key(1, sym, true); // held: the viewer repeats the press
+      key(1, sym, false);
+    }
+    tap(1, 0x63);
+    expect(a.pty.at(-1)).to.deep.equal([0x63], 'a plain c: no Ctrl, Alt or Shift left over');
+    ptr(1, 60, 50, 1); // a plain press: B gets the focus, no window drag
+    expect(drags).to.deep.equal([]);
+    expect(router.focusOf(1)).to.equal('B');
+    key(1, XK.Shift_L, true);
+    key(1, XK.Shift_R, true);
+    key(1, XK.Shift_L, false);
+    tap(1, XK.Tab);
+    expect(b.pty.at(-1)).to.deep.equal([0x1b, 0x09], 'Shift+Tab: Shift_R is still held');
+    key(1, XK.Shift_R, false);
+    tap(1, XK.Tab);
+    expect(b.pty.at(-1)).to.deep.equal([0x09]);
+  });
+
+  it('a release with the other case of the pressed keysym (Shift let go first, as X11 viewers send it) releases the key', () => {
+    ptr(1, 10, 10, 1);
+    ptr(1, 10, 10, 0);
+    key(1, XK.Shift_L, true);
+    key(1, 0x41, true); // A
+    key(1, XK.Shift_L, false);
+    ptr(1, 60, 50, 1); // the focus moves on meanwhile
+    key(1, 0x61, false); // a
+    key(1, 0x31, true); // 1, held
+    key(1, 0x21, false); // ! is the same key
+    expect(a.values('kbd').slice(1)).to.deep.equal([
+      [[EV_KEY, KEY.KEY_A, 1]],
+      [[EV_KEY, KEY.KEY_LEFTSHIFT, 0]],
+      [[EV_KEY, KEY.KEY_A, 0]],
+    ]);
+    expect(b.values('kbd')).to.deep.equal([[[EV_KEY, KEY.KEY_1, 1]], [[EV_KEY, KEY.KEY_1, 0]]]);
+    router.handle({ type: 'disconnected', session: 1 });
+    expect([a.values('kbd'), b.values('kbd')]).to.deep.equal([[], []], 'nothing was left down');
+  });
+
   it('a release goes to the plane that got the press, even after the focus moved', () => {
     ptr(1, 10, 10, 1);
     ptr(1, 10, 10, 0);
@@ -289,6 +331,46 @@ describe('InputRouter', () => {
       [1, 20],
       [1, 30],
     ]);
+  });
+
+  it('a press off every plane grabs nothing: no plane sees those buttons, none keeps one down after a release off it or a disconnect', () => {
+    ptr(1, 400, 300, 1); // on no plane
+    ptr(1, 60, 50, 1); // over B, button held
+    ptr(1, 70, 50, 5); // and another one
+    ptr(1, 400, 300, 0); // released off every plane
+    router.handle({ type: 'disconnected', session: 1 });
+    ptr(2, 400, 300, 1); // the same with a viewer that leaves while holding it over B
+    ptr(2, 60, 50, 1);
+    router.handle({ type: 'disconnected', session: 2 });
+    expect(
+      b
+        .values('tab')
+        .flat()
+        .filter(([type]) => type === EV_KEY),
+    ).to.deep.equal([]);
+    expect(seen.B.filter((e) => e.type === 'pointer')).to.deep.equal([]);
+    expect(router.focusOf(1)).to.equal(undefined);
+    ptr(3, 60, 50, 0); // buttons up: motion reaches B again
+    expect(b.values('tab')).to.deep.equal([
+      [
+        [EV_ABS, ABS_X, 10],
+        [EV_ABS, ABS_Y, 10],
+      ],
+    ]);
+  });
+
+  it('a press whose plane went away grabs nothing: the plane below never sees that button', () => {
+    ptr(1, 60, 50, 1);
+    stack.planes.pop();
+    router.detach('B');
+    ptr(1, 61, 50, 1); // over A now, the button still held
+    ptr(1, 400, 300, 0);
+    expect(
+      a
+        .values('tab')
+        .flat()
+        .filter(([type]) => type === EV_KEY),
+    ).to.deep.equal([]);
   });
 
   it('detach completes the plane’s input$ and forgets it as focus; a removed grabbed plane gets nothing', () => {

@@ -1,6 +1,7 @@
 import {
   InputThrottle,
   type KeyboardInput,
+  keyIdentity,
   keysymToConsoleBytes,
   keysymToKey,
   type Modifiers,
@@ -82,7 +83,11 @@ const BUTTONS = 7; // buttons 1–3; 4–7 are wheel steps and move no focus
 
 interface Viewer {
   readonly throttle: InputThrottle;
-  mods: { shift: number; ctrl: number; alt: number };
+  /**
+   * modifier keysyms held (Shift_L and Shift_R count apart): a set, since viewers autorepeat a held
+   * modifier by resending its press, and one release must end it
+   */
+  readonly mods: Set<number>;
   focus: string | undefined;
   /** plane a button press landed on, until every button is up (implicit grab) */
   grab: string | undefined;
@@ -91,8 +96,11 @@ interface Viewer {
   /** last pointer position (desktop) */
   x: number;
   y: number;
-  /** keysyms pressed → the plane that got the press (its release goes there too) */
-  readonly down: Map<number, string>;
+  /**
+   * keys pressed (`keyIdentity`) → the plane that got the press (its release goes there too) and the
+   * keysym pressed
+   */
+  readonly down: Map<number, { plane: string; keysym: number }>;
 }
 
 const MODIFIER_KEYS = new Map<number, 'shift' | 'ctrl' | 'alt'>([
@@ -105,6 +113,12 @@ const MODIFIER_KEYS = new Map<number, 'shift' | 'ctrl' | 'alt'>([
   [XK.Meta_L, 'alt'],
   [XK.Meta_R, 'alt'],
 ]);
+
+/** Whether the viewer holds a modifier key of this kind. */
+function held(v: Viewer, kind: 'shift' | 'ctrl' | 'alt'): boolean {
+  for (const sym of v.mods) if (MODIFIER_KEYS.get(sym) === kind) return true;
+  return false;
+}
 
 /**
  * Routes each viewer's RFB input to the programs behind the planes. Focus follows a press: the
@@ -144,7 +158,7 @@ export class InputRouter {
     for (const v of this.viewers.values()) {
       if (v.focus === id) v.focus = undefined;
       if (v.grab === id) v.grab = undefined;
-      for (const [sym, plane] of v.down) if (plane === id) v.down.delete(sym);
+      for (const [slot, held] of v.down) if (held.plane === id) v.down.delete(slot);
     }
   }
 
@@ -184,7 +198,7 @@ export class InputRouter {
       const throttle = new InputThrottle(this.scheduler, (e) => this.route(session, e), this.throttle);
       v = {
         throttle,
-        mods: { shift: 0, ctrl: 0, alt: 0 },
+        mods: new Set(),
         focus: undefined,
         grab: undefined,
         dragging: false,
@@ -206,15 +220,18 @@ export class InputRouter {
   }
 
   private key(session: number, v: Viewer, keysym: number, down: boolean): void {
-    const mod = MODIFIER_KEYS.get(keysym);
-    if (mod) v.mods[mod] = Math.max(0, v.mods[mod] + (down ? 1 : -1));
+    if (MODIFIER_KEYS.has(keysym)) {
+      if (down) v.mods.add(keysym);
+      else v.mods.delete(keysym);
+    }
     // a repeat (press of a held key) and the release go where the first press went
-    const plane = v.down.get(keysym) ?? (down ? v.focus : undefined);
+    const slot = keyIdentity(keysym);
+    const plane = v.down.get(slot)?.plane ?? (down ? v.focus : undefined);
     if (plane === undefined) return;
-    if (down) v.down.set(keysym, plane);
-    else v.down.delete(keysym);
+    if (down) v.down.set(slot, { plane, keysym });
+    else v.down.delete(slot);
     const sink = this.sinks.get(plane);
-    const mods: Modifiers = { shift: v.mods.shift > 0, ctrl: v.mods.ctrl > 0, alt: v.mods.alt > 0 };
+    const mods: Modifiers = { shift: held(v, 'shift'), ctrl: held(v, 'ctrl'), alt: held(v, 'alt') };
     const bytes = down ? keysymToConsoleBytes(keysym, mods) : undefined;
     sink?.keyboard?.key(keysym, down);
     if (bytes) sink?.pty?.(bytes);
@@ -223,7 +240,7 @@ export class InputRouter {
 
   private pointer(session: number, v: Viewer, mask: number, x: number, y: number): void {
     const first = (v.mask & BUTTONS) === 0 && (mask & BUTTONS) !== 0;
-    if (first && (v.mods.ctrl > 0 || this.takesNoInput(this.planes.planeAt(x, y)))) v.dragging = true;
+    if (first && (held(v, 'ctrl') || this.takesNoInput(this.planes.planeAt(x, y)))) v.dragging = true;
     if (v.dragging) {
       this.drag({ type: 'pointer', session, buttonMask: mask, x, y });
       v.mask = mask;
@@ -234,7 +251,11 @@ export class InputRouter {
       v.grab = this.planes.planeAt(x, y)?.id;
       this.setFocus(session, v, v.grab);
     }
-    const target = v.grab !== undefined ? this.live(v.grab) : this.planes.planeAt(x, y);
+    // Buttons held with no grab (pressed off every plane, or the grabbed plane went away): the
+    // press belongs to no plane, so none sees these buttons (a program would get a press it never
+    // had, and keep it down when the release happens off it or the viewer leaves).
+    const free = (mask & BUTTONS) === 0;
+    const target = v.grab !== undefined ? this.live(v.grab) : free ? this.planes.planeAt(x, y) : undefined;
     if (target) this.deliverPointer(session, target, mask, x, y, v.grab !== undefined);
     Object.assign(v, { mask, x, y });
     if ((mask & BUTTONS) === 0) v.grab = undefined;
@@ -289,7 +310,7 @@ export class InputRouter {
     const v = this.viewers.get(session);
     if (!v) return;
     v.throttle.close();
-    for (const sym of [...v.down.keys()]) this.key(session, v, sym, false);
+    for (const { keysym } of [...v.down.values()]) this.key(session, v, keysym, false);
     if (v.mask !== 0 && !v.dragging && v.grab !== undefined) {
       const plane = this.live(v.grab);
       if (plane) this.deliverPointer(session, plane, 0, v.x, v.y, true);

@@ -30,6 +30,7 @@ import {
   startServer,
   type TestFrame,
 } from './test-support.js';
+import { pieceRows } from './tight.js';
 
 /** A 32 bpp big-endian client with its channels in the low three bytes: CPIXEL is value bytes 0..2, memory bytes 1..3. */
 const BGRX_BE: PixelFormat = {
@@ -485,5 +486,27 @@ describe('ZRLE/Tight counters', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('Tight pieces', () => {
+  it("every piece's data fits Tight's 22-bit compact length, and a column has at most 48 pieces while it does", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2048 }), fc.integer({ min: 1, max: 65535 }), (pw, h) => {
+        const rows = pieceRows(pw, h);
+        expect(rows).to.be.at.least(1);
+        // 4 bytes a pixel at most, plus zlib's 5 bytes per 64 KiB stored block and its flush
+        const worst = rows * pw * 4 + Math.ceil((rows * pw * 4) / 65535) * 5 + 16;
+        expect(worst).to.be.below(2 ** 22);
+        if (Math.ceil(h / 48) * pw <= 2 ** 19) expect(Math.ceil(h / rows)).to.be.at.most(48);
+      }),
+      {
+        examples: [
+          [2048, 65535],
+          [2048, 12289],
+          [1, 65535],
+        ],
+      },
+    );
   });
 });

@@ -129,6 +129,9 @@ export class RfbSession implements ClientMessageHandler {
   private copies: CopyOp[] = [];
   private requested = false;
   private resized = false;
+  /** the framebuffer size the client was told (ServerInit, then each DesktopSize) */
+  private shownWidth = 0;
+  private shownHeight = 0;
   private canCopyRect = false;
   private canDesktopSize = false;
   /** ZRLE/Tight state chosen from SetEncodings (encodings.ts) */
@@ -205,7 +208,7 @@ export class RfbSession implements ClientMessageHandler {
     if (this.state !== 'ready') return;
     const usable =
       this.canCopyRect &&
-      !this.resized &&
+      !this.resizePending() &&
       this.copies.length < this.host.limits.maxPendingCopies &&
       !overlaps(this.dirty, op.sx, op.sy, op.sx + op.w, op.sy + op.h);
     if (usable) this.copies.push(op);
@@ -267,6 +270,7 @@ export class RfbSession implements ClientMessageHandler {
     const msg = Buffer.alloc(4 + PIXEL_FORMAT_BYTES + 4 + name.length);
     msg.writeUInt16BE(width, 0);
     msg.writeUInt16BE(height, 2);
+    [this.shownWidth, this.shownHeight] = [width, height];
     encodePixelFormat(SERVER_PIXEL_FORMAT, msg, 4);
     msg.writeUInt32BE(name.length, 4 + PIXEL_FORMAT_BYTES);
     name.copy(msg, 8 + PIXEL_FORMAT_BYTES);
@@ -391,7 +395,15 @@ export class RfbSession implements ClientMessageHandler {
     if (parts === undefined) return;
     this.requested = false;
     const encoder = this.encoders.current();
-    const update = encodeUpdate(this.host.source, this.converter, parts, this.spare, encoder);
+    let update: ReturnType<typeof encodeUpdate>;
+    try {
+      update = encodeUpdate(this.host.source, this.converter, parts, this.spare, encoder);
+    } catch (e) {
+      // A bug of ours costs this connection only (its zlib streams may be mid-rect): never the
+      // server, nor the compositor whose damage called us.
+      this.close(`internal error: ${(e as Error).message}`);
+      return;
+    }
     if (encoder) this.counters[encoder.counter] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
@@ -412,15 +424,29 @@ export class RfbSession implements ClientMessageHandler {
     if (this.spare === undefined || whole.length > this.spare.length) this.spare = whole;
   }
 
+  /**
+   * The client must learn a new size before any pixels: after `resize()`, or when the frame was
+   * swapped for one of another size before its `resize()` (damage and copies then arrive in the new
+   * frame's coordinates, which the client's screen may not have).
+   */
+  private resizePending(): boolean {
+    const { width, height } = this.host.source;
+    return this.resized || width !== this.shownWidth || height !== this.shownHeight;
+  }
+
   /** What the next update carries (views of the session state); undefined when there is nothing to send. */
   private nextUpdate(): UpdateParts | undefined {
-    if (this.resized) {
+    if (this.resizePending()) {
       if (!this.canDesktopSize) {
         this.close('framebuffer resized and the client does not support DesktopSize');
         return undefined;
       }
       this.resized = false;
       const { width, height } = this.host.source;
+      [this.shownWidth, this.shownHeight] = [width, height];
+      // What was damaged or queued was in either size's coordinates: the whole new frame follows.
+      this.copies = [];
+      this.damageAll();
       // The resize goes alone; the full damage follows on the client's next request.
       return { desktopSize: { width, height }, copies: [] };
     }

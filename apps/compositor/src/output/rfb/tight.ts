@@ -8,12 +8,23 @@ import { DeflateStream } from './zlib-stream.js';
 
 /**
  * Tight limits a rect's width to 2048; 64 Ki pixels per piece keeps fills and palettes local. A
- * column of a huge rect is cut into at most 48 pieces, so an update (≤ 32 damage rects of ≤ 32
- * columns) stays under RFB's 65535 rects.
+ * column of a huge rect is cut into at most 48 pieces, so an update stays under RFB's 65535 rects,
+ * unless its pieces would then exceed MAX_PIECE_PIXELS (columns taller than 12 288 rows of 2048).
  */
 const MAX_WIDTH = 2048;
 const MAX_PIXELS = 65536;
 const MAX_PIECES_PER_COLUMN = 48;
+/**
+ * Tight's compact length holds 22 bits (< 4 MiB); a piece's data is at most 4 bytes a pixel plus
+ * zlib's few bytes per block, or a JPEG no larger than its RGB bytes: 512 Ki pixels always fit.
+ */
+const MAX_PIECE_PIXELS = 1 << 19;
+
+/** Rows per piece of a rect `h` tall cut in columns `pw` wide (see MAX_PIECES_PER_COLUMN). */
+export function pieceRows(pw: number, h: number): number {
+  const fewPieces = Math.min(Math.ceil(h / MAX_PIECES_PER_COLUMN), Math.floor(MAX_PIECE_PIXELS / pw));
+  return Math.max(1, Math.floor(MAX_PIXELS / pw), fewPieces);
+}
 /** Data shorter than this is sent as is, without zlib (Tight's rule). */
 const MIN_COMPRESS = 12;
 
@@ -111,7 +122,7 @@ export class TightEncoder implements RectEncoder {
     let rects = 0;
     for (let px = x; px < x + w; px += MAX_WIDTH) {
       const pw = Math.min(MAX_WIDTH, x + w - px);
-      const rows = Math.max(1, Math.floor(MAX_PIXELS / pw), Math.ceil(h / MAX_PIECES_PER_COLUMN));
+      const rows = pieceRows(pw, h);
       if (rows * pw > this.words.length) {
         this.words = new Uint32Array(rows * pw);
         this.data = new Uint8Array(rows * pw * 4);
