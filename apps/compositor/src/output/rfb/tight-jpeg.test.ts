@@ -15,6 +15,7 @@ import {
   fillRect,
   MemoryTransport,
   makeFrame,
+  moveBlock,
   packed,
   RGB565_LE,
   startServer,
@@ -352,6 +353,28 @@ describe('Tight JPEG: the lossless refresh (virtual time)', () => {
     client.update(refresh as Buffer);
     expect(client.jpegRects).to.equal(5);
     expect(exact(client, frame)).to.equal(true);
+  });
+
+  it('a JPEG photo moved by CopyRect over the flat background: the copy is refreshed too', async () => {
+    const { frame, t, client } = await photoSession({}, [
+      Encoding.Tight,
+      Encoding.QualityLevel0 + 6,
+      Encoding.CopyRect,
+    ]);
+    advance(QUIET / 2);
+    moveBlock(frame, PHOTO, 100, 30); // a window move: the photo to (100, 30), the background back where it was
+    server.copyRect(PHOTO, 100, 30);
+    fillRect(frame, 0, 0, 96, 64, 0x203040);
+    server.damage([PHOTO]);
+    client.update(request(t, frame, true));
+    expect(client.encodings.has(Encoding.CopyRect)).to.equal(true);
+    expect(client.jpegRects).to.equal(1, 'the photo moved, not re-sent');
+    expect(exact(client, frame)).to.equal(false);
+    const refresh = waitUpdate(t, frame, QUIET);
+    expect(refresh, 'the refresh').to.not.equal(undefined);
+    client.update(refresh as Buffer);
+    expect(client.jpegRects).to.equal(1);
+    expect(exact(client, frame), 'the moved photo is exact').to.equal(true);
   });
 
   it('nothing lossy, nothing refreshed: without a quality level, and with `jpeg: false`', async () => {
