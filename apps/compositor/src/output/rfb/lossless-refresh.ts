@@ -44,12 +44,7 @@ export class LosslessRefresh {
 
   /** True when `[x1,x2)×[y1,y2)` may show JPEG-approximated pixels. */
   overlaps(x1: number, y1: number, x2: number, y2: number): boolean {
-    if (this.lossy.isEmpty()) return false;
-    let hit = false;
-    this.lossy.forEachRect((a1, b1, a2, b2) => {
-      hit ||= a1 < x2 && x1 < a2 && b1 < y2 && y1 < b2;
-    });
-    return hit;
+    return overlaps(this.lossy, x1, y1, x2, y2);
   }
 
   /** Marks `[x1,x2)×[y1,y2)` lossy (a CopyRect moved JPEG pixels there). */
@@ -124,6 +119,16 @@ export class LosslessRefresh {
   }
 }
 
+/** True when some rect of `r` intersects `[x1,x2)×[y1,y2)`. */
+export function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): boolean {
+  let hit = false;
+  r.forEachRect((a1, b1, a2, b2) => {
+    hit ||= a1 < x2 && x1 < a2 && b1 < y2 && y1 < b2;
+  });
+  return hit;
+}
+
+/** True when one rect of `r` holds all of `[x1,x2)×[y1,y2)`. */
 function coveredByOne(r: Region, x1: number, y1: number, x2: number, y2: number): boolean {
   let covered = false;
   r.forEachRect((a1, b1, a2, b2) => {

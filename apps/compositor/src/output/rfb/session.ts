@@ -4,7 +4,7 @@ import type { FrameSource } from '../tokens.js';
 import { DamageCoarsener } from './coarsen.js';
 import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
 import { SessionEncoders } from './encodings.js';
-import { LosslessRefresh } from './lossless-refresh.js';
+import { LosslessRefresh, overlaps } from './lossless-refresh.js';
 import {
   type ClientMessageHandler,
   ClientMessageParser,
@@ -92,14 +92,6 @@ const FULL_FRAME_OVERHEAD = 16;
 
 type SessionState = 'handshake' | 'ready' | 'closed';
 
-function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): boolean {
-  let hit = false;
-  r.forEachRect((a1, b1, a2, b2) => {
-    hit ||= a1 < x2 && x1 < a2 && b1 < y2 && y1 < b2;
-  });
-  return hit;
-}
-
 /** All-zero counters (a new session's, and the server's total of closed sessions). */
 export function zeroCounters(): SessionCounters {
   return {
@@ -166,8 +158,8 @@ export class RfbSession implements ClientMessageHandler {
     this.parser = new ClientMessageParser(this, host.limits);
     this.dirty = new Region(Math.max(HELD_RECTS, host.limits.maxRectsPerUpdate));
     this.coarsener = new DamageCoarsener(host.limits.maxRectsPerUpdate);
-    const held = Math.max(HELD_RECTS, host.limits.maxRectsPerUpdate);
-    this.refresh = new LosslessRefresh(host.scheduler, host.limits.losslessRefreshMs, held, () =>
+    const { scheduler, limits } = host;
+    this.refresh = new LosslessRefresh(scheduler, limits.losslessRefreshMs, this.dirty.maxRects, () =>
       this.pump(),
     );
     this.encoders = new SessionEncoders(host.limits.jpeg, this.refresh.sentLossy);
