@@ -44,7 +44,7 @@ export class LosslessRefresh {
 
   /** True when `[x1,x2)×[y1,y2)` may show JPEG-approximated pixels. */
   overlaps(x1: number, y1: number, x2: number, y2: number): boolean {
-    return overlaps(this.lossy, x1, y1, x2, y2);
+    return !this.lossy.isEmpty() && overlaps(this.lossy, x1, y1, x2, y2);
   }
 
   /** Marks `[x1,x2)×[y1,y2)` lossy (a CopyRect moved JPEG pixels there). */
@@ -74,6 +74,7 @@ export class LosslessRefresh {
    * sent as JPEG (`sentLossy`) are lossy and restart the quiet period.
    */
   updateSent(raw: Region | undefined): void {
+    if (this.lossy.isEmpty() && this.sentLossy.isEmpty()) return; // no JPEG: nothing to do, per update
     const next = this.spare.clear();
     this.lossy.forEachRect((x1, y1, x2, y2) => {
       if (raw === undefined || !coveredByOne(raw, x1, y1, x2, y2)) next.addXyxy(x1, y1, x2, y2);
