@@ -1,3 +1,4 @@
+import type { Region } from '@fbemu/drm-fb-helper';
 import type { RectEncoder } from './encoder.js';
 import { HextileEncoder } from './hextile.js';
 import { Encoding } from './protocol.js';
@@ -69,8 +70,14 @@ export class SessionEncoders {
   private tight: TightEncoder | undefined;
   private hextile: HextileEncoder | undefined;
 
-  /** `jpeg` false: Tight never sends JPEG, whatever quality level the client asks for (every encoding lossless). */
-  constructor(private readonly jpeg = true) {}
+  /**
+   * `jpeg` false: Tight never sends JPEG, whatever quality level the client asks for (every encoding
+   * lossless). `lossyPieces`: where Tight adds the pieces it sends as JPEG.
+   */
+  constructor(
+    private readonly jpeg = true,
+    private readonly lossyPieces?: Region,
+  ) {}
 
   /** Applies a SetEncodings list. */
   select(list: Int32Array): EncodingChoice {
@@ -78,8 +85,8 @@ export class SessionEncoders {
     return this.choice;
   }
 
-  /** The encoder for changed pixels, or undefined for Raw. */
-  current(): RectEncoder | undefined {
+  /** The encoder for changed pixels, or undefined for Raw; `lossless`: no JPEG in this update (a lossless refresh). */
+  current(lossless = false): RectEncoder | undefined {
     const asked = this.choice.compressLevel;
     if (this.choice.pixels === Encoding.ZRLE) {
       this.zrle ??= new ZrleEncoder(asked ?? DEFAULT_COMPRESS_LEVEL);
@@ -91,7 +98,8 @@ export class SessionEncoders {
         this.tight?.close();
         this.tight = new TightEncoder(level);
       }
-      this.tight.qualityLevel = this.jpeg ? this.choice.qualityLevel : undefined;
+      this.tight.qualityLevel = this.jpeg && !lossless ? this.choice.qualityLevel : undefined;
+      this.tight.lossyPieces = this.lossyPieces;
       return this.tight;
     }
     if (this.choice.pixels === Encoding.Hextile) {

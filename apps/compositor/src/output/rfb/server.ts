@@ -74,6 +74,9 @@ export const DEFAULT_RFB_OPTIONS: Readonly<RfbOptions> = Object.freeze({
   maxBufferedBytes: 1 << 20,
   maxPendingCopies: 16,
   jpeg: true,
+  // TigerVNC waits 100 ms on a fast link; a little longer keeps a playing video from being
+  // re-sent exactly between two frames that arrive late.
+  losslessRefreshMs: 400,
 });
 
 /**

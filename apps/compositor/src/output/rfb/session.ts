@@ -4,6 +4,7 @@ import type { FrameSource } from '../tokens.js';
 import { DamageCoarsener } from './coarsen.js';
 import { type CopyOp, encodeUpdate, type UpdateParts } from './encoder.js';
 import { SessionEncoders } from './encodings.js';
+import { LosslessRefresh, overlaps } from './lossless-refresh.js';
 import {
   type ClientMessageHandler,
   ClientMessageParser,
@@ -47,6 +48,11 @@ export interface SessionLimits extends ParserLimits {
    * "Encodings"); false: every update is lossless
    */
   jpeg: boolean;
+  /**
+   * what a client shows as JPEG is re-sent losslessly once it has not been damaged for this long
+   * (ms, scheduler time; docs/rfb.md, "Tight JPEG")
+   */
+  losslessRefreshMs: number;
 }
 
 /** What a session needs from its server. */
@@ -85,14 +91,6 @@ const HELD_RECTS = 512;
 const FULL_FRAME_OVERHEAD = 16;
 
 type SessionState = 'handshake' | 'ready' | 'closed';
-
-function overlaps(r: Region, x1: number, y1: number, x2: number, y2: number): boolean {
-  let hit = false;
-  r.forEachRect((a1, b1, a2, b2) => {
-    hit ||= a1 < x2 && x1 < a2 && b1 < y2 && y1 < b2;
-  });
-  return hit;
-}
 
 /** All-zero counters (a new session's, and the server's total of closed sessions). */
 export function zeroCounters(): SessionCounters {
@@ -136,6 +134,8 @@ export class RfbSession implements ClientMessageHandler {
   private canDesktopSize = false;
   /** ZRLE/Tight state chosen from SetEncodings (encodings.ts) */
   private readonly encoders: SessionEncoders;
+  /** what the client shows as JPEG, re-sent exactly once quiet (lossless-refresh.ts) */
+  private readonly refresh: LosslessRefresh;
   /** an update buffer the transport is done with, reused for the next update (no fresh pages per frame) */
   private spare: Buffer | undefined;
   /** the later turn that handles the rest of a flood */
@@ -161,7 +161,11 @@ export class RfbSession implements ClientMessageHandler {
     this.parser = new ClientMessageParser(this, host.limits);
     this.dirty = new Region(Math.max(HELD_RECTS, host.limits.maxRectsPerUpdate));
     this.coarsener = new DamageCoarsener(host.limits.maxRectsPerUpdate);
-    this.encoders = new SessionEncoders(host.limits.jpeg);
+    const { scheduler, limits } = host;
+    this.refresh = new LosslessRefresh(scheduler, limits.losslessRefreshMs, this.dirty.maxRects, () =>
+      this.pump(),
+    );
+    this.encoders = new SessionEncoders(host.limits.jpeg, this.refresh.sentLossy);
     this.openedAt = this.lastActivity = host.scheduler.now();
   }
 
@@ -191,7 +195,9 @@ export class RfbSession implements ClientMessageHandler {
 
   /** Marks `[x1,x2)×[y1,y2)` (already clipped to the framebuffer) as changed; `flush` sends it. */
   damage(x1: number, y1: number, x2: number, y2: number): void {
-    if (this.state === 'ready') this.dirty.addXyxy(x1, y1, x2, y2);
+    if (this.state !== 'ready') return;
+    this.dirty.addXyxy(x1, y1, x2, y2);
+    this.refresh.touch(x1, y1, x2, y2);
   }
 
   /** Answers a pending update request with what changed (after a batch of `damage`). */
@@ -213,6 +219,10 @@ export class RfbSession implements ClientMessageHandler {
       !overlaps(this.dirty, op.sx, op.sy, op.sx + op.w, op.sy + op.h);
     if (usable) this.copies.push(op);
     else this.dirty.addXyxy(op.dx, op.dy, op.dx + op.w, op.dy + op.h);
+    // A copy carries JPEG pixels along: its destination is lossy too.
+    if (usable && this.refresh.overlaps(op.sx, op.sy, op.sx + op.w, op.sy + op.h))
+      this.refresh.add(op.dx, op.dy, op.dx + op.w, op.dy + op.h);
+    else this.refresh.touch(op.dx, op.dy, op.dx + op.w, op.dy + op.h);
     this.pump();
   }
 
@@ -221,6 +231,7 @@ export class RfbSession implements ClientMessageHandler {
     if (this.state !== 'ready') return;
     this.resized = true;
     this.copies = [];
+    this.refresh.clear(); // everything is re-sent, without JPEG pixels left from the old size
     this.damageAll();
     this.pump();
   }
@@ -373,6 +384,7 @@ export class RfbSession implements ClientMessageHandler {
     this.nextTurn = undefined;
     this.pointer = undefined;
     this.encoders.close();
+    this.refresh.clear();
     this.host.sessionClosed(this, reason);
   }
 
@@ -391,10 +403,12 @@ export class RfbSession implements ClientMessageHandler {
   private pump(): void {
     if (this.state !== 'ready' || !this.requested) return;
     if (this.transport.bufferedBytes > this.host.limits.maxBufferedBytes) return;
+    const { width, height } = this.host.source;
+    const lossless = !this.resized && this.refresh.take(this.dirty, width, height);
     const parts = this.nextUpdate();
     if (parts === undefined) return;
     this.requested = false;
-    const encoder = this.encoders.current();
+    const encoder = this.encoders.current(lossless);
     let update: ReturnType<typeof encodeUpdate>;
     try {
       update = encodeUpdate(this.host.source, this.converter, parts, this.spare, encoder);
@@ -404,6 +418,7 @@ export class RfbSession implements ClientMessageHandler {
       this.close(`internal error: ${(e as Error).message}`);
       return;
     }
+    this.refresh.updateSent(parts.raw);
     if (encoder) this.counters[encoder.counter] += update.pixelRects;
     if (update.bytes.buffer === this.spare?.buffer) this.spare = undefined;
     // The content is on its way: the client is now up to date except for later damage.
@@ -413,7 +428,6 @@ export class RfbSession implements ClientMessageHandler {
     this.counters.rects += update.rects;
     this.counters.copyRects += parts.copies.length;
     this.counters.rawPixels += update.rawPixels;
-    const { width, height } = this.host.source;
     this.counters.fullFrameBytes += FULL_FRAME_OVERHEAD + width * height * this.converter.bytesPerPixel;
     this.send(update.bytes, () => this.recycle(update.bytes));
   }

@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { Rect, Region } from '@fbemu/drm-fb-helper';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { VirtualTimeScheduler } from 'rxjs';
 import { encodeUpdate } from './encoder.js';
 import { SessionEncoders } from './encodings.js';
 import { encodePixelFormat, PixelConverter, type PixelFormat, SERVER_PIXEL_FORMAT } from './pixel-format.js';
 import { Encoding } from './protocol.js';
+import { DEFAULT_RFB_OPTIONS, type RfbOptions } from './server.js';
 import { DecodingClient, type WireLayout } from './test-decoders.js';
 import { ffmpegDecodeJpeg, psnr } from './test-jpeg.js';
 import { paintRect, photoPixel, scenario } from './test-scenarios.js';
@@ -13,6 +15,7 @@ import {
   fillRect,
   MemoryTransport,
   makeFrame,
+  moveBlock,
   packed,
   RGB565_LE,
   startServer,
@@ -249,5 +252,171 @@ describe('Tight JPEG in a session', () => {
       { numRuns: 12 },
     );
     expect(jpegs).to.be.greaterThan(0, 'some pieces went as JPEG');
+  });
+});
+
+describe('Tight JPEG: the lossless refresh (virtual time)', () => {
+  const QUIET = DEFAULT_RFB_OPTIONS.losslessRefreshMs;
+  const PHOTO = new Rect(0, 0, 96, 64);
+  let scheduler: VirtualTimeScheduler;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  afterEach(() => server.close());
+
+  /** Lets `ms` of virtual time pass, running what falls due. */
+  function advance(ms: number): void {
+    const until = scheduler.now() + ms;
+    scheduler.schedule(() => {}, ms);
+    scheduler.maxFrames = until;
+    scheduler.flush();
+  }
+
+  /** Sends an incremental request; returns the update written within the next `ms` (undefined: none). */
+  function waitUpdate(t: MemoryTransport, frame: TestFrame, ms: number): Buffer | undefined {
+    const before = t.writes.length;
+    const msg = Buffer.from([3, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    msg.writeUInt16BE(frame.width, 6);
+    msg.writeUInt16BE(frame.height, 8);
+    t.sink.data(msg);
+    t.drain();
+    advance(ms);
+    t.drain();
+    expect(t.writes.length).to.be.at.most(before + 1);
+    return t.writes[before];
+  }
+
+  /** A flat 200×100 desktop, then a photo painted at PHOTO and sent (as JPEG when the client may get JPEG). */
+  async function photoSession(options: Partial<RfbOptions>, encodings: number[]) {
+    scheduler = new VirtualTimeScheduler();
+    const frame = makeFrame(200, 100, 0, 3);
+    fillRect(frame, 0, 0, 200, 100, 0x203040);
+    server = await startServer(frame, { listenTcp: false, maxBufferedBytes: 1 << 30, ...options }, scheduler);
+    const t = connect(server, SERVER_PIXEL_FORMAT, encodings);
+    const client = new DecodingClient(XRGB, 200, 100);
+    client.jpegDecoder = ffmpegDecodeJpeg;
+    client.update(request(t, frame, false));
+    paintPhoto(frame, PHOTO, 5);
+    server.damage([PHOTO]);
+    client.update(request(t, frame, true));
+    return { frame, t, client };
+  }
+
+  function exact(client: DecodingClient, frame: TestFrame): boolean {
+    const want = packed(frame);
+    return client.screen.every((v, i) => (v & 0xffffff) === (want[i] & 0xffffff));
+  }
+
+  it('a JPEG photo becomes exact once quiet for losslessRefreshMs: one update, no JPEG in it', async () => {
+    const { frame, t, client } = await photoSession({}, [Encoding.Tight, Encoding.QualityLevel0 + 6]);
+    expect(client.jpegRects).to.equal(1);
+    expect(exact(client, frame), 'the JPEG is an approximation').to.equal(false);
+    expect(waitUpdate(t, frame, QUIET - 1), 'nothing before the quiet period').to.equal(undefined);
+    const refresh = t.writes.length;
+    advance(1);
+    t.drain();
+    expect(t.writes.length).to.equal(refresh + 1, 'the refresh');
+    client.update(t.writes[refresh]);
+    expect(client.jpegRects).to.equal(1, 'the refresh used no JPEG');
+    expect(client.lossy.every((l) => l === 0)).to.equal(true);
+    expect(exact(client, frame), 'the client shows the frame exactly').to.equal(true);
+    expect(waitUpdate(t, frame, 10 * QUIET), 'refreshed once').to.equal(undefined);
+  });
+
+  it('damage kept arriving on the JPEG region: no refresh until it stops; damage elsewhere does not delay it', async () => {
+    const { frame, t, client } = await photoSession({}, [Encoding.Tight, Encoding.QualityLevel0 + 6]);
+    for (const seed of [6, 7, 8, 9]) {
+      if (seed % 2 === 0) {
+        // the client waits: the change goes out at once
+        expect(waitUpdate(t, frame, (QUIET * 3) / 4), 'no refresh while the photo changes').to.equal(
+          undefined,
+        );
+        paintPhoto(frame, PHOTO, seed);
+        server.damage([PHOTO]);
+        t.drain();
+      } else {
+        // the client asks late: the change waits in the damage past the old quiet deadline
+        advance((QUIET * 3) / 4);
+        paintPhoto(frame, PHOTO, seed);
+        server.damage([PHOTO]);
+        advance(QUIET / 2);
+        waitUpdate(t, frame, 0);
+      }
+      client.update(t.writes[t.writes.length - 1]);
+      expect(client.jpegRects).to.equal(seed - 4, 'each change comes as JPEG');
+    }
+    expect(waitUpdate(t, frame, QUIET / 2)).to.equal(undefined);
+    fillRect(frame, 150, 50, 200, 100, 0xff8800); // flat damage away from the photo
+    server.damage([new Rect(150, 50, 200, 100)]);
+    t.drain();
+    client.update(t.writes[t.writes.length - 1]);
+    const refresh = waitUpdate(t, frame, QUIET / 2);
+    expect(refresh, 'the refresh, QUIET after the last photo change').to.not.equal(undefined);
+    client.update(refresh as Buffer);
+    expect(client.jpegRects).to.equal(5);
+    expect(exact(client, frame)).to.equal(true);
+  });
+
+  it('a JPEG photo moved by CopyRect over the flat background: the copy is refreshed too', async () => {
+    const { frame, t, client } = await photoSession({}, [
+      Encoding.Tight,
+      Encoding.QualityLevel0 + 6,
+      Encoding.CopyRect,
+    ]);
+    advance(QUIET / 2);
+    moveBlock(frame, PHOTO, 100, 30); // a window move: the photo to (100, 30), the background back where it was
+    server.copyRect(PHOTO, 100, 30);
+    fillRect(frame, 0, 0, 96, 64, 0x203040);
+    server.damage([PHOTO]);
+    client.update(request(t, frame, true));
+    expect(client.encodings.has(Encoding.CopyRect)).to.equal(true);
+    expect(client.jpegRects).to.equal(1, 'the photo moved, not re-sent');
+    expect(exact(client, frame)).to.equal(false);
+    const refresh = waitUpdate(t, frame, QUIET);
+    expect(refresh, 'the refresh').to.not.equal(undefined);
+    client.update(refresh as Buffer);
+    expect(client.jpegRects).to.equal(1);
+    expect(exact(client, frame), 'the moved photo is exact').to.equal(true);
+  });
+
+  it('nothing lossy, nothing refreshed: without a quality level, and with `jpeg: false`', async () => {
+    for (const [options, encodings] of [
+      [{}, [Encoding.Tight]],
+      [{ jpeg: false }, [Encoding.Tight, Encoding.QualityLevel0 + 6]],
+    ] as const) {
+      const { frame, t, client } = await photoSession(options, [...encodings]);
+      expect(client.jpegRects).to.equal(0);
+      expect(exact(client, frame)).to.equal(true);
+      expect(waitUpdate(t, frame, 10 * QUIET)).to.equal(undefined);
+      await server.close();
+    }
+  });
+
+  it('a client that disconnects leaves no refresh timer behind', async () => {
+    const { t, client } = await photoSession({}, [Encoding.Tight, Encoding.QualityLevel0 + 6]);
+    expect(client.jpegRects).to.equal(1);
+    t.sink.closed();
+    expect(scheduler.actions.length, 'timers pending after the close').to.equal(0);
+  });
+
+  it('a resize drops the JPEG region: the new frame comes whole and exact, then no refresh (nothing out of range)', async () => {
+    const { frame, t, client } = await photoSession({}, [
+      Encoding.Tight,
+      Encoding.QualityLevel0 + 6,
+      Encoding.DesktopSize,
+    ]);
+    expect(client.jpegRects).to.equal(1);
+    const before = t.writes.length;
+    t.sink.data(Uint8Array.of(3, 1, 0, 0, 0, 0, 0, 200, 0, 100));
+    Object.assign(frame, makeFrame(60, 40, 4, 1));
+    server.resize(60, 40);
+    t.drain();
+    const desktopSize = t.writes[before];
+    expect(desktopSize.readInt32BE(4 + 8), 'DesktopSize alone').to.equal(Encoding.DesktopSize);
+    expect([desktopSize.readUInt16BE(8), desktopSize.readUInt16BE(10)]).to.deep.equal([60, 40]);
+    client.width = 60;
+    client.height = 40;
+    client.screen = new Uint32Array(60 * 40);
+    client.update(waitUpdate(t, frame, 0) as Buffer);
+    expect(exact(client, frame)).to.equal(true);
+    expect(waitUpdate(t, frame, 10 * QUIET), 'no refresh of the old JPEG region').to.equal(undefined);
   });
 });

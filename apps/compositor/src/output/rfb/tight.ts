@@ -1,3 +1,4 @@
+import type { Region } from '@fbemu/drm-fb-helper';
 import type { ByteWriter } from './byte-writer.js';
 import type { RectEncoder } from './encoder.js';
 import { JpegEncoder } from './jpeg.js';
@@ -105,6 +106,8 @@ export class TightEncoder implements RectEncoder {
   private jpeg: JpegEncoder | undefined;
   /** 0..9: photographic pieces may go as JPEG of this level (JPEG_LEVELS); undefined: lossless only */
   qualityLevel: number | undefined;
+  /** where the pieces sent as JPEG are added (the session's lossless refresh, lossless-refresh.ts) */
+  lossyPieces: Region | undefined;
 
   constructor(readonly level: number) {}
 
@@ -131,7 +134,7 @@ export class TightEncoder implements RectEncoder {
         const ph = Math.min(rows, y + h - py);
         this.load(src, conv, px, py, pw, ph);
         out.rectHeader(px, py, pw, ph, Encoding.Tight);
-        this.encodePiece(pw, ph, out);
+        if (this.encodePiece(pw, ph, out)) this.lossyPieces?.addXyxy(px, py, px + pw, py + ph);
         rects++;
       }
     }
@@ -155,7 +158,8 @@ export class TightEncoder implements RectEncoder {
     }
   }
 
-  private encodePiece(w: number, h: number, out: ByteWriter): void {
+  /** Writes the piece; true when it went as JPEG. */
+  private encodePiece(w: number, h: number, out: ByteWriter): boolean {
     const { words, palette } = this;
     const n = w * h;
     palette.clear();
@@ -176,10 +180,12 @@ export class TightEncoder implements RectEncoder {
     } else if (colours <= 256 && colours * this.tp + n < n * this.tp) {
       this.paletteHeader(out, Stream.Indexed);
       this.compressed(out, Stream.Indexed, this.indexedData(n));
-    } else if (!this.jpegPiece(w, h, out)) {
+    } else if (this.jpegPiece(w, h, out)) return true;
+    else {
       out.u8(this.resetBit(Stream.Copy) | (Stream.Copy << 4));
       this.compressed(out, Stream.Copy, this.copyData(n));
     }
+    return false;
   }
 
   /** Sends the piece as JPEG when allowed, photographic and smaller than its raw pixels; false otherwise. */

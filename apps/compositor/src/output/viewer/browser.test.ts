@@ -27,6 +27,21 @@ async function canvasShows(page: Page, frame: TestFrame, x: number, y: number): 
   })()`);
 }
 
+/** Resolves when noVNC's canvas shows `frame` exactly, every pixel (the frame goes to the page once). */
+async function canvasEquals(page: Page, frame: TestFrame): Promise<void> {
+  const want = Buffer.from(frameToRgba(frame)).toString('base64');
+  await page.waitForFunction(`(() => {
+    const c = document.querySelector(${JSON.stringify(CANVAS)});
+    if (!c || c.width !== ${frame.width} || c.height !== ${frame.height}) return false;
+    const want = window.__want ??= Uint8Array.from(atob('${want}'), (ch) => ch.charCodeAt(0));
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4)
+      if (d[i] !== want[i] || d[i + 1] !== want[i + 1] || d[i + 2] !== want[i + 2]) return false;
+    return true;
+  })()`);
+  await page.evaluate('delete window.__want');
+}
+
 /** Pixels differing between noVNC's canvas and the framebuffer (pixelmatch, exact threshold). */
 async function mismatches(page: Page, frame: TestFrame): Promise<number> {
   const shown = await canvasPixels(page, CANVAS);
@@ -48,7 +63,8 @@ describe('noVNC in headless chromium (end to end)', function () {
 
   beforeEach(async () => {
     frame = makeFrame(200, 120, 11, 0);
-    rfb = await startServer(frame, { listenTcp: false });
+    // a refresh later than the default's 400 ms, so the JPEG test reads the lossy canvas before it
+    rfb = await startServer(frame, { listenTcp: false, losslessRefreshMs: 2_000 });
     viewer = await startViewer(rfb);
   });
   afterEach(async () => {
@@ -87,7 +103,7 @@ describe('noVNC in headless chromium (end to end)', function () {
     await page.close();
   });
 
-  it('a photographic rect comes as JPEG (noVNC asks for quality 6) within 30 dB, the rest stays exact', async () => {
+  it('a photographic rect comes as JPEG (noVNC asks for quality 6) within 30 dB, the rest stays exact; the lossless refresh then makes it exact', async () => {
     fillRect(frame, 0, 0, 200, 120, 0x203040);
     rfb.damage([new Rect(0, 0, 200, 120)]);
     const page = await browser.newPage({ viewport: { width: 400, height: 240 } });
@@ -122,6 +138,9 @@ describe('noVNC in headless chromium (end to end)', function () {
       'lossy: the photo came as JPEG, not lossless',
     ).to.equal(true);
     expect(psnr(got, exp)).to.be.above(30);
+    const updates = rfb.stats().updates;
+    await canvasEquals(page, frame); // the lossless refresh, once the photo has been still for losslessRefreshMs
+    expect(rfb.stats().updates).to.be.greaterThan(updates, 'a refresh update made it exact');
 
     fillRect(frame, 0, 0, 128, 96, 0x00ffcc00); // flat again: a fill, exact
     rfb.damage([photo]);
