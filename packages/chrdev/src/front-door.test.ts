@@ -68,6 +68,14 @@ describe('front door: a real program on a registered device node', function () {
     expect(out.rec3).to.equal('helloworld!', 'one read takes every queued record that fits');
   });
 
+  it('a read of an input device that finds half a frame waits for its EV_SYN, as evdev hands out whole packets', async () => {
+    s = serve('async');
+    const { out } = await runClient(s.door.env(), ['frame', '/dev/fbemu-input0']);
+    expect([out.queue_abs, out.queue_syn]).to.deep.equal(['0:0', '0:0']);
+    expect(out.read).to.equal('48:0', 'ABS_X and the SYN_REPORT queued while the read waited');
+    expect(out.second_type).to.equal('0');
+  });
+
   for (const mode of MODES) {
     describe(`store tracking: ${mode}`, () => {
       it('delivers exactly the pages written through the mapping (loads never enlist)', async () => {
