@@ -9,6 +9,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/input.h>
+#include <linux/major.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -435,9 +437,40 @@ static ssize_t rw(uint32_t op, struct fdent *e, const void *buf, size_t n, int64
   return fail(simple(op, e->handle, (uintptr_t)buf, n, (uint64_t)pos));
 }
 
+/* evdev_read hands out whole packets only, but the server queues a frame's events one record
+ * each: a read of an input device that woke on the first of them waits for the rest, up to the
+ * frame's EV_SYN (cut-off frames end at the next one's SYN_DROPPED; a hang-up ends the wait). */
+static int partial_frame(int fd, const struct fdent *e, const char *buf, size_t got) {
+  struct input_event last;
+  if (devs[e->dev].major != INPUT_MAJOR || got < sizeof last || got % sizeof last) return 0;
+  memcpy(&last, buf + got - sizeof last, sizeof last);
+  if (last.type == EV_SYN) return 0;
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  return poll(&p, 1, -1) == 1 && (p.revents & POLLIN);
+}
+
+/* A read of a device file returns every queued record that fits whole (evdev_read, drm_read and
+ * tty reads fill the buffer; the socket gives one record a read): after the first, waiting or not
+ * as the descriptor says, the next records are taken while each fits, never cut. */
+static ssize_t native_read(const struct fdent *e, int fd, char *buf, size_t n) {
+  int saved = errno;
+  ssize_t got = REAL(read)(fd, buf, n);
+  while (got > 0 && (size_t)got < n) {
+    ssize_t next = recv(fd, NULL, 0, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+    if (next < 0 && errno == EAGAIN && partial_frame(fd, e, buf, (size_t)got)) continue;
+    if (next <= 0 || (size_t)next > n - (size_t)got) break;
+    ssize_t r = recv(fd, buf + got, n - (size_t)got, MSG_DONTWAIT);
+    if (r <= 0) break;
+    got += r;
+  }
+  if (got > 0) errno = saved;
+  return got;
+}
+
 EXPORT ssize_t read(int fd, void *buf, size_t n) {
   struct fdent *e = ent(fd);
-  if (!e || e->native_read) return REAL(read)(fd, buf, n);
+  if (!e) return REAL(read)(fd, buf, n);
+  if (e->native_read) return native_read(e, fd, buf, n);
   return rw(FBEMU_READ, e, buf, n, -1);
 }
 EXPORT ssize_t write(int fd, const void *buf, size_t n) {

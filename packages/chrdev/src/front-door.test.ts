@@ -59,11 +59,21 @@ describe('front door: a real program on a registered device node', function () {
     expect(s.device.opens).to.equal(0);
   });
 
-  it('hands queued records to the program natively: poll and read, one record per read', async () => {
+  it('hands queued records to the program natively: poll and read, as many whole records as fit per read', async () => {
     s = serve('async');
     const { out } = await runClient(s.door.env(), ['events', '/dev/fbemu-events0']);
     expect([out.queue, out.poll, out.read1, out.read2]).to.deep.equal(['0:0', '1:0', '5:0', '6:0']);
-    expect([out.rec1, out.rec2]).to.deep.equal(['hello', 'world!']);
+    expect([out.rec1, out.rec2]).to.deep.equal(['hello', 'world!'], 'a record that does not fit waits whole');
+    expect([out.queue2, out.poll2, out.read3]).to.deep.equal(['0:0', '1:0', '11:0']);
+    expect(out.rec3).to.equal('helloworld!', 'one read takes every queued record that fits');
+  });
+
+  it('a read of an input device that finds half a frame waits for its EV_SYN, as evdev hands out whole packets', async () => {
+    s = serve('async');
+    const { out } = await runClient(s.door.env(), ['frame', '/dev/fbemu-input0']);
+    expect([out.queue_abs, out.queue_syn]).to.deep.equal(['0:0', '0:0']);
+    expect(out.read).to.equal('48:0', 'ABS_X and the SYN_REPORT queued while the read waited');
+    expect(out.second_type).to.equal('0');
   });
 
   for (const mode of MODES) {

@@ -157,6 +157,25 @@ export const eventDevice: FileOperations = {
   },
 };
 
+/** A struct input_event (64-bit): time zero, then type, code, value. */
+function inputEvent(type: number, code: number, value: number): Uint8Array {
+  const record = new Uint8Array(24);
+  const view = new DataView(record.buffer);
+  view.setUint16(16, type, true);
+  view.setUint16(18, code, true);
+  view.setInt32(20, value, true);
+  return record;
+}
+
+/** Test-only: an input device (major 13) whose ioctls queue a frame's halves: ABS_X 7, then SYN_REPORT. */
+export const inputFrameDevice: FileOperations = {
+  ioctl(file: ChrdevFile, cmd: number): number {
+    check(cmd === 0x5403 || cmd === 0x5404, 'ENOTTY', 'unknown ioctl');
+    file.queueRead(cmd === 0x5403 ? inputEvent(3, 0, 7) : inputEvent(0, 0, 0));
+    return 0;
+  },
+};
+
 /** Test-only: a device whose memory is a plain SharedArrayBuffer (no memfd): mmap must be refused. */
 export const plainMemoryDevice: FileOperations = {
   mmap: () => ({ memory: sharedMemoryAllocator(undefined)(4096), byteOffset: 0, length: 4096 }),
@@ -183,13 +202,14 @@ export interface Served {
   close(): void;
 }
 
-/** A front door serving one TestDevice at /dev/fbemu-test0 and the event device at /dev/fbemu-events0. */
+/** A front door serving one TestDevice at /dev/fbemu-test0 the event device at /dev/fbemu-events0 and the input device at /dev/fbemu-input0. */
 export function serve(tracking: TrackingMode, pages = 64, delay = 20): Served {
   const registry = new ChrdevRegistry();
   const device = new TestDevice(pages * 4096, delay);
   const path = '/dev/fbemu-test0';
   registry.register({ path, major: 240, minor: 3, fops: device });
   registry.register({ path: '/dev/fbemu-events0', major: 226, minor: 0, fops: eventDevice });
+  registry.register({ path: '/dev/fbemu-input0', major: 13, minor: 64, fops: inputFrameDevice });
   registry.register({ path: '/dev/fbemu-plain0', major: 240, minor: 4, fops: plainMemoryDevice });
   const door = new FrontDoor(registry, asyncScheduler);
   const logs: string[] = [];

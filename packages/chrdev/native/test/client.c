@@ -11,7 +11,8 @@
  *   garbage SOCKET           speaks nonsense on the server socket, then checks it still answers
  *   fork DEV                 maps and stores, forks: the child stores into the inherited mapping and
  *                            opens and maps the device itself; both exit normally
- *   events DEV               an ioctl queues two records; poll + read them natively
+ *   events DEV               an ioctl queues two records; poll + read them natively, whole records per read
+ *   frame DEV                an input device's read waits for the rest of a half-queued frame
  *   hold DEV                 map, store, wait for stdin to close, store again (SIGBUS once revoked)
  *   bench DEV N ROUNDS       ns per first store to a tracked page vs a minor fault on shared memory
  */
@@ -29,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -306,11 +308,52 @@ static int cmd_events(const char *dev) {
   say_errno("queue", ioctl(fd, _IO('T', 3), 0));
   struct pollfd p = {fd, POLLIN, 0};
   say_errno("poll", poll(&p, 1, -1));
-  char a[64] = {0}, b[64] = {0};
-  say_errno("read1", read(fd, a, sizeof a));
+  char a[64] = {0}, b[64] = {0}, c[64] = {0};
+  say_errno("read1", read(fd, a, 8)); /* hello; world! does not fit in the 3 bytes left */
   say_errno("read2", read(fd, b, sizeof b));
-  printf("rec1=%s rec2=%s\n", a, b);
+  say_errno("queue2", ioctl(fd, _IO('T', 3), 0));
+  say_errno("poll2", poll(&p, 1, -1));
+  say_errno("read3", read(fd, c, sizeof c)); /* both records, as evdev fills the buffer */
+  printf("rec1=%s rec2=%s rec3=%s\n", a, b, c);
   say_errno("close", close(fd));
+  return 0;
+}
+
+static struct {
+  pid_t reader;
+  int fd, done;
+} F;
+
+/* Queues the frame's SYN_REPORT once the reader waits in poll (or has returned without waiting). */
+static void *finish_frame(void *arg) {
+  (void)arg;
+  char path[64], call[32] = {0};
+  snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)F.reader);
+  while (!__atomic_load_n(&F.done, __ATOMIC_ACQUIRE)) {
+    int s = open(path, O_RDONLY);
+    ssize_t n = read(s, call, sizeof call - 1);
+    close(s);
+    if (n > 0 && (!strncmp(call, "7 ", 2) || !strncmp(call, "271 ", 4))) break; /* poll, ppoll */
+  }
+  say_errno("queue_syn", ioctl(F.fd, _IO('T', 4), 0));
+  return NULL;
+}
+
+static int cmd_frame(const char *dev) {
+  F.fd = open(dev, O_RDWR);
+  say_errno("open", F.fd);
+  F.reader = (pid_t)syscall(SYS_gettid);
+  say_errno("queue_abs", ioctl(F.fd, _IO('T', 3), 0));
+  pthread_t t;
+  pthread_create(&t, NULL, finish_frame, NULL);
+  char buf[96];
+  ssize_t n = read(F.fd, buf, sizeof buf);
+  __atomic_store_n(&F.done, 1, __ATOMIC_RELEASE);
+  say_errno("read", n);
+  pthread_join(t, NULL);
+  uint16_t type = 0xffff;
+  if (n >= 48) memcpy(&type, buf + 24 + 16, 2);
+  printf("second_type=%d\n", type);
   return 0;
 }
 
@@ -378,6 +421,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "exit") && argc >= 4) return cmd_exit(dev, atoi(argv[3]));
   if (!strcmp(cmd, "garbage")) return cmd_garbage(dev);
   if (!strcmp(cmd, "events")) return cmd_events(dev);
+  if (!strcmp(cmd, "frame")) return cmd_frame(dev);
   if (!strcmp(cmd, "fork")) return cmd_fork(dev);
   if (!strcmp(cmd, "hold")) return cmd_hold(dev);
   if (!strcmp(cmd, "bench") && argc >= 5) return cmd_bench(dev, strtoul(argv[3], NULL, 0), atoi(argv[4]));
