@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,12 +7,8 @@ import { XK } from '@fbemu/evdev';
 import { expect } from 'chai';
 import { filter, firstValueFrom } from 'rxjs';
 import { CompositorApp } from './app/app.js';
-import { createAppContainer } from './app/container.js';
-import { realTimeScheduler } from './app/real-time-scheduler.js';
-import { parseFlags } from './cli/flags.js';
-import { loadScene } from './cli/scene.js';
 import { RfbTestClient } from './output/rfb/test-client.js';
-import { program } from './programs-test-support.js';
+import { program, startScene } from './programs-test-support.js';
 import { type LogLine, RecordingLog } from './test-support/recording-log.js';
 
 /**
@@ -45,33 +41,7 @@ while True:
         print('event%d %d %d %d' % (fds.index(fd), t, c, v), flush=True)
 `;
 
-interface ProgramAt {
-  name: string;
-  argv: string[];
-  drm?: boolean;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 let dir: string;
-
-async function startScene(
-  programs: ProgramAt[],
-  log: RecordingLog,
-  output = { width: 200, height: 120 },
-): Promise<{ app: CompositorApp; port: number }> {
-  const config = join(dir, 'scene.json');
-  const clients = programs.map((p) => ({ ...p, kind: 'program' }));
-  writeFileSync(config, JSON.stringify({ output, clients }));
-  const scene = await loadScene(
-    parseFlags(['--config', config, '--png-interval', '0', '--rfb-port', '0', '--http-port', '0']),
-  );
-  const app = new CompositorApp(createAppContainer({ scene, scheduler: realTimeScheduler, log }));
-  const port = (await app.start()).rfbPort ?? 0;
-  return { app, port };
-}
 
 const output = (lines: LogLine[]) => lines.filter((l) => l.fields.stream === 'stdout').map((l) => l.msg);
 /** what the pty reader has read so far, as one hex string */
@@ -134,6 +104,7 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
   it('keys reach the focused program only: console bytes on its pty, evdev events on its keyboard; a press maps exactly to a plane at an offset', async () => {
     const log = new RecordingLog();
     const started = await startScene(
+      dir,
       [
         { name: 'pty', argv: ['python3', '-c', PTY_READER], x: 0, y: 0, width: 96, height: 64 },
         { name: 'evdev', argv: ['python3', '-c', EVDEV_READER], x: 100, y: 20, width: 64, height: 48 },
@@ -192,6 +163,7 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     const check =
       "import os; print(os.getsid(0) == os.getpid(), os.isatty(0), os.ttyname(0).startswith('/dev/pts/'), os.environ['TERM'], flush=True)";
     const started = await startScene(
+      dir,
       [{ name: 'python3', argv: ['python3', '-c', check], x: 0, y: 0, width: 64, height: 48 }],
       log,
     );
@@ -204,10 +176,15 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     const log = new RecordingLog();
     const argv = ['fbi', '-T', '1', '--noverbose', '-a', join(dir, 'red.png'), join(dir, 'blue.png')];
     // fbi wants room for its status line: a 320x240 console, the 64x48 image zoomed to it (-a)
-    const started = await startScene([{ name: 'fbi', argv, x: 20, y: 10, width: 320, height: 240 }], log, {
-      width: 400,
-      height: 300,
-    });
+    const started = await startScene(
+      dir,
+      [{ name: 'fbi', argv, x: 20, y: 10, width: 320, height: 240 }],
+      log,
+      {
+        width: 400,
+        height: 300,
+      },
+    );
     const running = started.app;
     app = running;
     // the dominant channel of the plane's centre pixel (ffmpeg's YUV makes red 0xfd0000)
@@ -252,7 +229,11 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     expect(made.status, String(made.stderr)).to.equal(0);
     const log = new RecordingLog();
     const argv = ['mplayer', '-really-quiet', '-vo', 'fbdev2', '-nosound', '-loop', '0', clip];
-    const started = await startScene([{ name: 'mplayer', argv, x: 0, y: 0, width: 160, height: 120 }], log);
+    const started = await startScene(
+      dir,
+      [{ name: 'mplayer', argv, x: 0, y: 0, width: 160, height: 120 }],
+      log,
+    );
     const running = started.app;
     app = running;
     const mplayer = program(running, 'mplayer');
@@ -265,7 +246,7 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
   it('fim (on its fake VT) shows the image and quits when the viewer types q', async () => {
     const log = new RecordingLog();
     const argv = ['fim', '-T', '1', '-a', join(dir, 'red.png')];
-    const started = await startScene([{ name: 'fim', argv, x: 0, y: 0, width: 320, height: 240 }], log, {
+    const started = await startScene(dir, [{ name: 'fim', argv, x: 0, y: 0, width: 320, height: 240 }], log, {
       width: 320,
       height: 240,
     });
@@ -283,13 +264,13 @@ describe('viewer input reaches --run programs (pty, evdev, VT)', function () {
     // the card's connector and CRTC ids are fixed per device: read them from a probe
     const at = { x: 40, y: 30, width: 640, height: 480, drm: true };
     const output = { width: 720, height: 540 };
-    const probe = await startScene([{ name: 'sleep', argv: ['sleep', '600'], ...at }], log, output);
+    const probe = await startScene(dir, [{ name: 'sleep', argv: ['sleep', '600'], ...at }], log, output);
     const card = program(probe.app, 'sleep').devices.drm?.card;
     if (!card) throw new Error('no DRM card');
     const ids = `${card.config.connector.id}@${card.config.crtc.id}:640x480`;
     await probe.app.stop();
     const argv = ['modetest', '-M', 'fbemu', '-D', '/dev/dri/card0', '-s', ids];
-    const started = await startScene([{ name: 'modetest', argv, ...at }], log, output);
+    const started = await startScene(dir, [{ name: 'modetest', argv, ...at }], log, output);
     const running = started.app;
     app = running;
     const modetest = program(running, 'modetest');

@@ -2,6 +2,8 @@
  * Shared by the end-to-end tests of real programs under the compositor (`--run`): the app as the
  * CLI builds it, a recording log, and waits on composited frames (never on sleeps).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { filter, firstValueFrom } from 'rxjs';
 import { CompositorApp } from './app/app.js';
@@ -44,6 +46,31 @@ export async function startApp(argv: string[], log: RecordingLog, vnc = false): 
   rfbPort = endpoints.rfbPort ?? 0;
   viewerSocketUrl = endpoints.viewerUrl ? `${endpoints.viewerUrl.replace(/^http/, 'ws')}websockify` : '';
   return app;
+}
+
+/** A program client of a scene file: where its plane is, and its framebuffer size. */
+export interface ProgramAt {
+  name: string;
+  argv: string[];
+  drm?: boolean;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The compositor on a scene file (written into `dir`) of these programs, with its RFB port. */
+export async function startScene(
+  dir: string,
+  programs: ProgramAt[],
+  log: RecordingLog,
+  output = { width: 200, height: 120 },
+): Promise<{ app: CompositorApp; port: number }> {
+  const config = join(dir, 'scene.json');
+  const clients = programs.map((p) => ({ ...p, kind: 'program' }));
+  writeFileSync(config, JSON.stringify({ output, clients }));
+  const app = await startApp(['--config', config], log, true);
+  return { app, port: rfbPort };
 }
 
 export function program(app: CompositorApp, name: string): ProgramClient {

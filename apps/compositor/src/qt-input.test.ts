@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XK } from '@fbemu/evdev';
 import { expect } from 'chai';
-import { CompositorApp } from './app/app.js';
-import { createAppContainer } from './app/container.js';
-import { realTimeScheduler } from './app/real-time-scheduler.js';
-import { parseFlags } from './cli/flags.js';
-import { loadScene } from './cli/scene.js';
+import type { CompositorApp } from './app/app.js';
 import { RfbTestClient } from './output/rfb/test-client.js';
+import { startScene } from './programs-test-support.js';
 import { type LogLine, RecordingLog } from './test-support/recording-log.js';
 
 /**
@@ -69,17 +66,20 @@ describe('a Qt linuxfb program reads its evdev keyboard and pointer', function (
   it('PyQt5 with evdevkeyboard + evdevmouse:abs: key events with their texts, a click at the exact framebuffer pixel', async () => {
     const script = join(dir, 'input.py');
     writeFileSync(script, QT_INPUT);
-    const config = join(dir, 'scene.json');
     // Debian's python3, which has PyQt5 (python3-pyqt5), whatever python3 comes first in PATH
     const argv = ['env', ...QT_ENV, '/usr/bin/python3', script];
-    const clients = [{ kind: 'program', name: 'qt', argv, x: 20, y: 10, width: 160, height: 120 }];
-    writeFileSync(config, JSON.stringify({ output: { width: 200, height: 140 }, clients }));
-    const scene = await loadScene(
-      parseFlags(['--config', config, '--png-interval', '0', '--rfb-port', '0', '--http-port', '0']),
-    );
     log = new RecordingLog();
-    app = new CompositorApp(createAppContainer({ scene, scheduler: realTimeScheduler, log }));
-    const port = (await app.start()).rfbPort ?? 0;
+    const started = await startScene(
+      dir,
+      [{ name: 'qt', argv, x: 20, y: 10, width: 160, height: 120 }],
+      log,
+      {
+        width: 200,
+        height: 140,
+      },
+    );
+    app = started.app;
+    const { port } = started;
     await log.until('qt', (l) => output(l).includes('ready'));
     vnc = await RfbTestClient.tcp(port);
     await vnc.handshake();
