@@ -439,14 +439,17 @@ static ssize_t rw(uint32_t op, struct fdent *e, const void *buf, size_t n, int64
 
 /* evdev_read hands out whole packets only, but the server queues a frame's events one record
  * each: a read of an input device that woke on the first of them waits for the rest, up to the
- * frame's EV_SYN (cut-off frames end at the next one's SYN_DROPPED; a hang-up ends the wait). */
+ * frame's EV_SYN. The server sends a frame's records back to back, so the rest is microseconds
+ * away; a frame cut off by an overflow never completes, so the wait is bounded (and short, as it
+ * also holds up an O_NONBLOCK reader): after FRAME_WAIT_MS the read returns what it has. */
+#define FRAME_WAIT_MS 20
 static int partial_frame(int fd, const struct fdent *e, const char *buf, size_t got) {
   struct input_event last;
   if (devs[e->dev].major != INPUT_MAJOR || got < sizeof last || got % sizeof last) return 0;
   memcpy(&last, buf + got - sizeof last, sizeof last);
   if (last.type == EV_SYN) return 0;
   struct pollfd p = {.fd = fd, .events = POLLIN};
-  return poll(&p, 1, -1) == 1 && (p.revents & POLLIN);
+  return poll(&p, 1, FRAME_WAIT_MS) == 1 && (p.revents & POLLIN);
 }
 
 /* A read of a device file returns every queued record that fits whole (evdev_read, drm_read and
